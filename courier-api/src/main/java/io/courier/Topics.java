@@ -1,0 +1,65 @@
+package io.courier;
+
+import java.util.regex.Pattern;
+
+/**
+ * Topic-name rules shared by every backend. A topic is either a short name ({@code logger.report.event}), a
+ * {@code tenant/namespace/name} triple, or a full Pulsar-style name
+ * ({@code persistent://tenant/namespace/name}, {@code non-persistent://...}). Each part is made of letters,
+ * digits and {@code - _ . = :}; a name is at most {@value #MAX_LENGTH} characters.
+ */
+public final class Topics {
+    /** Longest accepted topic name. */
+    public static final int MAX_LENGTH = 255;
+    private static final Pattern PART = Pattern.compile("[A-Za-z0-9_.=:\\-]+");
+
+    private Topics() {
+    }
+
+    /** Returns {@code topic} when valid; otherwise throws {@link InvalidTopicException} saying what is wrong. */
+    public static String validate(String topic) {
+        String problem = problem(topic);
+        if (problem != null) {
+            throw new InvalidTopicException(problem);
+        }
+        return topic;
+    }
+
+    /** A description of what is wrong with {@code topic}, or {@code null} when it is valid. */
+    public static String problem(String topic) {
+        if (topic == null) {
+            return "topic must not be null";
+        }
+        if (topic.isBlank()) {
+            return "topic must not be blank";
+        }
+        if (topic.length() > MAX_LENGTH) {
+            return "topic '" + topic.substring(0, 40) + "...' is " + topic.length() + " characters long; the limit is " + MAX_LENGTH;
+        }
+        String rest = topic;
+        boolean qualified = false;
+        int scheme = topic.indexOf("://");
+        if (scheme >= 0) {
+            String domain = topic.substring(0, scheme);
+            if (!domain.equals("persistent") && !domain.equals("non-persistent")) {
+                return "topic '" + topic + "' has domain '" + domain + "'; only persistent:// and non-persistent:// exist";
+            }
+            rest = topic.substring(scheme + 3);
+            qualified = true;
+        }
+        String[] parts = rest.split("/", -1);
+        if (qualified && parts.length != 3) {
+            return "topic '" + topic + "' must have the form " + topic.substring(0, scheme + 3) + "tenant/namespace/name";
+        }
+        if (!qualified && parts.length != 1 && parts.length != 3) {
+            return "topic '" + topic + "' must be a short name or tenant/namespace/name";
+        }
+        for (String part : parts) {
+            if (!PART.matcher(part).matches()) {
+                return "topic '" + topic + "' has an invalid part '" + part
+                        + "': use letters, digits and - _ . = : only (no spaces, no empty parts)";
+            }
+        }
+        return null;
+    }
+}

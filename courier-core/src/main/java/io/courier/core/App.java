@@ -1,0 +1,342 @@
+package io.courier.core;
+
+import io.courier.ConfigurationException;
+import io.courier.LifecycleException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A service: its identity and its servers, started and stopped together (Kratos' {@code kratos.New}).
+ *
+ * <pre>{@code
+ * App app = App.builder().name("saver").version("1.0.0").server(httpServer).server(messageServer).build();
+ * app.run();   // blocks until SIGINT/SIGTERM or app.stop()
+ * }</pre>
+ *
+ * <p>{@link #run()} runs the before-start hooks, starts the servers in the order given, runs the after-start hooks,
+ * then waits. On SIGINT/SIGTERM (a JVM shutdown hook) or {@link #stop()} it runs the before-stop hooks, stops the
+ * servers in reverse order (so an HTTP server stops taking requests before the message server drains) within one
+ * shared {@link Builder#stopTimeout(Duration) stop timeout} (default 30 s), then runs the after-stop hooks. When a
+ * server fails to start, the ones already started are stopped and {@code run()} throws a
+ * {@link LifecycleException} whose cause is the failure. Thread-safe.
+ */
+public final class App {
+    private static final System.Logger LOG = System.getLogger(App.class.getName());
+
+    /** Code run at a lifecycle point; an exception from a before-hook aborts the move. */
+    @FunctionalInterface
+    public interface Hook {
+        void run(App app) throws Exception;
+    }
+
+    private final String id;
+    private final String name;
+    private final String version;
+    private final Map<String, String> metadata;
+    private final List<Server> servers;
+    private final List<Hook> beforeStart;
+    private final List<Hook> afterStart;
+    private final List<Hook> beforeStop;
+    private final List<Hook> afterStop;
+    private final Duration stopTimeout;
+    private final boolean handleSignals;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<Server> started = new ArrayList<>();
+    private ServerState state = ServerState.NEW;
+    private Thread shutdownHook;
+
+    private App(Builder b) {
+        this.id = b.id;
+        this.name = b.name;
+        this.version = b.version;
+        this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+        this.servers = List.copyOf(b.servers);
+        this.beforeStart = List.copyOf(b.beforeStart);
+        this.afterStart = List.copyOf(b.afterStart);
+        this.beforeStop = List.copyOf(b.beforeStop);
+        this.afterStop = List.copyOf(b.afterStop);
+        this.stopTimeout = b.stopTimeout;
+        this.handleSignals = b.handleSignals;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public List<Server> servers() {
+        return servers;
+    }
+
+    public synchronized ServerState state() {
+        return state;
+    }
+
+    /** Starts, waits for a stop request or a signal, then stops. Can be called once. */
+    public void run() {
+        start();
+        inRun = true;
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shutdown();
+        inRun = false;
+    }
+
+    /**
+     * Starts the app without blocking (for tests and embedding); pair it with {@link #stop()}.
+     *
+     * @throws LifecycleException when a hook or a server fails to start (everything started is stopped again)
+     */
+    public void start() {
+        synchronized (this) {
+            if (state != ServerState.NEW) {
+                throw new LifecycleException("app '" + name + "' cannot start from state " + state);
+            }
+            state = ServerState.STARTING;
+        }
+        try {
+            runHooks("before start", beforeStart, true);
+            for (Server server : servers) {
+                try {
+                    server.start();
+                } catch (RuntimeException e) {
+                    throw new LifecycleException("app '" + name + "': server '" + server.name() + "' failed to start: "
+                            + e.getMessage(), e);
+                }
+                synchronized (this) {
+                    started.add(server);
+                }
+            }
+            runHooks("after start", afterStart, true);
+        } catch (RuntimeException e) {
+            stopServers();
+            synchronized (this) {
+                state = ServerState.FAILED;
+            }
+            stopped.countDown();
+            stopRequested.countDown();
+            throw e;
+        }
+        synchronized (this) {
+            state = ServerState.RUNNING;
+            if (handleSignals) {
+                shutdownHook = new Thread(this::stop, "courier-app-shutdown");
+                Runtime.getRuntime().addShutdownHook(shutdownHook);
+            }
+        }
+        LOG.log(Level.INFO, "app ''{0}'' {1} ({2}) started {3} server(s)", name, version, id, servers.size());
+    }
+
+    /**
+     * Asks the app to stop and waits until it has stopped (at most the stop timeout plus hooks). Safe from any thread,
+     * including a signal's shutdown hook; idempotent.
+     */
+    public void stop() {
+        stopRequested.countDown();
+        if (!inRun) {
+            shutdown();
+        }
+        try {
+            stopped.await(stopTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True while {@link #run()} is waiting: the run thread then performs the shutdown. */
+    private volatile boolean inRun;
+
+    private void shutdown() {
+        synchronized (this) {
+            if (state != ServerState.RUNNING) {
+                return;
+            }
+            state = ServerState.STOPPING;
+        }
+        try {
+            runHooks("before stop", beforeStop, false);
+            stopServers();
+            runHooks("after stop", afterStop, false);
+        } finally {
+            synchronized (this) {
+                state = ServerState.STOPPED;
+                if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                    } catch (IllegalStateException alreadyShuttingDown) {
+                        // the JVM is exiting; the hook is running or about to
+                    }
+                }
+            }
+            stopped.countDown();
+            LOG.log(Level.INFO, "app ''{0}'' stopped", name);
+        }
+    }
+
+    private void stopServers() {
+        List<Server> toStop;
+        synchronized (this) {
+            toStop = new ArrayList<>(started);
+            started.clear();
+        }
+        Collections.reverse(toStop);
+        long deadline = System.nanoTime() + stopTimeout.toNanos();
+        for (Server server : toStop) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            try {
+                server.stop(left);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "app '" + name + "': server '" + server.name() + "' failed to stop", e);
+            }
+        }
+    }
+
+    private void runHooks(String point, List<Hook> hooks, boolean failFast) {
+        for (Hook hook : hooks) {
+            try {
+                hook.run(this);
+            } catch (Exception e) {
+                if (failFast) {
+                    throw new LifecycleException("app '" + name + "': " + point + " hook failed: " + e.getMessage(), e);
+                }
+                LOG.log(Level.ERROR, "app '" + name + "': " + point + " hook failed", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "App{" + name + " " + version + " (" + id + "), " + state() + "}";
+    }
+
+    /** Builds an {@link App}; not thread-safe. */
+    public static final class Builder {
+        private String id = UUID.randomUUID().toString();
+        private String name = "courier-app";
+        private String version = "0.0.0";
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private final List<Server> servers = new ArrayList<>();
+        private final List<Hook> beforeStart = new ArrayList<>();
+        private final List<Hook> afterStart = new ArrayList<>();
+        private final List<Hook> beforeStop = new ArrayList<>();
+        private final List<Hook> afterStop = new ArrayList<>();
+        private Duration stopTimeout = Duration.ofSeconds(30);
+        private boolean handleSignals = true;
+
+        private Builder() {
+        }
+
+        /** Instance id (default a random UUID). */
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        /** Service name (default {@code courier-app}). */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Service version (default {@code 0.0.0}). */
+        public Builder version(String version) {
+            this.version = version;
+            return this;
+        }
+
+        public Builder metadata(String key, String value) {
+            metadata.put(Objects.requireNonNull(key, "metadata key"), Objects.requireNonNull(value, "metadata value"));
+            return this;
+        }
+
+        /** Adds servers; they start in the order added and stop in reverse. */
+        public Builder server(Server... servers) {
+            for (Server s : servers) {
+                this.servers.add(Objects.requireNonNull(s, "server"));
+            }
+            return this;
+        }
+
+        public Builder beforeStart(Hook hook) {
+            beforeStart.add(Objects.requireNonNull(hook));
+            return this;
+        }
+
+        public Builder afterStart(Hook hook) {
+            afterStart.add(Objects.requireNonNull(hook));
+            return this;
+        }
+
+        public Builder beforeStop(Hook hook) {
+            beforeStop.add(Objects.requireNonNull(hook));
+            return this;
+        }
+
+        public Builder afterStop(Hook hook) {
+            afterStop.add(Objects.requireNonNull(hook));
+            return this;
+        }
+
+        /** Total time the servers get to stop (default 30 s). */
+        public Builder stopTimeout(Duration timeout) {
+            this.stopTimeout = timeout;
+            return this;
+        }
+
+        /** Stop on SIGINT/SIGTERM through a JVM shutdown hook (default true). */
+        public Builder handleSignals(boolean handle) {
+            this.handleSignals = handle;
+            return this;
+        }
+
+        /** @throws ConfigurationException listing every problem */
+        public App build() {
+            List<String> problems = new ArrayList<>();
+            if (id == null || id.isBlank()) {
+                problems.add("id must not be blank");
+            }
+            if (name == null || name.isBlank()) {
+                problems.add("name must not be blank");
+            }
+            if (version == null || version.isBlank()) {
+                problems.add("version must not be blank");
+            }
+            if (stopTimeout == null || stopTimeout.isNegative()) {
+                problems.add("stopTimeout must be zero or positive, got " + stopTimeout);
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigurationException("invalid app", problems);
+            }
+            return new App(this);
+        }
+    }
+}

@@ -1,0 +1,420 @@
+package io.courier.core;
+
+import io.courier.BatchHandler;
+import io.courier.Broker;
+import io.courier.BrokerOptions;
+import io.courier.Brokers;
+import io.courier.ConfigurationException;
+import io.courier.CourierException;
+import io.courier.Handler;
+import io.courier.LifecycleException;
+import io.courier.Message;
+import io.courier.SubscribeException;
+import io.courier.SubscribeOptions;
+import io.courier.Subscription;
+import io.courier.SubscriptionHealth;
+import io.courier.SubscriptionState;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The transport server of the Kratos article: typed handlers registered on topics, opened together when an
+ * {@link App} starts it, drained together when it stops.
+ *
+ * <pre>{@code
+ * MessageServer server = MessageServer.builder(broker).use(loggingMiddleware).build();
+ * server.register(SubscribeOptions.builder("logger.report.event", "logger-saver").type(SubscriptionType.SHARED).build(),
+ *                 Event.class, message -> repository.save(message.payload()));
+ * }</pre>
+ *
+ * <p>{@link #start()} opens every subscription and fails fast, naming the topic and the reason, when one cannot be
+ * opened (the ones already open are closed again). {@link #stop(Duration)} stops taking messages, lets in-flight
+ * handlers finish within the grace, acknowledges what finished, closes consumers (never unsubscribing) and, if the
+ * server owns its broker, closes the broker. Handlers registered after start are opened at once. Thread-safe.
+ */
+public final class MessageServer implements Server {
+    private static final System.Logger LOG = System.getLogger(MessageServer.class.getName());
+
+    private final String name;
+    private final Broker broker;
+    private final boolean ownsBroker;
+    private final List<Middleware> middleware;
+    private final Map<String, Registration<?>> registrations = new LinkedHashMap<>();
+    private final Map<String, Subscription> open = new LinkedHashMap<>();
+    private ServerState state = ServerState.NEW;
+
+    private MessageServer(Builder b) {
+        this.name = b.name;
+        this.broker = b.broker;
+        this.ownsBroker = b.ownsBroker;
+        this.middleware = List.copyOf(b.middleware);
+    }
+
+    /** A server around a broker owned by the caller (it is not closed on stop). */
+    public static Builder builder(Broker broker) {
+        Builder b = new Builder();
+        b.broker = Objects.requireNonNull(broker, "broker");
+        return b;
+    }
+
+    /** A server that opens and owns a broker for {@code url} (closed when the server stops). */
+    public static Builder builder(String url, BrokerOptions options) {
+        Builder b = new Builder();
+        b.url = url;
+        b.brokerOptions = options;
+        return b;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    /** Registers a handler for single messages on a topic and durable subscription with default options. */
+    public <T> MessageServer register(String topic, String subscription, Class<T> payloadType, Handler<T> handler) {
+        return register(SubscribeOptions.builder(topic, subscription).build(), payloadType, handler);
+    }
+
+    /**
+     * Registers a handler. Before start it is opened by {@link #start()}; after start it is opened at once.
+     *
+     * @throws LifecycleException when the server is stopping or stopped
+     * @throws ConfigurationException when the topic and subscription are already registered here
+     * @throws io.courier.CodecException when the options name an unknown codec
+     */
+    public <T> MessageServer register(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        return add(new Registration<>(options, payloadType, handler, null));
+    }
+
+    /** Registers a batch handler; see {@link #register(SubscribeOptions, Class, Handler)}. */
+    public <T> MessageServer registerBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        return add(new Registration<>(options, payloadType, null, handler));
+    }
+
+    private MessageServer add(Registration<?> r) {
+        Objects.requireNonNull(r.options, "options");
+        Objects.requireNonNull(r.payloadType, "payloadType");
+        r.options.codec().ifPresent(Codecs.standard()::byName);
+        String key = r.key();
+        synchronized (this) {
+            if (state == ServerState.STOPPING || state == ServerState.STOPPED || state == ServerState.FAILED) {
+                throw new LifecycleException("cannot register subscription '" + r.options.subscription() + "' on '"
+                        + r.options.topicDescription() + "': message server '" + name + "' is " + state);
+            }
+            if (registrations.containsKey(key)) {
+                throw new ConfigurationException("subscription '" + r.options.subscription() + "' on '"
+                        + r.options.topicDescription() + "' is already registered on message server '" + name + "'");
+            }
+            registrations.put(key, r);
+            if (state == ServerState.RUNNING) {
+                open.put(key, openOne(r));
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public void start() {
+        List<Registration<?>> toOpen;
+        synchronized (this) {
+            if (state == ServerState.RUNNING || state == ServerState.STARTING) {
+                return;
+            }
+            if (state != ServerState.NEW) {
+                throw new LifecycleException("message server '" + name + "' cannot start from state " + state);
+            }
+            state = ServerState.STARTING;
+            toOpen = new ArrayList<>(registrations.values());
+        }
+        List<Subscription> opened = new ArrayList<>();
+        try {
+            for (Registration<?> r : toOpen) {
+                Subscription s = openOne(r);
+                opened.add(s);
+                synchronized (this) {
+                    open.put(r.key(), s);
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Subscription s : opened) {
+                s.close(Duration.ZERO);
+            }
+            synchronized (this) {
+                open.clear();
+                state = ServerState.FAILED;
+            }
+            if (ownsBroker) {
+                broker.close();
+            }
+            throw e;
+        }
+        synchronized (this) {
+            state = ServerState.RUNNING;
+        }
+        LOG.log(Level.INFO, "message server ''{0}'' started {1} subscription(s) on {2}", name, opened.size(), broker.url());
+    }
+
+    private <T> Subscription openOne(Registration<T> r) {
+        try {
+            if (r.batchHandler != null) {
+                return broker.subscribeBatch(r.options, r.payloadType, wrapBatch(r.options, r.batchHandler));
+            }
+            return broker.subscribe(r.options, r.payloadType, wrap(r.options, r.handler));
+        } catch (SubscribeException e) {
+            throw e;
+        } catch (CourierException e) {
+            throw new SubscribeException("message server '" + name + "' cannot open subscription '"
+                    + r.options.subscription() + "' on '" + r.options.topicDescription() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private <T> Handler<T> wrap(SubscribeOptions options, Handler<T> handler) {
+        if (middleware.isEmpty()) {
+            return handler;
+        }
+        return message -> new Chain(options.subscription(), List.of(message), false, () -> handler.handle(message)).proceed();
+    }
+
+    private <T> BatchHandler<T> wrapBatch(SubscribeOptions options, BatchHandler<T> handler) {
+        if (middleware.isEmpty()) {
+            return handler;
+        }
+        return batch -> new Chain(options.subscription(), Collections.unmodifiableList(batch), true,
+                () -> handler.handle(batch)).proceed();
+    }
+
+    @FunctionalInterface
+    private interface Terminal {
+        void run() throws Exception;
+    }
+
+    private final class Chain implements Invocation {
+        private final String subscription;
+        private final List<Message<?>> messages;
+        private final boolean batch;
+        private final Terminal terminal;
+        private int index;
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Chain(String subscription, List<? extends Message<?>> messages, boolean batch, Terminal terminal) {
+            this.subscription = subscription;
+            this.messages = (List) messages;
+            this.batch = batch;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public String subscription() {
+            return subscription;
+        }
+
+        @Override
+        public List<Message<?>> messages() {
+            return messages;
+        }
+
+        @Override
+        public boolean isBatch() {
+            return batch;
+        }
+
+        @Override
+        public void proceed() throws Exception {
+            if (index < middleware.size()) {
+                middleware.get(index++).handle(this);
+            } else {
+                terminal.run();
+            }
+        }
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        List<Subscription> toClose;
+        synchronized (this) {
+            if (state == ServerState.STOPPED || state == ServerState.STOPPING) {
+                return;
+            }
+            if (state == ServerState.NEW || state == ServerState.FAILED) {
+                state = ServerState.STOPPED;
+                if (ownsBroker) {
+                    broker.close();
+                }
+                return;
+            }
+            state = ServerState.STOPPING;
+            toClose = new ArrayList<>(open.values());
+        }
+        // Close in parallel so that every subscription gets the whole grace.
+        List<Thread> closers = new ArrayList<>();
+        int[] undrained = new int[1];
+        for (Subscription s : toClose) {
+            Thread t = new Thread(() -> {
+                if (!s.close(grace)) {
+                    synchronized (undrained) {
+                        undrained[0]++;
+                    }
+                }
+            }, "courier-stop-" + s.options().subscription());
+            t.setDaemon(true);
+            t.start();
+            closers.add(t);
+        }
+        for (Thread t : closers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (ownsBroker) {
+            broker.close();
+        }
+        synchronized (this) {
+            open.clear();
+            state = ServerState.STOPPED;
+        }
+        LOG.log(Level.INFO, "message server ''{0}'' stopped; {1} subscription(s) closed, {2} past the grace of {3}",
+                name, toClose.size(), undrained[0], grace);
+    }
+
+    @Override
+    public Optional<URI> endpoint() {
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized ServerState state() {
+        return state;
+    }
+
+    /** Health of every open subscription, in registration order. */
+    public synchronized List<SubscriptionHealth> health() {
+        List<SubscriptionHealth> result = new ArrayList<>();
+        for (Subscription s : open.values()) {
+            result.add(s.health());
+        }
+        return result;
+    }
+
+    /** Ready: running, and every registered subscription is open and taking messages. */
+    public synchronized boolean isReady() {
+        if (state != ServerState.RUNNING || open.size() != registrations.size()) {
+            return false;
+        }
+        for (Subscription s : open.values()) {
+            SubscriptionState st = s.health().state();
+            if (st != SubscriptionState.RUNNING && st != SubscriptionState.PAUSED) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Live: no subscription is stalled or failed. */
+    public synchronized boolean isLive() {
+        for (Subscription s : open.values()) {
+            SubscriptionState st = s.health().state();
+            if (st == SubscriptionState.STALLED || st == SubscriptionState.FAILED) {
+                return false;
+            }
+        }
+        return state != ServerState.FAILED;
+    }
+
+    /** Pauses every subscription (in-flight messages finish; none are taken). */
+    public synchronized void pause() {
+        open.values().forEach(Subscription::pause);
+    }
+
+    public synchronized void resume() {
+        open.values().forEach(Subscription::resume);
+    }
+
+    @Override
+    public String toString() {
+        return "MessageServer{" + name + ", " + broker.url() + ", " + state() + "}";
+    }
+
+    private static final class Registration<T> {
+        final SubscribeOptions options;
+        final Class<T> payloadType;
+        final Handler<T> handler;
+        final BatchHandler<T> batchHandler;
+
+        Registration(SubscribeOptions options, Class<T> payloadType, Handler<T> handler, BatchHandler<T> batchHandler) {
+            this.options = options;
+            this.payloadType = payloadType;
+            this.handler = handler;
+            this.batchHandler = batchHandler;
+        }
+
+        String key() {
+            return options.topicDescription() + "\u0000" + options.subscription();
+        }
+    }
+
+    /** Builds a {@link MessageServer}; not thread-safe. */
+    public static final class Builder {
+        private String name = "messages";
+        private Broker broker;
+        private String url;
+        private BrokerOptions brokerOptions;
+        private boolean ownsBroker;
+        private final List<Middleware> middleware = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Name for logs (default {@code messages}). */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Adds middleware; the first added is the outermost. */
+        public Builder use(Middleware... middleware) {
+            for (Middleware m : middleware) {
+                this.middleware.add(Objects.requireNonNull(m, "middleware"));
+            }
+            return this;
+        }
+
+        /** Close the broker when the server stops (default: only when the server opened it from a URL). */
+        public Builder ownsBroker(boolean owns) {
+            this.ownsBroker = owns;
+            return this;
+        }
+
+        /**
+         * Builds the server, opening its broker when it was given a URL.
+         *
+         * @throws ConfigurationException for a blank name or a bad URL
+         */
+        public MessageServer build() {
+            if (name == null || name.isBlank()) {
+                throw new ConfigurationException("message server name must not be blank");
+            }
+            if (broker == null) {
+                broker = Brokers.open(url, brokerOptions == null ? BrokerOptions.defaults() : brokerOptions);
+                ownsBroker = true;
+            }
+            return new MessageServer(this);
+        }
+    }
+}

@@ -1,0 +1,643 @@
+package io.courier.core.internal;
+
+import io.courier.BatchHandler;
+import io.courier.Codec;
+import io.courier.CodecException;
+import io.courier.DeadLetter;
+import io.courier.Handler;
+import io.courier.HandlerTimeoutException;
+import io.courier.Headers;
+import io.courier.Message;
+import io.courier.NonRetryableException;
+import io.courier.Ordering;
+import io.courier.SubscribeOptions;
+import io.courier.Subscription;
+import io.courier.SubscriptionHealth;
+import io.courier.SubscriptionState;
+import io.courier.core.Codecs;
+import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.RawMessage;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Drives one {@link RawConsumer} for one handler: bounded in-flight receive, STRICT / PER_KEY / UNORDERED dispatch,
+ * decode, the failure policy (retry with backoff, then dead-letter and ack), handler timeouts, pause and a draining
+ * close. Every backend shares it, so every backend has the same semantics.
+ */
+public final class Dispatcher<T> implements Subscription {
+    private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final int MAX_REASON_LENGTH = 1024;
+
+    /** Where dead letters go: the broker's raw publish. */
+    @FunctionalInterface
+    public interface DeadLetterSink {
+        CompletableFuture<?> send(OutboundMessage message);
+    }
+
+    private final SubscribeOptions options;
+    private final RawConsumer consumer;
+    private final Class<T> payloadType;
+    private final Handler<T> handler;
+    private final BatchHandler<T> batchHandler;
+    private final Codecs codecs;
+    private final Codec overrideCodec;
+    private final Codec defaultCodec;
+    private final DeadLetterSink deadLetters;
+    private final Clock clock;
+    private final Duration deadLetterTimeout;
+    private final Runnable onClosed;
+
+    private final Semaphore permits;
+    private final ExecutorService[] lanes;
+    private final Thread receiver;
+
+    private final Object lifecycle = new Object();
+    private volatile boolean running;
+    private volatile boolean paused;
+    private volatile boolean closing;
+    private volatile boolean hardStopped;
+    private volatile boolean closed;
+    private volatile boolean failed;
+    private boolean drainedAtClose;
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong processed = new AtomicLong();
+    private final AtomicLong failedAttempts = new AtomicLong();
+    private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private volatile Instant lastActivity;
+    private volatile String lastError;
+
+    private Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
+                       BatchHandler<T> batchHandler, Codecs codecs, String defaultCodecName,
+                       DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout, Runnable onClosed) {
+        this.options = options;
+        this.consumer = consumer;
+        this.payloadType = payloadType;
+        this.handler = handler;
+        this.batchHandler = batchHandler;
+        this.codecs = codecs;
+        this.overrideCodec = options.codec().map(codecs::byName).orElse(null);
+        this.defaultCodec = codecs.byName(defaultCodecName);
+        this.deadLetters = deadLetters;
+        this.clock = clock;
+        this.deadLetterTimeout = deadLetterTimeout;
+        this.onClosed = onClosed;
+        this.permits = new Semaphore(options.maxInFlight());
+        this.lanes = createLanes();
+        String name = "courier-" + options.subscription();
+        this.receiver = new Thread(batchHandler == null ? this::receiveLoop : this::receiveBatchLoop, name + "-receiver");
+        this.receiver.setDaemon(true);
+        this.lastActivity = clock.instant();
+    }
+
+    /** A dispatcher calling {@code handler} for each message. Call {@link #start()} to begin. */
+    public static <T> Dispatcher<T> forHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
+                                               Handler<T> handler, Codecs codecs, String defaultCodec,
+                                               DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout,
+                                               Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, handler, null, codecs, defaultCodec, deadLetters, clock,
+                deadLetterTimeout, onClosed);
+    }
+
+    /** A dispatcher calling {@code handler} with batches. Call {@link #start()} to begin. */
+    public static <T> Dispatcher<T> forBatchHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
+                                                    BatchHandler<T> handler, Codecs codecs, String defaultCodec,
+                                                    DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout,
+                                                    Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, null, handler, codecs, defaultCodec, deadLetters, clock,
+                deadLetterTimeout, onClosed);
+    }
+
+    private ExecutorService[] createLanes() {
+        String prefix = "courier-" + options.subscription() + "-worker";
+        boolean parallelPool = options.ordering() == Ordering.UNORDERED;
+        if (parallelPool || batchHandler != null) {
+            int threads = parallelPool ? options.concurrency() : 1;
+            return new ExecutorService[] {pool(threads, prefix)};
+        }
+        ExecutorService[] result = new ExecutorService[options.concurrency()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = pool(1, prefix + "-lane" + i);
+        }
+        return result;
+    }
+
+    private static ExecutorService pool(int threads, String prefix) {
+        // Unbounded queue is safe: the in-flight semaphore bounds what is ever queued.
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                Timers.daemonThreads(prefix));
+    }
+
+    public void start() {
+        synchronized (lifecycle) {
+            running = true;
+            receiver.start();
+        }
+    }
+
+    @Override
+    public SubscribeOptions options() {
+        return options;
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+        LockSupport.unpark(receiver);
+    }
+
+    @Override
+    public SubscriptionHealth health() {
+        return new SubscriptionHealth(options.topicDescription(), options.subscription(), state(), inFlight.get(),
+                processed.get(), failedAttempts.get(), retried.get(), deadLettered.get(), lastActivity, lastError);
+    }
+
+    private SubscriptionState state() {
+        if (closed) {
+            return SubscriptionState.CLOSED;
+        }
+        if (closing) {
+            return SubscriptionState.CLOSING;
+        }
+        if (failed) {
+            return SubscriptionState.FAILED;
+        }
+        if (inFlight.get() > 0 && Duration.between(lastActivity, clock.instant()).compareTo(options.stallThreshold()) > 0) {
+            return SubscriptionState.STALLED;
+        }
+        return paused ? SubscriptionState.PAUSED : SubscriptionState.RUNNING;
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    private void receiveLoop() {
+        while (running) {
+            if (paused) {
+                LockSupport.parkNanos(this, POLL_NANOS);
+                continue;
+            }
+            try {
+                if (!permits.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
+                    continue;
+                }
+                RawMessage m = receiveOne(POLL_NANOS);
+                if (m == null) {
+                    permits.release();
+                    continue;
+                }
+                inFlight.incrementAndGet();
+                lane(m).execute(() -> process(m));
+            } catch (InterruptedException e) {
+                if (!running) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void receiveBatchLoop() {
+        List<RawMessage> batch = new ArrayList<>();
+        long deadline = 0;
+        while (running) {
+            try {
+                if (!batch.isEmpty() && (batch.size() >= options.batchSize() || System.nanoTime() - deadline >= 0)) {
+                    submitBatch(batch);
+                    batch = new ArrayList<>();
+                    continue;
+                }
+                if (paused && batch.isEmpty()) {
+                    LockSupport.parkNanos(this, POLL_NANOS);
+                    continue;
+                }
+                long wait = batch.isEmpty() ? POLL_NANOS : Math.max(1, Math.min(POLL_NANOS, deadline - System.nanoTime()));
+                if (paused || !permits.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
+                    if (paused) {
+                        LockSupport.parkNanos(this, wait);
+                    }
+                    continue;
+                }
+                RawMessage m = receiveOne(wait);
+                if (m == null) {
+                    permits.release();
+                    continue;
+                }
+                inFlight.incrementAndGet();
+                if (batch.isEmpty()) {
+                    deadline = System.nanoTime() + options.batchWait().toNanos();
+                }
+                batch.add(m);
+            } catch (InterruptedException e) {
+                if (!running) {
+                    break;
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            submitBatch(batch);
+        }
+    }
+
+    private RawMessage receiveOne(long waitNanos) throws InterruptedException {
+        try {
+            RawMessage m = consumer.receive(waitNanos, TimeUnit.NANOSECONDS);
+            if (failed) {
+                failed = false;
+                LOG.log(Level.INFO, "subscription ''{0}'' on ''{1}'' receives again", options.subscription(),
+                        options.topicDescription());
+            }
+            return m;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (!running) {
+                return null;
+            }
+            if (!failed) {
+                LOG.log(Level.WARNING, "subscription '" + options.subscription() + "' on '" + options.topicDescription()
+                        + "' cannot receive; retrying", e);
+            }
+            failed = true;
+            lastError = describe(e);
+            Thread.sleep(200);
+            return null;
+        }
+    }
+
+    private void submitBatch(List<RawMessage> batch) {
+        List<RawMessage> copy = List.copyOf(batch);
+        lanes[0].execute(() -> processBatch(copy));
+    }
+
+    private ExecutorService lane(RawMessage m) {
+        if (lanes.length == 1) {
+            return lanes[0];
+        }
+        String key = m.key() == null ? "" : m.key();
+        return lanes[Math.floorMod(key.hashCode() * 0x9E3779B9, lanes.length)];
+    }
+
+    // ---------------------------------------------------------------- handling
+
+    private void process(RawMessage raw) {
+        try {
+            if (hardStopped) {
+                return;
+            }
+            DeliveredMessage<T> message;
+            try {
+                message = new DeliveredMessage<>(raw, options.subscription(), decode(raw), 1);
+            } catch (RuntimeException e) {
+                failedAttempts.incrementAndGet();
+                lastError = describe(e);
+                deadLetter(raw, DeadLetter.REASON_DECODE, 0, e);
+                return;
+            }
+            for (int attempt = 1; ; attempt++) {
+                DeliveredMessage<T> current = message.withAttempt(attempt);
+                Throwable failure = invoke(() -> handler.handle(current));
+                if (hardStopped) {
+                    return;
+                }
+                if (failure == null) {
+                    ack(raw);
+                    processed.incrementAndGet();
+                    return;
+                }
+                if (!retryOrDeadLetter(List.of(raw), attempt, failure)) {
+                    return;
+                }
+            }
+        } finally {
+            finish(1);
+        }
+    }
+
+    private void processBatch(List<RawMessage> raws) {
+        try {
+            if (hardStopped) {
+                return;
+            }
+            List<DeliveredMessage<T>> decoded = new ArrayList<>(raws.size());
+            List<RawMessage> good = new ArrayList<>(raws.size());
+            for (RawMessage raw : raws) {
+                try {
+                    decoded.add(new DeliveredMessage<>(raw, options.subscription(), decode(raw), 1));
+                    good.add(raw);
+                } catch (RuntimeException e) {
+                    failedAttempts.incrementAndGet();
+                    lastError = describe(e);
+                    deadLetter(raw, DeadLetter.REASON_DECODE, 0, e);
+                }
+            }
+            if (decoded.isEmpty()) {
+                return;
+            }
+            for (int attempt = 1; ; attempt++) {
+                List<Message<T>> batch = new ArrayList<>(decoded.size());
+                for (DeliveredMessage<T> m : decoded) {
+                    batch.add(m.withAttempt(attempt));
+                }
+                List<Message<T>> view = java.util.Collections.unmodifiableList(batch);
+                Throwable failure = invoke(() -> batchHandler.handle(view));
+                if (hardStopped) {
+                    return;
+                }
+                if (failure == null) {
+                    for (RawMessage raw : good) {
+                        ack(raw);
+                    }
+                    processed.addAndGet(good.size());
+                    return;
+                }
+                if (!retryOrDeadLetter(good, attempt, failure)) {
+                    return;
+                }
+            }
+        } finally {
+            finish(raws.size());
+        }
+    }
+
+    /** Records a failed attempt; dead-letters and returns false when the policy gives up, else waits the backoff. */
+    private boolean retryOrDeadLetter(List<RawMessage> raws, int attempt, Throwable failure) {
+        failedAttempts.incrementAndGet();
+        lastError = describe(failure);
+        String reason = null;
+        if (failure instanceof NonRetryableException) {
+            reason = DeadLetter.REASON_NON_RETRYABLE;
+        } else if (attempt >= options.retry().maxAttempts()) {
+            reason = failure instanceof HandlerTimeoutException ? DeadLetter.REASON_TIMEOUT : DeadLetter.REASON_HANDLER;
+        }
+        if (reason != null) {
+            for (RawMessage raw : raws) {
+                deadLetter(raw, reason, attempt, failure);
+            }
+            return false;
+        }
+        Duration backoff = options.retry().backoffAfter(attempt, ThreadLocalRandom.current().nextDouble());
+        try {
+            if (!backoff.isZero()) {
+                Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (hardStopped) {
+            return false;
+        }
+        retried.incrementAndGet();
+        return true;
+    }
+
+    private void finish(int count) {
+        inFlight.addAndGet(-count);
+        permits.release(count);
+        lastActivity = clock.instant();
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    /** Runs one attempt under the handler timeout; returns its failure, or null on success. */
+    private Throwable invoke(Call call) {
+        long timeout = options.handlerTimeout().toNanos();
+        if (timeout == 0) {
+            try {
+                call.run();
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        }
+        Watchdog dog = new Watchdog(Thread.currentThread());
+        ScheduledFuture<?> alarm = Timers.shared().schedule(dog, timeout, TimeUnit.NANOSECONDS);
+        Throwable failure = null;
+        try {
+            call.run();
+        } catch (Throwable t) {
+            failure = t;
+        }
+        alarm.cancel(false);
+        if (!dog.finish()) {
+            return new HandlerTimeoutException("handler of subscription '" + options.subscription() + "' on '"
+                    + options.topicDescription() + "' ran past its timeout of " + options.handlerTimeout());
+        }
+        return failure;
+    }
+
+    /** Interrupts a handler that runs past its timeout; the handler's own result is then ignored. */
+    private static final class Watchdog implements Runnable {
+        private final Thread worker;
+        private boolean done;
+        private boolean fired;
+
+        Watchdog(Thread worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public synchronized void run() {
+            if (!done) {
+                fired = true;
+                worker.interrupt();
+            }
+        }
+
+        /** Marks the attempt finished; false when the watchdog fired first (its interrupt is then cleared). */
+        synchronized boolean finish() {
+            done = true;
+            if (fired) {
+                Thread.interrupted();
+                return false;
+            }
+            return true;
+        }
+    }
+
+    private T decode(RawMessage raw) {
+        Codec codec = overrideCodec;
+        if (codec == null) {
+            String contentType = raw.headers().get(Headers.CONTENT_TYPE);
+            if (contentType != null) {
+                codec = codecs.byContentType(contentType);
+                if (codec == null) {
+                    throw new CodecException("no codec for content-type '" + contentType + "' of message " + raw.id()
+                            + "; available codecs: " + codecs.names());
+                }
+            } else {
+                codec = defaultCodec;
+            }
+        }
+        Object value = codec.decode(raw.payload(), payloadType);
+        if (value == null) {
+            throw new CodecException(codec.name() + ": decoded null for message " + raw.id());
+        }
+        if (!payloadType.isInstance(value)) {
+            throw new CodecException(codec.name() + ": decoded a " + value.getClass().getName() + " for message "
+                    + raw.id() + ", the handler takes " + payloadType.getName());
+        }
+        return payloadType.cast(value);
+    }
+
+    private void ack(RawMessage raw) {
+        if (!hardStopped) {
+            consumer.ack(raw);
+        }
+    }
+
+    private void deadLetter(RawMessage raw, String reason, int attempts, Throwable cause) {
+        if (hardStopped) {
+            return;
+        }
+        String text = String.valueOf(cause.getMessage());
+        if (text.length() > MAX_REASON_LENGTH) {
+            text = text.substring(0, MAX_REASON_LENGTH);
+        }
+        Headers headers = raw.headers().toBuilder()
+                .put(DeadLetter.REASON, reason)
+                .put(DeadLetter.ORIGINAL_TOPIC, raw.topic())
+                .put(DeadLetter.SUBSCRIPTION, options.subscription())
+                .put(DeadLetter.MESSAGE_ID, raw.id().value())
+                .put(DeadLetter.ATTEMPTS, Integer.toString(attempts))
+                .put(DeadLetter.EXCEPTION_CLASS, cause.getClass().getName())
+                .put(DeadLetter.EXCEPTION_MESSAGE, text)
+                .put(DeadLetter.TIME, clock.instant().toString())
+                .build();
+        String topic = options.deadLetterTopicFor(raw.topic());
+        try {
+            deadLetters.send(new OutboundMessage(topic, raw.payload(), raw.key(), headers, null, raw.eventTime()))
+                    .get(deadLetterTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            ack(raw);
+            deadLettered.incrementAndGet();
+            LOG.log(Level.WARNING, "message {0} of subscription ''{1}'' on ''{2}'' sent to dead-letter topic ''{3}'' "
+                    + "after {4} attempt(s): {5}: {6}", raw.id(), options.subscription(), raw.topic(), topic, attempts,
+                    reason, describe(cause));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            lastError = "dead-letter publish to '" + topic + "' failed: " + describe(e);
+            LOG.log(Level.ERROR, "cannot dead-letter message " + raw.id() + " of subscription '" + options.subscription()
+                    + "' to '" + topic + "'; handing it back to the broker for redelivery", e);
+            if (!hardStopped) {
+                consumer.nack(raw);
+            }
+        }
+    }
+
+    private static String describe(Throwable t) {
+        Throwable root = t;
+        if (root instanceof java.util.concurrent.ExecutionException && root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getClass().getName() + ": " + root.getMessage();
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    @Override
+    public boolean close(Duration grace) {
+        synchronized (lifecycle) {
+            if (closed || closing) {
+                return awaitClosed();
+            }
+            closing = true;
+            running = false;
+        }
+        long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
+        boolean drained = true;
+        try {
+            receiver.interrupt();
+            joinQuietly(receiver, deadline);
+            for (ExecutorService lane : lanes) {
+                lane.shutdown();
+            }
+            for (ExecutorService lane : lanes) {
+                long left = deadline - System.nanoTime();
+                if (!lane.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                    drained = false;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained = false;
+        }
+        if (!drained) {
+            hardStopped = true;
+            int dropped = 0;
+            for (ExecutorService lane : lanes) {
+                dropped += lane.shutdownNow().size();
+            }
+            LOG.log(Level.WARNING, "subscription ''{0}'' on ''{1}'' did not drain within {2}: {3} message(s) left "
+                    + "unacknowledged for redelivery", options.subscription(), options.topicDescription(), grace,
+                    inFlight.get());
+            if (dropped > 0) {
+                inFlight.addAndGet(-dropped);
+            }
+        }
+        consumer.close();
+        synchronized (lifecycle) {
+            drainedAtClose = drained;
+            closed = true;
+            lifecycle.notifyAll();
+        }
+        onClosed.run();
+        return drained;
+    }
+
+    private boolean awaitClosed() {
+        synchronized (lifecycle) {
+            while (!closed) {
+                try {
+                    lifecycle.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return drainedAtClose;
+        }
+    }
+
+    private static void joinQuietly(Thread t, long deadlineNanos) throws InterruptedException {
+        long left = deadlineNanos - System.nanoTime();
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.max(left, TimeUnit.SECONDS.toNanos(1)))));
+    }
+
+    @Override
+    public String toString() {
+        return "Subscription{" + options.topicDescription() + ", " + options.subscription() + ", " + state() + "}";
+    }
+}

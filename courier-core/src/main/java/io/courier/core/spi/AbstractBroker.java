@@ -1,0 +1,257 @@
+package io.courier.core.spi;
+
+import io.courier.BatchHandler;
+import io.courier.Broker;
+import io.courier.BrokerOptions;
+import io.courier.Codec;
+import io.courier.CodecException;
+import io.courier.CourierException;
+import io.courier.Envelope;
+import io.courier.Handler;
+import io.courier.Headers;
+import io.courier.LifecycleException;
+import io.courier.MessageId;
+import io.courier.PublishException;
+import io.courier.PublishTimeoutException;
+import io.courier.PublisherClosedException;
+import io.courier.SubscribeOptions;
+import io.courier.Subscription;
+import io.courier.core.Codecs;
+import io.courier.core.internal.Dispatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Base class of every backend: encoding, the content-type header, delivery times, sync-over-async publishing with
+ * the publish timeout, the shared dispatch machinery for subscriptions, and an orderly close. A backend implements
+ * {@link #send}, {@link #openConsumer} and {@link #closeBackend}. Subclasses must be thread-safe.
+ */
+public abstract class AbstractBroker implements Broker {
+    private final String url;
+    private final BrokerOptions options;
+    private final Codecs codecs;
+    private final Codec defaultCodec;
+    private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicLong pendingPublishes = new AtomicLong();
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    /**
+     * @param redactedUrl the URL with secrets removed, used in every message
+     * @param options     validated options
+     * @throws CodecException when the default codec does not exist
+     */
+    protected AbstractBroker(String redactedUrl, BrokerOptions options) {
+        this.url = redactedUrl;
+        this.options = Objects.requireNonNull(options, "options");
+        this.codecs = Codecs.standard();
+        this.defaultCodec = codecs.byName(options.defaultCodec());
+    }
+
+    /** Sends an encoded message; completes with its id, or exceptionally with a {@link PublishException}. */
+    protected abstract CompletableFuture<MessageId> send(OutboundMessage message);
+
+    /**
+     * Opens the backend consumer for {@code options}.
+     *
+     * @throws io.courier.SubscribeException naming the topic and subscription when the broker refuses
+     */
+    protected abstract RawConsumer openConsumer(SubscribeOptions options);
+
+    /** Flushes and closes publishers, then the connection; subscriptions are already closed. */
+    protected abstract void closeBackend(Duration timeout);
+
+    @Override
+    public final String url() {
+        return url;
+    }
+
+    @Override
+    public final BrokerOptions options() {
+        return options;
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public CompletableFuture<MessageId> publishAsync(Envelope envelope) {
+        Objects.requireNonNull(envelope, "envelope");
+        if (closed) {
+            return CompletableFuture.failedFuture(new PublisherClosedException("cannot publish to '" + envelope.topic()
+                    + "': broker " + url + " is closed"));
+        }
+        OutboundMessage out;
+        try {
+            out = encode(envelope);
+        } catch (CourierException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new CodecException("cannot encode payload for topic '"
+                    + envelope.topic() + "': " + e, e));
+        }
+        pendingPublishes.incrementAndGet();
+        CompletableFuture<MessageId> sent;
+        try {
+            sent = send(out);
+        } catch (RuntimeException e) {
+            pendingPublishes.decrementAndGet();
+            return CompletableFuture.failedFuture(e instanceof CourierException ? e
+                    : new PublishException("publish to '" + envelope.topic() + "' on " + url + " failed: " + e, e));
+        }
+        return sent.whenComplete((id, error) -> {
+            if (pendingPublishes.decrementAndGet() == 0) {
+                synchronized (pendingPublishes) {
+                    pendingPublishes.notifyAll();
+                }
+            }
+        });
+    }
+
+    @Override
+    public MessageId publish(Envelope envelope) {
+        CompletableFuture<MessageId> future = publishAsync(envelope);
+        Duration timeout = options.publishTimeout();
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new PublishTimeoutException("publish to '" + envelope.topic() + "' on " + url
+                    + " was not confirmed within " + timeout, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishException("interrupted while publishing to '" + envelope.topic() + "' on " + url, e);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause(), envelope.topic());
+        }
+    }
+
+    private RuntimeException rethrow(Throwable cause, String topic) {
+        if (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof CourierException c) {
+            return c;
+        }
+        return new PublishException("publish to '" + topic + "' on " + url + " failed: " + cause, cause);
+    }
+
+    private OutboundMessage encode(Envelope e) {
+        Codec codec = e.codec().map(codecs::byName).orElse(defaultCodec);
+        byte[] payload = codec.encode(e.payload());
+        Headers headers = e.headers().with(Headers.CONTENT_TYPE, codec.contentType());
+        Instant deliverAt = e.deliverAt().orElse(null);
+        if (e.deliverAfter().isPresent() && !e.deliverAfter().get().isZero()) {
+            deliverAt = options.clock().instant().plus(e.deliverAfter().get());
+        }
+        return new OutboundMessage(e.topic(), payload, e.key().orElse(null), headers, deliverAt,
+                e.eventTime().orElse(null));
+    }
+
+    @Override
+    public <T> Subscription subscribe(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forHandler(options, consumer, payloadType,
+                handler, codecs, this.options.defaultCodec(), this::send, this.options.clock(),
+                this.options.publishTimeout(), onClosed));
+    }
+
+    @Override
+    public <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
+                payloadType, handler, codecs, this.options.defaultCodec(), this::send, this.options.clock(),
+                this.options.publishTimeout(), onClosed));
+    }
+
+    private interface DispatcherFactory<T> {
+        Dispatcher<T> create(RawConsumer consumer, Runnable onClosed);
+    }
+
+    private <T> Subscription open(SubscribeOptions subscribeOptions, Class<T> payloadType, DispatcherFactory<T> factory) {
+        Objects.requireNonNull(subscribeOptions, "options");
+        Objects.requireNonNull(payloadType, "payloadType");
+        subscribeOptions.codec().ifPresent(codecs::byName);
+        synchronized (closeLock) {
+            if (closed) {
+                throw new LifecycleException("cannot subscribe '" + subscribeOptions.subscription() + "' to '"
+                        + subscribeOptions.topicDescription() + "': broker " + url + " is closed");
+            }
+            RawConsumer consumer = openConsumer(subscribeOptions);
+            Dispatcher<T>[] holder = new Dispatcher[1];
+            Dispatcher<T> dispatcher = factory.create(consumer, () -> subscriptions.remove(holder[0]));
+            holder[0] = dispatcher;
+            subscriptions.add(dispatcher);
+            dispatcher.start();
+            return dispatcher;
+        }
+    }
+
+    /** The subscriptions open on this broker. */
+    protected final List<Subscription> openSubscriptions() {
+        return new ArrayList<>(subscriptions);
+    }
+
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        Duration grace = options.closeTimeout();
+        List<Thread> closers = new ArrayList<>();
+        for (Subscription s : openSubscriptions()) {
+            Thread t = new Thread(() -> s.close(grace), "courier-close-" + s.options().subscription());
+            t.setDaemon(true);
+            t.start();
+            closers.add(t);
+        }
+        for (Thread t : closers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        awaitPendingPublishes(grace);
+        closeBackend(grace);
+    }
+
+    private void awaitPendingPublishes(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (pendingPublishes) {
+            while (pendingPublishes.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(pendingPublishes, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{" + url + "}";
+    }
+}

@@ -1,0 +1,112 @@
+package io.courier.memory;
+
+import io.courier.BacklogQuota;
+import io.courier.BrokerAdmin;
+import io.courier.BrokerOptions;
+import io.courier.MessageId;
+import io.courier.SubscribeOptions;
+import io.courier.core.spi.AbstractBroker;
+import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.RawConsumer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A client of a {@link MemoryCluster}. Publishing is synchronous under the topic's lock; the future is complete. */
+final class MemoryBroker extends AbstractBroker {
+    private final MemoryCluster cluster;
+    private final Set<MemoryConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final Admin admin = new Admin();
+
+    MemoryBroker(String url, BrokerOptions options, MemoryCluster cluster) {
+        super(url, options);
+        this.cluster = cluster;
+    }
+
+    @Override
+    protected CompletableFuture<MessageId> send(OutboundMessage message) {
+        try {
+            return CompletableFuture.completedFuture(cluster.topic(message.topic()).publish(message));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    protected RawConsumer openConsumer(SubscribeOptions options) {
+        MemoryConsumer consumer = new MemoryConsumer(options, cluster);
+        consumer.open();
+        consumers.add(consumer);
+        return new RawConsumer() {
+            @Override
+            public io.courier.core.spi.RawMessage receive(long timeout, java.util.concurrent.TimeUnit unit)
+                    throws InterruptedException {
+                return consumer.receive(timeout, unit);
+            }
+
+            @Override
+            public void ack(io.courier.core.spi.RawMessage message) {
+                consumer.ack(message);
+            }
+
+            @Override
+            public void nack(io.courier.core.spi.RawMessage message) {
+                consumer.nack(message);
+            }
+
+            @Override
+            public void close() {
+                consumer.close();
+                consumers.remove(consumer);
+            }
+        };
+    }
+
+    @Override
+    protected void closeBackend(Duration timeout) {
+        for (MemoryConsumer c : consumers) {
+            c.close();
+        }
+        consumers.clear();
+    }
+
+    @Override
+    public BrokerAdmin admin() {
+        return admin;
+    }
+
+    private final class Admin implements BrokerAdmin {
+        @Override
+        public void ensureTopic(String topic, int partitions) {
+            cluster.ensurePartitions(topic, partitions);
+        }
+
+        @Override
+        public void setBacklogQuota(String topic, BacklogQuota quota) {
+            java.util.Objects.requireNonNull(quota, "quota");
+            cluster.topic(topic).setQuota(quota);
+        }
+
+        @Override
+        public void removeBacklogQuota(String topic) {
+            MemoryTopic t = cluster.existingTopic(topic);
+            if (t != null) {
+                t.setQuota(null);
+            }
+        }
+
+        @Override
+        public Optional<BacklogQuota> backlogQuota(String topic) {
+            MemoryTopic t = cluster.existingTopic(topic);
+            return t == null ? Optional.empty() : Optional.ofNullable(t.quota());
+        }
+
+        @Override
+        public long backlog(String topic, String subscription) {
+            MemoryTopic t = cluster.existingTopic(topic);
+            return t == null ? 0 : t.backlog(subscription);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.courier.memory;
+
+import io.courier.ConfigurationException;
+import io.courier.Topics;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import io.courier.core.internal.Timers;
+
+/**
+ * The in-process "server" that memory brokers of one name share: topics by full name, partition metadata, and a
+ * timer for delayed and handed-back messages. Topics are independent: each has its own lock, so there is no global
+ * lock on the publish or delivery path.
+ */
+final class MemoryCluster {
+    private static final Map<String, MemoryCluster> CLUSTERS = new ConcurrentHashMap<>();
+
+    final MemorySettings settings;
+    final ScheduledExecutorService timer;
+    private final Map<String, MemoryTopic> topics = new ConcurrentHashMap<>();
+    private final Map<String, Integer> partitions = new ConcurrentHashMap<>();
+    private final List<MemoryConsumer> patternConsumers = new CopyOnWriteArrayList<>();
+
+    private MemoryCluster(MemorySettings settings) {
+        this.settings = settings;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, Timers.daemonThreads("courier-memory-" + settings.name()));
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+    }
+
+    static MemoryCluster named(MemorySettings settings) {
+        return CLUSTERS.computeIfAbsent(settings.name(), n -> new MemoryCluster(settings));
+    }
+
+    /** {@code orders} and {@code public/default/orders} are {@code persistent://public/default/orders}, as in Pulsar. */
+    static String fullName(String topic) {
+        Topics.validate(topic);
+        if (topic.contains("://")) {
+            return topic;
+        }
+        return topic.indexOf('/') < 0 ? "persistent://public/default/" + topic : "persistent://" + topic;
+    }
+
+    MemoryTopic topic(String name) {
+        String full = fullName(name);
+        MemoryTopic existing = topics.get(full);
+        if (existing != null) {
+            return existing;
+        }
+        boolean[] created = new boolean[1];
+        MemoryTopic topic = topics.computeIfAbsent(full, n -> {
+            created[0] = true;
+            return new MemoryTopic(n, this);
+        });
+        if (created[0]) {
+            for (MemoryConsumer c : patternConsumers) {
+                c.topicCreated(topic);
+            }
+        }
+        return topic;
+    }
+
+    MemoryTopic existingTopic(String name) {
+        return topics.get(fullName(name));
+    }
+
+    List<MemoryTopic> topics() {
+        return List.copyOf(topics.values());
+    }
+
+    void addPatternConsumer(MemoryConsumer consumer) {
+        patternConsumers.add(consumer);
+    }
+
+    void removePatternConsumer(MemoryConsumer consumer) {
+        patternConsumers.remove(consumer);
+    }
+
+    void ensurePartitions(String topic, int count) {
+        if (count < 0) {
+            throw new ConfigurationException("partitions must be zero or more, got " + count + " for topic '" + topic + "'");
+        }
+        String full = fullName(topic);
+        Integer previous = partitions.putIfAbsent(full, count);
+        if (previous != null && previous != count) {
+            throw new ConfigurationException("topic '" + topic + "' already exists with " + previous
+                    + " partition(s); cannot make it " + count);
+        }
+        topic(full);
+    }
+}

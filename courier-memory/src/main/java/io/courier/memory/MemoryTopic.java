@@ -1,0 +1,458 @@
+package io.courier.memory;
+
+import io.courier.BacklogQuota;
+import io.courier.BacklogQuotaExceededException;
+import io.courier.Headers;
+import io.courier.InitialPosition;
+import io.courier.MessageId;
+import io.courier.PayloadTooLargeException;
+import io.courier.SubscriptionBusyException;
+import io.courier.SubscriptionType;
+import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.RawMessage;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One topic: an append-only log with bounded retention and durable subscriptions (cursors) over it. All state is
+ * guarded by the topic's own lock; delivery pushes messages into consumers' queues under that lock, never more than
+ * a consumer's capacity.
+ */
+final class MemoryTopic {
+    final String name;
+    private final MemoryCluster cluster;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private final ArrayList<Entry> entries = new ArrayList<>();
+    private int head;
+    private long baseOffset;
+    private long nextOffset;
+    private final Map<String, Sub> subs = new LinkedHashMap<>();
+    private BacklogQuota quota;
+
+    MemoryTopic(String name, MemoryCluster cluster) {
+        this.name = name;
+        this.cluster = cluster;
+    }
+
+    record Entry(long offset, byte[] payload, String key, Headers headers, Instant publishTime, Instant eventTime,
+                 Instant deliverAt) {
+    }
+
+    /** Where a delivered message came from; the handle of its {@link RawMessage}. */
+    record Handle(Member member, long offset) {
+    }
+
+    // ------------------------------------------------------------------ publish
+
+    MessageId publish(OutboundMessage m) {
+        int size = m.payload().length;
+        if (size > cluster.settings.maxMessageBytes()) {
+            throw new PayloadTooLargeException("payload of " + size + " bytes for topic '" + name
+                    + "' exceeds the memory broker's limit of " + cluster.settings.maxMessageBytes() + " bytes", size,
+                    cluster.settings.maxMessageBytes());
+        }
+        List<Sub> touched;
+        lock.lock();
+        try {
+            if (quota != null) {
+                for (Sub s : subs.values()) {
+                    if (s.backlogBytes + size > quota.limitBytes()) {
+                        throw new BacklogQuotaExceededException("backlog quota of topic '" + name + "' exceeded: "
+                                + "subscription '" + s.name + "' holds " + s.backlogBytes + " bytes unacknowledged, "
+                                + "limit " + quota.limitBytes() + " bytes; retry when consumers catch up");
+                    }
+                }
+            }
+            long offset = nextOffset++;
+            entries.add(new Entry(offset, m.payload(), m.key(), m.headers(), cluster.settings.clock().instant(),
+                    m.eventTime(), m.deliverAt()));
+            for (Sub s : subs.values()) {
+                s.backlogBytes += size;
+            }
+            touched = new ArrayList<>(subs.values());
+            for (Sub s : touched) {
+                s.dispatch();
+            }
+            trim();
+            return MessageId.of(offset + "@" + name);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    void setQuota(BacklogQuota quota) {
+        lock.lock();
+        try {
+            this.quota = quota;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    BacklogQuota quota() {
+        lock.lock();
+        try {
+            return quota;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long backlog(String subscription) {
+        lock.lock();
+        try {
+            Sub s = subs.get(subscription);
+            return s == null ? 0 : s.backlogCount();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ log
+
+    private Entry entry(long offset) {
+        if (offset < baseOffset || offset >= nextOffset) {
+            return null;
+        }
+        return entries.get(head + (int) (offset - baseOffset));
+    }
+
+    /** Drops entries every subscription has acknowledged, keeping the retention window. */
+    private void trim() {
+        long needed = nextOffset;
+        for (Sub s : subs.values()) {
+            needed = Math.min(needed, s.markDelete);
+        }
+        long keepFrom = Math.min(needed, Math.max(0, nextOffset - cluster.settings.retention()));
+        while (baseOffset < keepFrom) {
+            entries.set(head++, null);
+            baseOffset++;
+        }
+        if (head > 1024 && head > entries.size() / 2) {
+            entries.subList(0, head).clear();
+            head = 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ subscribe
+
+    /** Attaches {@code member} to its subscription, creating the subscription when needed. */
+    void attach(Member member) {
+        List<Member> siblings = List.of();
+        lock.lock();
+        try {
+            String subName = member.consumer.options.subscription();
+            SubscriptionType type = member.consumer.options.type();
+            Sub sub = subs.get(subName);
+            if (sub == null) {
+                sub = new Sub(subName, member.consumer.options.initialPosition());
+                subs.put(subName, sub);
+            }
+            if (!sub.consumers.isEmpty()) {
+                if (sub.type != type) {
+                    throw new SubscriptionBusyException("subscription '" + subName + "' on topic '" + name + "' is "
+                            + sub.type + " with " + sub.consumers.size() + " consumer(s) connected; cannot join it as "
+                            + type + " (memory://" + cluster.settings.name() + ")");
+                }
+                if (type == SubscriptionType.EXCLUSIVE) {
+                    throw new SubscriptionBusyException("subscription '" + subName + "' on topic '" + name
+                            + "' is EXCLUSIVE and already has a consumer (memory://" + cluster.settings.name() + ")");
+                }
+            }
+            sub.type = type;
+            member.sub = sub;
+            sub.consumers.add(member);
+            sub.dispatch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void detach(Member member) {
+        lock.lock();
+        try {
+            Sub sub = member.sub;
+            if (sub == null || !sub.consumers.remove(member)) {
+                return;
+            }
+            member.closed = true;
+            for (long offset : member.pending) {
+                sub.release(offset, member);
+                sub.redeliveries.merge(offset, 1, Integer::sum);
+                sub.replay.add(offset);
+            }
+            member.consumer.released(member.pending.size());
+            member.pending.clear();
+            member.consumer.purge(member);
+            if (sub.consumers.isEmpty()) {
+                sub.type = null;
+            }
+            sub.dispatch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void ack(Member member, long offset) {
+        lock.lock();
+        try {
+            if (member.closed || !member.pending.remove(offset)) {
+                return;
+            }
+            Sub sub = member.sub;
+            sub.release(offset, member);
+            sub.acknowledge(offset);
+            member.consumer.released(1);
+            trim();
+            sub.dispatch();
+        } finally {
+            lock.unlock();
+        }
+        member.consumer.capacityFreed(member);
+    }
+
+    void nack(Member member, long offset) {
+        lock.lock();
+        try {
+            if (member.closed || !member.pending.remove(offset)) {
+                return;
+            }
+            Sub sub = member.sub;
+            sub.release(offset, member);
+            sub.redeliveries.merge(offset, 1, Integer::sum);
+            member.consumer.released(1);
+            long delay = cluster.settings.nackDelayMs();
+            if (delay == 0) {
+                sub.replay.add(offset);
+                sub.dispatch();
+            } else {
+                sub.waiting.add(offset);
+                cluster.timer.schedule(() -> releaseWaiting(sub, offset), delay, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+        member.consumer.capacityFreed(member);
+    }
+
+    /** Delivers the members of a consumer that had no capacity when messages arrived. */
+    void kick(Member member) {
+        lock.lock();
+        try {
+            if (member.sub != null && !member.closed) {
+                member.sub.dispatch();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void releaseWaiting(Sub sub, long offset) {
+        lock.lock();
+        try {
+            if (sub.waiting.remove(offset)) {
+                sub.replay.add(offset);
+                sub.dispatch();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A consumer's attachment to this topic. Guarded by the topic lock. */
+    static final class Member {
+        final MemoryConsumer consumer;
+        final MemoryTopic topic;
+        final Set<Long> pending = new HashSet<>();
+        Sub sub;
+        boolean closed;
+
+        Member(MemoryConsumer consumer, MemoryTopic topic) {
+            this.consumer = consumer;
+            this.topic = topic;
+        }
+    }
+
+    /** A durable subscription: cursor, individual acks, redelivery and delay bookkeeping. */
+    final class Sub {
+        final String name;
+        SubscriptionType type;
+        long readPos;
+        long markDelete;
+        final TreeSet<Long> ackedAbove = new TreeSet<>();
+        final TreeSet<Long> replay = new TreeSet<>();
+        final Set<Long> waiting = new HashSet<>();
+        final Map<Long, Integer> redeliveries = new HashMap<>();
+        final List<Member> consumers = new ArrayList<>();
+        final Map<String, Member> keyOwner = new HashMap<>();
+        final Map<String, Integer> keyPending = new HashMap<>();
+        long backlogBytes;
+        private int roundRobin;
+
+        Sub(String name, InitialPosition position) {
+            this.name = name;
+            long start = position == InitialPosition.EARLIEST ? baseOffset : nextOffset;
+            this.readPos = start;
+            this.markDelete = start;
+            for (long o = start; o < nextOffset; o++) {
+                backlogBytes += entry(o).payload().length;
+            }
+        }
+
+        long backlogCount() {
+            return (nextOffset - markDelete) - ackedAbove.size();
+        }
+
+        void acknowledge(long offset) {
+            if (offset < markDelete || ackedAbove.contains(offset)) {
+                return;
+            }
+            Entry e = entry(offset);
+            if (e != null) {
+                backlogBytes -= e.payload().length;
+            }
+            redeliveries.remove(offset);
+            if (offset == markDelete) {
+                markDelete++;
+                while (!ackedAbove.isEmpty() && ackedAbove.first() == markDelete) {
+                    ackedAbove.pollFirst();
+                    markDelete++;
+                }
+            } else {
+                ackedAbove.add(offset);
+            }
+        }
+
+        void release(long offset, Member member) {
+            if (type == SubscriptionType.KEY_SHARED) {
+                Entry e = entry(offset);
+                String key = keyOf(e);
+                Integer n = keyPending.get(key);
+                if (n != null) {
+                    if (n <= 1) {
+                        keyPending.remove(key);
+                        keyOwner.remove(key);
+                    } else {
+                        keyPending.put(key, n - 1);
+                    }
+                }
+            }
+        }
+
+        /** Pushes as many messages as the consumers can take: replays first, then new ones, in offset order. */
+        void dispatch() {
+            Instant now = null;
+            while (!consumers.isEmpty()) {
+                boolean fromReplay = !replay.isEmpty();
+                long offset;
+                if (fromReplay) {
+                    offset = replay.first();
+                } else if (readPos < nextOffset) {
+                    offset = readPos;
+                } else {
+                    return;
+                }
+                Entry e = entry(offset);
+                if (e == null || offset < markDelete || ackedAbove.contains(offset)) {
+                    advance(fromReplay);
+                    continue;
+                }
+                boolean honoursDelay = type == SubscriptionType.SHARED || type == SubscriptionType.KEY_SHARED;
+                if (honoursDelay && e.deliverAt() != null && !fromReplay) {
+                    if (now == null) {
+                        now = cluster.settings.clock().instant();
+                    }
+                    long waitMs = e.deliverAt().toEpochMilli() - now.toEpochMilli();
+                    if (waitMs > 0) {
+                        advance(false);
+                        waiting.add(offset);
+                        Sub self = this;
+                        cluster.timer.schedule(() -> releaseWaiting(self, offset), waitMs, TimeUnit.MILLISECONDS);
+                        continue;
+                    }
+                }
+                Member target = pick(e);
+                if (target == null) {
+                    return;
+                }
+                advance(fromReplay);
+                target.pending.add(offset);
+                if (type == SubscriptionType.KEY_SHARED) {
+                    String key = keyOf(e);
+                    keyOwner.put(key, target);
+                    keyPending.merge(key, 1, Integer::sum);
+                }
+                target.consumer.deliver(new RawMessage(name(), MessageId.of(offset + "@" + name()), e.key(), e.headers(),
+                        e.payload(), e.publishTime(), e.eventTime(), redeliveries.getOrDefault(offset, 0),
+                        new Handle(target, offset)));
+            }
+        }
+
+        private void advance(boolean fromReplay) {
+            if (fromReplay) {
+                replay.pollFirst();
+            } else {
+                readPos++;
+            }
+        }
+
+        private Member pick(Entry e) {
+            switch (type) {
+                case EXCLUSIVE:
+                case FAILOVER: {
+                    Member active = consumers.get(0);
+                    return active.consumer.tryReserve() ? active : null;
+                }
+                case KEY_SHARED: {
+                    String key = keyOf(e);
+                    Member owner = keyOwner.get(key);
+                    if (owner == null) {
+                        owner = consumers.get(Math.floorMod(key.hashCode() * 0x9E3779B9, consumers.size()));
+                    }
+                    return owner.consumer.tryReserve() ? owner : null;
+                }
+                default: {
+                    for (int i = 0; i < consumers.size(); i++) {
+                        Member m = consumers.get(Math.floorMod(roundRobin + i, consumers.size()));
+                        if (m.consumer.tryReserve()) {
+                            roundRobin = Math.floorMod(roundRobin + i + 1, consumers.size());
+                            return m;
+                        }
+                    }
+                    return null;
+                }
+            }
+        }
+    }
+
+    private String name() {
+        return name;
+    }
+
+    private static String keyOf(Entry e) {
+        return e == null || e.key() == null ? "" : e.key();
+    }
+
+    /** Removes messages of {@code member} still queued in its consumer; used when it detaches. */
+    static void dropQueued(Iterator<RawMessage> queued, Member member) {
+        while (queued.hasNext()) {
+            RawMessage m = queued.next();
+            if (m.handle() instanceof Handle h && h.member() == member) {
+                queued.remove();
+            }
+        }
+    }
+}

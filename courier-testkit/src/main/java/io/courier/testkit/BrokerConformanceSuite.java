@@ -1,0 +1,1001 @@
+package io.courier.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.protobuf.Api;
+import io.courier.BacklogQuota;
+import io.courier.BacklogQuotaExceededException;
+import io.courier.Broker;
+import io.courier.CodecException;
+import io.courier.DeadLetter;
+import io.courier.Envelope;
+import io.courier.Headers;
+import io.courier.InitialPosition;
+import io.courier.LifecycleException;
+import io.courier.Message;
+import io.courier.MessageId;
+import io.courier.NonRetryableException;
+import io.courier.Ordering;
+import io.courier.PayloadTooLargeException;
+import io.courier.PublisherClosedException;
+import io.courier.RetryPolicy;
+import io.courier.SubscribeException;
+import io.courier.SubscribeOptions;
+import io.courier.Subscription;
+import io.courier.SubscriptionBusyException;
+import io.courier.SubscriptionType;
+import io.courier.core.MessageServer;
+import io.courier.core.ServerState;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The broker conformance suite (groups A–F of {@code conformance-suite.md}). A backend subclasses it once, says how
+ * to open a broker and declares its {@link Features}. Every test uses fresh topics and subscriptions, asserts exact
+ * sets of message ids (duplicates tolerated and reported, losses never), waits by polling with a deadline and
+ * closes what it opened. Run with {@code -Dcourier.short=true} for smaller counts on a laptop; CI runs full sizes.
+ */
+public abstract class BrokerConformanceSuite {
+    /** Generous deadline for deliveries; a correct backend finishes far sooner. */
+    protected static final Duration WAIT = Duration.ofSeconds(60);
+    private static final boolean SHORT = Boolean.getBoolean("courier.short");
+
+    protected Broker broker;
+    private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
+    private String testName;
+
+    /** Opens a new broker client; called before each test (and again where a test needs a second client). */
+    protected abstract Broker openBroker();
+
+    /** What this backend offers. */
+    protected abstract Features features();
+
+    @BeforeEach
+    void openForTest(TestInfo info) {
+        testName = info.getTestMethod().map(m -> m.getName()).orElse("test");
+        broker = openBroker();
+        toClose.add(broker);
+    }
+
+    @AfterEach
+    void closeAfterTest() throws Exception {
+        List<AutoCloseable> all = new ArrayList<>(toClose);
+        Collections.reverse(all);
+        for (AutoCloseable c : all) {
+            if (c instanceof Subscription s) {
+                s.close(Duration.ofSeconds(5));
+            } else {
+                c.close();
+            }
+        }
+        toClose.clear();
+    }
+
+    /** Full size, or a tenth of it (at least 1) in short mode. */
+    protected static int scaled(int full) {
+        return SHORT ? Math.max(1, full / 10) : full;
+    }
+
+    /** A topic name unique to this test run. */
+    protected String topic(String suffix) {
+        return "conf-" + testName + "-" + suffix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    protected String subscriptionName(String suffix) {
+        return "sub-" + suffix + "-" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    protected <T> Subscription subscribe(SubscribeOptions options, Class<T> type, io.courier.Handler<T> handler) {
+        Subscription s = broker.subscribe(options, type, handler);
+        toClose.add(s);
+        return s;
+    }
+
+    protected static SubscribeOptions.Builder options(String topic, String subscription) {
+        return SubscribeOptions.builder(topic, subscription).initialPosition(InitialPosition.EARLIEST)
+                .retry(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(50)).build());
+    }
+
+    /** Makes the durable subscription exist (so the broker retains what is published next), then leaves it. */
+    protected void createSubscription(String topic, String subscription, SubscriptionType type) {
+        broker.subscribe(options(topic, subscription).type(type).build(), byte[].class, m -> { }).close(Duration.ofSeconds(5));
+    }
+
+    private List<MessageId> publishTexts(String topic, int count, String prefix) {
+        List<CompletableFuture<MessageId>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(broker.publishAsync(Envelope.builder(topic, prefix + i).codec("text").build()));
+        }
+        List<MessageId> ids = new ArrayList<>();
+        for (CompletableFuture<MessageId> f : futures) {
+            ids.add(f.join());
+        }
+        return ids;
+    }
+
+    private static void report(String what, int duplicates) {
+        System.out.println("[conformance] " + what + ": duplicates=" + duplicates);
+    }
+
+    // =========================================================================================== A. Delivery
+
+    @Test
+    @DisplayName("A1 publish-then-subscribe (EARLIEST): 100 messages arrive with payloads, headers and keys intact")
+    void a01_publishThenSubscribe() {
+        String topic = topic("t");
+        String sub = subscriptionName("a1");
+        createSubscription(topic, sub, SubscriptionType.EXCLUSIVE);
+        Map<MessageId, Integer> sent = new HashMap<>();
+        for (int i = 0; i < 100; i++) {
+            MessageId id = broker.publish(Envelope.builder(topic, new TestOrder("o-" + i, "c-" + (i % 7), i, Instant.ofEpochSecond(1_700_000_000L + i)))
+                    .key("k-" + i).header("seq", Integer.toString(i)).header("unique", "h-" + i + "-" + UUID.randomUUID()).build());
+            sent.put(id, i);
+        }
+        Recorder<TestOrder> rec = new Recorder<>();
+        subscribe(options(topic, sub).build(), TestOrder.class, rec);
+        rec.awaitIds(sent.keySet(), WAIT);
+        assertThat(rec.ids()).isEqualTo(sent.keySet());
+        for (Message<TestOrder> m : rec.messages()) {
+            int i = sent.get(m.id());
+            assertThat(m.payload()).isEqualTo(new TestOrder("o-" + i, "c-" + (i % 7), i, Instant.ofEpochSecond(1_700_000_000L + i)));
+            assertThat(m.key()).contains("k-" + i);
+            assertThat(m.headers().get("seq")).isEqualTo(Integer.toString(i));
+            assertThat(m.headers().get("unique")).startsWith("h-" + i + "-");
+            assertThat(m.topic()).endsWith(topic);
+            assertThat(m.subscription()).isEqualTo(sub);
+        }
+        report("A1", rec.duplicates());
+    }
+
+    @Test
+    @DisplayName("A2 subscribe-then-publish (LATEST): only messages published after the subscription exists arrive")
+    void a02_subscribeThenPublishLatest() {
+        String topic = topic("t");
+        createSubscription(topic, subscriptionName("holder"), SubscriptionType.EXCLUSIVE);
+        publishTexts(topic, 10, "before-");
+        Recorder<String> rec = new Recorder<>();
+        subscribe(SubscribeOptions.builder(topic, subscriptionName("a2")).initialPosition(InitialPosition.LATEST).build(),
+                String.class, rec);
+        List<MessageId> after = publishTexts(topic, 10, "after-");
+        rec.awaitIds(new HashSet<>(after), WAIT);
+        assertThat(rec.ids()).isEqualTo(new HashSet<>(after));
+        assertThat(rec.payloads()).allMatch(p -> p.startsWith("after-"));
+    }
+
+    @Test
+    @DisplayName("A3 concurrent publishers: 20 threads x 500 messages all arrive")
+    void a03_concurrentPublishers() throws Exception {
+        String topic = topic("t");
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("a3")).type(SubscriptionType.SHARED).concurrency(4)
+                .ordering(Ordering.UNORDERED).build(), String.class, rec);
+        int threads = 20;
+        int each = scaled(500);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        Set<MessageId> sent = ConcurrentHashMap.newKeySet();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<CompletableFuture<MessageId>> fs = new ArrayList<>();
+                    for (int i = 0; i < each; i++) {
+                        fs.add(broker.publishAsync(Envelope.builder(topic, "t" + thread + "-" + i).codec("text").build()));
+                    }
+                    fs.forEach(f -> sent.add(f.join()));
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(sent).hasSize(threads * each);
+        rec.awaitIds(sent, WAIT);
+        assertThat(rec.ids()).isEqualTo(sent);
+        report("A3", rec.duplicates());
+    }
+
+    @Test
+    @DisplayName("A4 many topics: 20 topics each get exactly their own messages")
+    void a04_manyTopics() {
+        int topics = 20;
+        List<String> names = new ArrayList<>();
+        List<Recorder<String>> recorders = new ArrayList<>();
+        for (int t = 0; t < topics; t++) {
+            String name = topic("t" + t);
+            names.add(name);
+            Recorder<String> rec = new Recorder<>();
+            recorders.add(rec);
+            subscribe(options(name, subscriptionName("a4")).build(), String.class, rec);
+        }
+        List<Set<MessageId>> sent = new ArrayList<>();
+        for (int t = 0; t < topics; t++) {
+            sent.add(new HashSet<>(publishTexts(names.get(t), 10, names.get(t) + "#")));
+        }
+        for (int t = 0; t < topics; t++) {
+            recorders.get(t).awaitIds(sent.get(t), WAIT);
+        }
+        for (int t = 0; t < topics; t++) {
+            assertThat(recorders.get(t).ids()).isEqualTo(sent.get(t));
+            String prefix = names.get(t) + "#";
+            assertThat(recorders.get(t).payloads()).allMatch(p -> p.startsWith(prefix));
+        }
+    }
+
+    @Test
+    @DisplayName("A5 every built-in codec round-trips, and content-type lets a consumer decode without being told")
+    void a05_codecs() {
+        TestOrder order = new TestOrder("o-1", "alice", 3, Instant.parse("2026-11-26T10:15:30Z"));
+        Api api = Api.newBuilder().setName("report.service.v1.Report").setVersion("v1").build();
+        byte[] bytes = {0, 1, 2, (byte) 0xFF, 127, -128};
+
+        Recorder<TestOrder> json = new Recorder<>();
+        Recorder<Api> jsonProto = new Recorder<>();
+        Recorder<Api> proto = new Recorder<>();
+        Recorder<String> text = new Recorder<>();
+        Recorder<byte[]> raw = new Recorder<>();
+        String[] topics = {topic("json"), topic("jsonproto"), topic("proto"), topic("text"), topic("bytes")};
+        subscribe(options(topics[0], subscriptionName("a5")).build(), TestOrder.class, json);
+        subscribe(options(topics[1], subscriptionName("a5")).build(), Api.class, jsonProto);
+        subscribe(options(topics[2], subscriptionName("a5")).build(), Api.class, proto);
+        subscribe(options(topics[3], subscriptionName("a5")).build(), String.class, text);
+        subscribe(options(topics[4], subscriptionName("a5")).build(), byte[].class, raw);
+
+        broker.publish(Envelope.builder(topics[0], order).codec("json").build());
+        broker.publish(Envelope.builder(topics[1], api).codec("json").build());
+        broker.publish(Envelope.builder(topics[2], api).codec("proto").build());
+        broker.publish(Envelope.builder(topics[3], "héllo wörld ✓").codec("text").build());
+        broker.publish(Envelope.builder(topics[4], bytes).codec("bytes").build());
+
+        json.awaitCount(1, WAIT);
+        jsonProto.awaitCount(1, WAIT);
+        proto.awaitCount(1, WAIT);
+        text.awaitCount(1, WAIT);
+        raw.awaitCount(1, WAIT);
+        assertThat(json.payloads()).containsExactly(order);
+        assertThat(json.messages().get(0).headers().get(Headers.CONTENT_TYPE)).isEqualTo("application/json");
+        assertThat(jsonProto.payloads()).containsExactly(api);
+        assertThat(new String(jsonProto.messages().get(0).payload().toByteArray(), StandardCharsets.ISO_8859_1)).isNotEmpty();
+        assertThat(proto.payloads()).containsExactly(api);
+        assertThat(proto.messages().get(0).headers().get(Headers.CONTENT_TYPE)).isEqualTo("application/x-protobuf");
+        assertThat(text.payloads()).containsExactly("héllo wörld ✓");
+        assertThat(raw.payloads().get(0)).isEqualTo(bytes);
+    }
+
+    @Test
+    @DisplayName("A6 a 1 MiB payload round-trips intact; one over the backend's limit fails the publish clearly")
+    void a06_largePayload() {
+        String topic = topic("t");
+        Recorder<byte[]> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("a6")).build(), byte[].class, rec);
+        byte[] big = new byte[1024 * 1024];
+        new java.util.Random(42).nextBytes(big);
+        MessageId id = broker.publish(Envelope.builder(topic, big).codec("bytes").build());
+        rec.awaitIds(Set.of(id), WAIT);
+        assertThat(rec.payloads().get(0)).isEqualTo(big);
+
+        long limit = features().maxPayloadBytes();
+        assumeTrue(limit > 0, "backend declares no payload limit (large payloads are chunked)");
+        byte[] tooBig = new byte[(int) limit + 1];
+        assertThatThrownBy(() -> broker.publish(Envelope.builder(topic, tooBig).codec("bytes").build()))
+                .isInstanceOf(PayloadTooLargeException.class)
+                .hasMessageContaining(topic.substring(0, 10));
+    }
+
+    // =========================================================================================== B. Subscriptions
+
+    @Test
+    @DisplayName("B7 exclusive: a second subscriber on the same subscription is refused with a clear error")
+    void b07_exclusiveRefusesSecond() {
+        String topic = topic("t");
+        String sub = subscriptionName("b7");
+        subscribe(options(topic, sub).type(SubscriptionType.EXCLUSIVE).build(), String.class, m -> { });
+        assertThatThrownBy(() -> subscribe(options(topic, sub).type(SubscriptionType.EXCLUSIVE).build(), String.class, m -> { }))
+                .isInstanceOf(SubscriptionBusyException.class)
+                .hasMessageContaining(sub);
+    }
+
+    @Test
+    @DisplayName("B8 shared: 2 subscribers split 1,000 messages, none to both, none lost")
+    void b08_sharedSplits() {
+        String topic = topic("t");
+        String sub = subscriptionName("b8");
+        Recorder<String> a = new Recorder<>();
+        Recorder<String> b = new Recorder<>();
+        subscribe(options(topic, sub).type(SubscriptionType.SHARED).maxInFlight(50).build(), String.class, a);
+        subscribe(options(topic, sub).type(SubscriptionType.SHARED).maxInFlight(50).build(), String.class, b);
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, scaled(1000), "m"));
+        Await.until(WAIT, () -> union(a.ids(), b.ids()).containsAll(sent), () -> "received " + (a.count() + b.count()));
+        assertThat(union(a.ids(), b.ids())).isEqualTo(sent);
+        assertThat(intersection(a.ids(), b.ids())).isEmpty();
+        assertThat(a.count()).isPositive();
+        assertThat(b.count()).isPositive();
+        assertThat(a.duplicates() + b.duplicates()).isZero();
+    }
+
+    @Test
+    @DisplayName("B9 failover: one active subscriber gets everything; when it closes the standby continues, no loss")
+    void b09_failover() {
+        String topic = topic("t");
+        String sub = subscriptionName("b9");
+        Recorder<String> a = new Recorder<>();
+        Recorder<String> b = new Recorder<>();
+        Subscription sa = subscribe(options(topic, sub).type(SubscriptionType.FAILOVER).build(), String.class, a);
+        Subscription sb = subscribe(options(topic, sub).type(SubscriptionType.FAILOVER).build(), String.class, b);
+        Set<MessageId> first = new HashSet<>(publishTexts(topic, 100, "first-"));
+        Await.until(WAIT, () -> union(a.ids(), b.ids()).containsAll(first), () -> "received " + (a.count() + b.count()));
+        boolean aActive = a.count() > 0;
+        Recorder<String> active = aActive ? a : b;
+        Recorder<String> standby = aActive ? b : a;
+        assertThat(active.ids()).isEqualTo(first);
+        assertThat(standby.count()).isZero();
+
+        (aActive ? sa : sb).close(Duration.ofSeconds(10));
+        Set<MessageId> second = new HashSet<>(publishTexts(topic, 100, "second-"));
+        standby.awaitIds(second, WAIT);
+        assertThat(union(active.ids(), standby.ids())).isEqualTo(union(first, second));
+    }
+
+    @Test
+    @DisplayName("B10 key-shared: 20 keys x 50 messages over 2 subscribers; each key to one subscriber, in order")
+    void b10_keyShared() {
+        String topic = topic("t");
+        String sub = subscriptionName("b10");
+        Recorder<String> a = new Recorder<>();
+        Recorder<String> b = new Recorder<>();
+        subscribe(options(topic, sub).type(SubscriptionType.KEY_SHARED).build(), String.class, a);
+        subscribe(options(topic, sub).type(SubscriptionType.KEY_SHARED).build(), String.class, b);
+        int keys = 20;
+        int perKey = 50;
+        Set<MessageId> sent = new HashSet<>();
+        for (int i = 0; i < perKey; i++) {
+            for (int k = 0; k < keys; k++) {
+                sent.add(broker.publish(Envelope.builder(topic, "k" + k + ":" + i).key("k" + k).codec("text").build()));
+            }
+        }
+        Await.until(WAIT, () -> union(a.ids(), b.ids()).containsAll(sent), () -> "received " + (a.count() + b.count()));
+        Set<String> keysA = keysOf(a);
+        Set<String> keysB = keysOf(b);
+        assertThat(intersection(keysA, keysB)).as("keys seen by both subscribers").isEmpty();
+        assertThat(union(keysA, keysB)).hasSize(keys);
+        assertPerKeyOrder(a.messages());
+        assertPerKeyOrder(b.messages());
+    }
+
+    @Test
+    @DisplayName("B11 two subscriptions on one topic each get every message; competing subscribers within one share")
+    void b11_fanOutAndCompete() {
+        String topic = topic("t");
+        String s1 = subscriptionName("b11a");
+        String s2 = subscriptionName("b11b");
+        Recorder<String> one = new Recorder<>();
+        Recorder<String> twoA = new Recorder<>();
+        Recorder<String> twoB = new Recorder<>();
+        subscribe(options(topic, s1).build(), String.class, one);
+        subscribe(options(topic, s2).type(SubscriptionType.SHARED).maxInFlight(10).build(), String.class, twoA);
+        subscribe(options(topic, s2).type(SubscriptionType.SHARED).maxInFlight(10).build(), String.class, twoB);
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 200, "m"));
+        one.awaitIds(sent, WAIT);
+        Await.until(WAIT, () -> union(twoA.ids(), twoB.ids()).containsAll(sent), () -> "second subscription incomplete");
+        assertThat(one.ids()).isEqualTo(sent);
+        assertThat(union(twoA.ids(), twoB.ids())).isEqualTo(sent);
+        assertThat(intersection(twoA.ids(), twoB.ids())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("B12 a new subscription with EARLIEST reads retained history; with LATEST it does not")
+    void b12_initialPosition() {
+        String topic = topic("t");
+        createSubscription(topic, subscriptionName("holder"), SubscriptionType.EXCLUSIVE);
+        Set<MessageId> history = new HashSet<>(publishTexts(topic, 50, "old-"));
+        Recorder<String> early = new Recorder<>();
+        Recorder<String> late = new Recorder<>();
+        subscribe(SubscribeOptions.builder(topic, subscriptionName("early")).initialPosition(InitialPosition.EARLIEST).build(), String.class, early);
+        subscribe(SubscribeOptions.builder(topic, subscriptionName("late")).initialPosition(InitialPosition.LATEST).build(), String.class, late);
+        early.awaitIds(history, WAIT);
+        MessageId marker = broker.publish(Envelope.builder(topic, "marker").codec("text").build());
+        late.awaitIds(Set.of(marker), WAIT);
+        early.awaitIds(Set.of(marker), WAIT);
+        assertThat(early.ids()).isEqualTo(union(history, Set.of(marker)));
+        assertThat(late.ids()).containsExactly(marker);
+    }
+
+    // =========================================================================================== C. Acks and failure
+
+    @Test
+    @DisplayName("C13 a handler exception redelivers the message with its attempt number; none lost")
+    void c13_exceptionRedelivers() {
+        String topic = topic("t");
+        Map<MessageId, List<Integer>> attempts = new ConcurrentHashMap<>();
+        Recorder<String> done = new Recorder<>();
+        subscribe(options(topic, subscriptionName("c13")).build(), String.class, m -> {
+            attempts.computeIfAbsent(m.id(), k -> new CopyOnWriteArrayList<>()).add(m.attempt());
+            if (m.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+            done.handle(m);
+        });
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 50, "m"));
+        done.awaitIds(sent, WAIT);
+        assertThat(done.ids()).isEqualTo(sent);
+        for (MessageId id : sent) {
+            assertThat(attempts.get(id)).startsWith(1, 2);
+        }
+        assertThat(done.messages()).allMatch(m -> m.attempt() == 2);
+    }
+
+    @Test
+    @DisplayName("C14 retry policy: N attempts with growing backoff, then the dead-letter topic")
+    void c14_retryThenDeadLetter() {
+        String topic = topic("t");
+        String sub = subscriptionName("c14");
+        String dlq = topic + "-" + sub + "-DLQ";
+        Recorder<String> dead = new Recorder<>();
+        subscribe(options(dlq, subscriptionName("dlq")).build(), String.class, dead);
+        List<Long> times = new CopyOnWriteArrayList<>();
+        subscribe(options(topic, sub).retry(RetryPolicy.builder().maxAttempts(4).initialBackoff(Duration.ofMillis(60))
+                .multiplier(2.0).maxBackoff(Duration.ofSeconds(5)).jitter(0).build()).build(), String.class, m -> {
+                    times.add(System.nanoTime());
+                    throw new IllegalStateException("always fails");
+                });
+        MessageId id = broker.publish(Envelope.builder(topic, "doomed").codec("text").build());
+        dead.awaitCount(1, WAIT);
+        assertThat(times).hasSize(4);
+        long g1 = times.get(1) - times.get(0);
+        long g2 = times.get(2) - times.get(1);
+        long g3 = times.get(3) - times.get(2);
+        assertThat(g1).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(60));
+        assertThat(g2).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(120)).isGreaterThan(g1);
+        assertThat(g3).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(240)).isGreaterThan(g2);
+        Message<String> d = dead.messages().get(0);
+        assertThat(d.payload()).isEqualTo("doomed");
+        assertThat(d.headers().get(DeadLetter.MESSAGE_ID)).isEqualTo(id.value());
+        assertThat(d.headers().get(DeadLetter.ATTEMPTS)).isEqualTo("4");
+        assertThat(d.headers().get(DeadLetter.REASON)).isEqualTo(DeadLetter.REASON_HANDLER);
+    }
+
+    @Test
+    @DisplayName("C15 the dead letter keeps payload, key and headers, and adds topic, subscription, id, attempts and exception")
+    void c15_deadLetterContent() {
+        String topic = topic("t");
+        String sub = subscriptionName("c15");
+        String dlq = topic("dlq");
+        Recorder<TestOrder> dead = new Recorder<>();
+        subscribe(options(dlq, subscriptionName("dlq")).build(), TestOrder.class, dead);
+        subscribe(options(topic, sub).deadLetterTopic(dlq).retry(RetryPolicy.builder().maxAttempts(2)
+                .initialBackoff(Duration.ofMillis(5)).build()).build(), TestOrder.class, m -> {
+                    throw new IllegalArgumentException("quantity " + m.payload().quantity() + " is not allowed");
+                });
+        TestOrder order = new TestOrder("o-9", "bob", 99, Instant.parse("2026-01-02T03:04:05Z"));
+        MessageId id = broker.publish(Envelope.builder(topic, order).key("bob").header("origin", "c15").build());
+        dead.awaitCount(1, WAIT);
+        Message<TestOrder> d = dead.messages().get(0);
+        assertThat(d.payload()).isEqualTo(order);
+        assertThat(d.key()).contains("bob");
+        assertThat(d.headers().get("origin")).isEqualTo("c15");
+        assertThat(d.headers().get(DeadLetter.ORIGINAL_TOPIC)).endsWith(topic);
+        assertThat(d.headers().get(DeadLetter.SUBSCRIPTION)).isEqualTo(sub);
+        assertThat(d.headers().get(DeadLetter.MESSAGE_ID)).isEqualTo(id.value());
+        assertThat(d.headers().get(DeadLetter.ATTEMPTS)).isEqualTo("2");
+        assertThat(d.headers().get(DeadLetter.EXCEPTION_CLASS)).isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(d.headers().get(DeadLetter.EXCEPTION_MESSAGE)).isEqualTo("quantity 99 is not allowed");
+        assertThat(d.headers().get(DeadLetter.REASON)).isEqualTo(DeadLetter.REASON_HANDLER);
+        assertThat(Instant.parse(d.headers().get(DeadLetter.TIME))).isBeforeOrEqualTo(Instant.now());
+    }
+
+    @Test
+    @DisplayName("C16 a NonRetryableException goes straight to the dead-letter topic after one attempt")
+    void c16_nonRetryable() {
+        String topic = topic("t");
+        String sub = subscriptionName("c16");
+        Recorder<String> dead = new Recorder<>();
+        subscribe(options(topic + "-" + sub + "-DLQ", subscriptionName("dlq")).build(), String.class, dead);
+        AtomicInteger calls = new AtomicInteger();
+        subscribe(options(topic, sub).retry(RetryPolicy.builder().maxAttempts(5).build()).build(), String.class, m -> {
+            calls.incrementAndGet();
+            throw new NonRetryableException("invalid report");
+        });
+        broker.publish(Envelope.builder(topic, "bad").codec("text").build());
+        dead.awaitCount(1, WAIT);
+        assertThat(calls).hasValue(1);
+        assertThat(dead.messages().get(0).headers().get(DeadLetter.REASON)).isEqualTo(DeadLetter.REASON_NON_RETRYABLE);
+        assertThat(dead.messages().get(0).headers().get(DeadLetter.ATTEMPTS)).isEqualTo("1");
+    }
+
+    @Test
+    @DisplayName("C17 an undecodable payload goes to the dead-letter topic with reason decode, never retried; the rest flows")
+    void c17_undecodable() {
+        String topic = topic("t");
+        String sub = subscriptionName("c17");
+        Recorder<byte[]> dead = new Recorder<>();
+        // dead letters keep their original content-type; read them as raw bytes whatever it says
+        subscribe(options(topic + "-" + sub + "-DLQ", subscriptionName("dlq")).codec("bytes").build(), byte[].class, dead);
+        Recorder<TestOrder> good = new Recorder<>();
+        subscribe(options(topic, sub).build(), TestOrder.class, good);
+        byte[] garbage = {(byte) 0xDE, (byte) 0xAD, '{', 'x'};
+        MessageId bad = broker.publish(Envelope.builder(topic, garbage).codec("bytes").build());
+        MessageId badJson = broker.publish(Envelope.builder(topic, "not an order").codec("json").build());
+        TestOrder order = new TestOrder("o-1", "carol", 1, Instant.parse("2026-03-01T00:00:00Z"));
+        MessageId ok = broker.publish(Envelope.of(topic, order));
+        good.awaitIds(Set.of(ok), WAIT);
+        dead.awaitCount(2, WAIT);
+        assertThat(good.ids()).containsExactly(ok);
+        Map<String, Message<byte[]>> byId = new HashMap<>();
+        dead.messages().forEach(m -> byId.put(m.headers().get(DeadLetter.MESSAGE_ID), m));
+        assertThat(byId.keySet()).containsExactlyInAnyOrder(bad.value(), badJson.value());
+        assertThat(byId.get(bad.value()).payload()).isEqualTo(garbage);
+        for (Message<byte[]> m : byId.values()) {
+            assertThat(m.headers().get(DeadLetter.REASON)).isEqualTo(DeadLetter.REASON_DECODE);
+            assertThat(m.headers().get(DeadLetter.ATTEMPTS)).isEqualTo("0");
+            assertThat(m.headers().get(DeadLetter.EXCEPTION_CLASS)).isEqualTo(CodecException.class.getName());
+        }
+    }
+
+    @Test
+    @DisplayName("C18 three subscribers failing everything many times, then a healthy subscriber gets every message")
+    void c18_failingSubscribersThenHealthy() {
+        String topic = topic("t");
+        String sub = subscriptionName("c18");
+        AtomicInteger failures = new AtomicInteger();
+        List<Subscription> failing = new ArrayList<>();
+        SubscribeOptions failingOptions = options(topic, sub).type(SubscriptionType.SHARED).maxInFlight(10).concurrency(2)
+                .ordering(Ordering.UNORDERED).retry(RetryPolicy.builder().maxAttempts(Integer.MAX_VALUE)
+                        .initialBackoff(Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(2)).build()).build();
+        for (int i = 0; i < 3; i++) {
+            failing.add(subscribe(failingOptions, String.class, m -> {
+                failures.incrementAndGet();
+                throw new IllegalStateException("unhealthy");
+            }));
+        }
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 100, "m"));
+        Await.until(WAIT, () -> failures.get() >= 300, () -> "failures so far: " + failures.get());
+        for (Subscription s : failing) {
+            assertThat(s.close(Duration.ZERO)).isFalse();
+        }
+        Recorder<String> healthy = new Recorder<>();
+        subscribe(options(topic, sub).type(SubscriptionType.SHARED).build(), String.class, healthy);
+        healthy.awaitIds(sent, WAIT);
+        assertThat(healthy.ids()).isEqualTo(sent);
+        assertThat(broker.admin().backlog(topic, sub)).isZero();
+        report("C18", healthy.duplicates());
+    }
+
+    @Test
+    @DisplayName("C19 a handler stuck past its timeout counts as failed and the message is retried")
+    void c19_handlerTimeout() {
+        String topic = topic("t");
+        CountDownLatch never = new CountDownLatch(1);
+        Recorder<String> done = new Recorder<>();
+        Subscription s = subscribe(options(topic, subscriptionName("c19")).handlerTimeout(Duration.ofMillis(200)).build(),
+                String.class, m -> {
+                    if (m.attempt() == 1) {
+                        never.await();
+                    }
+                    done.handle(m);
+                });
+        MessageId id = broker.publish(Envelope.builder(topic, "slow").codec("text").build());
+        done.awaitIds(Set.of(id), WAIT);
+        assertThat(done.messages()).extracting(Message::attempt).containsExactly(2);
+        assertThat(s.health().failedAttempts()).isEqualTo(1);
+        assertThat(s.health().lastError()).contains("HandlerTimeoutException");
+    }
+
+    // =========================================================================================== D. Ordering
+
+    @Test
+    @DisplayName("D20 STRICT ordering: 1,000 messages handled in publish order")
+    void d20_strictOrder() {
+        String topic = topic("t");
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("d20")).ordering(Ordering.STRICT).concurrency(1).build(), String.class, rec);
+        int n = scaled(1000);
+        List<MessageId> sent = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            sent.add(broker.publish(Envelope.builder(topic, "m" + i).codec("text").build()));
+        }
+        rec.awaitIds(new HashSet<>(sent), WAIT);
+        List<MessageId> order = new ArrayList<>();
+        rec.messages().forEach(m -> order.add(m.id()));
+        assertThat(order).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    @DisplayName("D21 PER_KEY with concurrency 8: per-key order kept, keys handled in parallel")
+    void d21_perKey() {
+        String topic = topic("t");
+        AtomicInteger active = new AtomicInteger();
+        AtomicInteger maxActive = new AtomicInteger();
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("d21")).ordering(Ordering.PER_KEY).concurrency(8).build(), String.class, m -> {
+            maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            rec.handle(m);
+            active.decrementAndGet();
+        });
+        Set<MessageId> sent = new HashSet<>();
+        for (int i = 0; i < 25; i++) {
+            for (int k = 0; k < 16; k++) {
+                sent.add(broker.publish(Envelope.builder(topic, "k" + k + ":" + i).key("k" + k).codec("text").build()));
+            }
+        }
+        rec.awaitIds(sent, WAIT);
+        assertPerKeyOrder(rec.messages());
+        assertThat(maxActive.get()).as("handlers running at once").isGreaterThan(1).isLessThanOrEqualTo(8);
+    }
+
+    @Test
+    @DisplayName("D22 UNORDERED with concurrency 8: all handled, at most and at least once exactly 8 at a time")
+    void d22_unordered() {
+        String topic = topic("t");
+        AtomicInteger active = new AtomicInteger();
+        AtomicInteger maxActive = new AtomicInteger();
+        CountDownLatch eightReached = new CountDownLatch(1);
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("d22")).ordering(Ordering.UNORDERED).concurrency(8).build(), String.class, m -> {
+            int now = active.incrementAndGet();
+            maxActive.accumulateAndGet(now, Math::max);
+            if (now == 8) {
+                eightReached.countDown();
+            }
+            eightReached.await(30, TimeUnit.SECONDS);
+            rec.handle(m);
+            active.decrementAndGet();
+        });
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 200, "m"));
+        rec.awaitIds(sent, WAIT);
+        assertThat(rec.ids()).isEqualTo(sent);
+        assertThat(maxActive).hasValue(8);
+    }
+
+    @Test
+    @DisplayName("D23 bounded in-flight: with a blocking handler the subscriber never holds more than maxInFlight")
+    void d23_boundedInFlight() {
+        String topic = topic("t");
+        String sub = subscriptionName("d23");
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger maxSeen = new AtomicInteger();
+        Subscription[] self = new Subscription[1];
+        Recorder<String> rec = new Recorder<>();
+        self[0] = subscribe(options(topic, sub).ordering(Ordering.UNORDERED).concurrency(2).maxInFlight(20).build(),
+                String.class, m -> {
+                    maxSeen.accumulateAndGet(self[0].health().inFlight(), Math::max);
+                    release.await(60, TimeUnit.SECONDS);
+                    rec.handle(m);
+                });
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 200, "m"));
+        Await.until(WAIT, () -> self[0].health().inFlight() == 20, () -> "in flight: " + self[0].health().inFlight());
+        assertThat(broker.admin().backlog(topic, sub)).isEqualTo(200);
+        assertThat(self[0].health().inFlight()).isEqualTo(20);
+        release.countDown();
+        rec.awaitIds(sent, WAIT);
+        assertThat(maxSeen.get()).isLessThanOrEqualTo(20);
+    }
+
+    @Test
+    @DisplayName("D24 batch handler: batches up to the max size or wait; a failing batch is retried per policy")
+    void d24_batches() {
+        String topic = topic("t");
+        List<List<MessageId>> batches = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        Set<MessageId> handled = ConcurrentHashMap.newKeySet();
+        Subscription s = broker.subscribeBatch(options(topic, subscriptionName("d24")).batchSize(10)
+                .batchWait(Duration.ofMillis(300)).build(), String.class, batch -> {
+                    List<MessageId> ids = new ArrayList<>();
+                    batch.forEach(m -> ids.add(m.id()));
+                    if (calls.incrementAndGet() == 1) {
+                        assertThat(batch).allMatch(m -> m.attempt() == 1);
+                        batches.add(ids);
+                        throw new IllegalStateException("first batch fails once");
+                    }
+                    batches.add(ids);
+                    handled.addAll(ids);
+                });
+        toClose.add(s);
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 95, "m"));
+        Await.until(WAIT, () -> handled.containsAll(sent), () -> "handled " + handled.size());
+        assertThat(batches).allMatch(b -> b.size() <= 10);
+        assertThat(batches.get(1)).isEqualTo(batches.get(0));
+        assertThat(batches.stream().mapToInt(List::size).max().orElse(0)).isEqualTo(10);
+        Set<MessageId> all = new HashSet<>();
+        batches.subList(1, batches.size()).forEach(all::addAll);
+        assertThat(all).isEqualTo(sent);
+        assertThat(s.health().retried()).isEqualTo(1);
+    }
+
+    // =========================================================================================== E. Lifecycle
+
+    @Test
+    @DisplayName("E25 graceful stop drains: slow messages in flight at stop all finish and are acked within the grace")
+    void e25_gracefulDrain() {
+        String topic = topic("t");
+        String sub = subscriptionName("e25");
+        Recorder<String> rec = new Recorder<>();
+        AtomicInteger started = new AtomicInteger();
+        Subscription s = subscribe(options(topic, sub).ordering(Ordering.UNORDERED).concurrency(8).maxInFlight(200).build(),
+                String.class, m -> {
+                    started.incrementAndGet();
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    rec.handle(m);
+                });
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 200, "m"));
+        Await.until(WAIT, () -> s.health().inFlight() >= 100, () -> "in flight: " + s.health().inFlight());
+        assertThat(s.close(Duration.ofSeconds(30))).isTrue();
+        assertThat(rec.ids()).isEqualTo(sent);
+        Recorder<String> next = new Recorder<>();
+        subscribe(options(topic, sub).build(), String.class, next);
+        MessageId marker = broker.publish(Envelope.builder(topic, "marker").codec("text").build());
+        next.awaitIds(Set.of(marker), WAIT);
+        if (features().lazyAcks()) {
+            assertThat(sent).containsAll(minus(next.ids(), Set.of(marker)));
+            report("E25 duplicates after restart", next.count() - 1);
+        } else {
+            assertThat(next.ids()).containsExactly(marker);
+        }
+    }
+
+    @Test
+    @DisplayName("E26 stop past the grace: unfinished messages are not acked and come back to the next subscriber")
+    void e26_stopPastGrace() {
+        String topic = topic("t");
+        String sub = subscriptionName("e26");
+        CountDownLatch never = new CountDownLatch(1);
+        Subscription s = subscribe(options(topic, sub).ordering(Ordering.UNORDERED).concurrency(2).maxInFlight(10).build(),
+                String.class, m -> never.await());
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 10, "m"));
+        Await.until(WAIT, () -> s.health().inFlight() == 10, () -> "in flight: " + s.health().inFlight());
+        assertThat(s.close(Duration.ofMillis(200))).isFalse();
+        Recorder<String> next = new Recorder<>();
+        subscribe(options(topic, sub).build(), String.class, next);
+        next.awaitIds(sent, WAIT);
+        assertThat(next.ids()).isEqualTo(sent);
+    }
+
+    @Test
+    @DisplayName("E27 close never deletes the durable subscription: messages published meanwhile arrive after restart")
+    void e27_closeKeepsSubscription() {
+        String topic = topic("t");
+        String sub = subscriptionName("e27");
+        subscribe(options(topic, sub).build(), String.class, m -> { }).close(Duration.ofSeconds(5));
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 20, "m"));
+        assertThat(broker.admin().backlog(topic, sub)).isEqualTo(20);
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, sub).build(), String.class, rec);
+        rec.awaitIds(sent, WAIT);
+        assertThat(rec.ids()).isEqualTo(sent);
+    }
+
+    @Test
+    @DisplayName("E28 continue after close: 5,000 messages consumed by 5 subscribers one after another, none lost")
+    void e28_continueAfterClose() {
+        String topic = topic("t");
+        String sub = subscriptionName("e28");
+        createSubscription(topic, sub, SubscriptionType.EXCLUSIVE);
+        int total = scaled(5000);
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, total, "m"));
+        Set<MessageId> seen = ConcurrentHashMap.newKeySet();
+        AtomicInteger deliveries = new AtomicInteger();
+        for (int i = 1; i <= 5; i++) {
+            int target = total * i / 5;
+            Subscription s = broker.subscribe(options(topic, sub).maxInFlight(50).build(), String.class, m -> {
+                deliveries.incrementAndGet();
+                seen.add(m.id());
+            });
+            Await.until(WAIT, () -> seen.size() >= target, () -> "seen " + seen.size() + " of " + target);
+            s.close(Duration.ofSeconds(10));
+        }
+        assertThat(seen).isEqualTo(sent);
+        report("E28", deliveries.get() - seen.size());
+    }
+
+    @Test
+    @DisplayName("E29 concurrent close: 10 subscribers closed at once from 10 threads, no error or hang, topic still usable")
+    void e29_concurrentClose() throws Exception {
+        String topic = topic("t");
+        String sub = subscriptionName("e29");
+        List<Subscription> subs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            subs.add(broker.subscribe(options(topic, sub).type(SubscriptionType.SHARED).build(), String.class, m -> { }));
+        }
+        publishTexts(topic, 100, "m");
+        CyclicBarrier barrier = new CyclicBarrier(10);
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (Subscription s : subs) {
+                results.add(pool.submit(() -> {
+                    barrier.await();
+                    return s.close(Duration.ofSeconds(10));
+                }));
+            }
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                for (Future<Boolean> r : results) {
+                    assertThat(r.get()).isTrue();
+                }
+            });
+        } finally {
+            pool.shutdownNow();
+        }
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, sub).type(SubscriptionType.SHARED).build(), String.class, rec);
+        MessageId marker = broker.publish(Envelope.builder(topic, "after").codec("text").build());
+        rec.awaitIds(Set.of(marker), WAIT);
+    }
+
+    @Test
+    @DisplayName("E30 publisher close flushes: 10,000 async publishes, close, then every message is received")
+    void e30_closeFlushes() {
+        String topic = topic("t");
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("e30")).maxInFlight(1000).build(), String.class, rec);
+        Broker publisher = openBroker();
+        toClose.add(publisher);
+        int n = scaled(10_000);
+        List<CompletableFuture<MessageId>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(publisher.publishAsync(Envelope.builder(topic, "m" + i).codec("text").build()));
+        }
+        publisher.close();
+        Set<MessageId> sent = new HashSet<>();
+        for (CompletableFuture<MessageId> f : futures) {
+            assertThat(f).isDone();
+            sent.add(f.join());
+        }
+        assertThat(sent).hasSize(n);
+        rec.awaitIds(sent, WAIT);
+        assertThat(rec.ids()).isEqualTo(sent);
+    }
+
+    @Test
+    @DisplayName("E31 publish after close fails at once with PublisherClosedException; subscribe after close too")
+    void e31_publishAfterClose() {
+        String topic = topic("t");
+        Broker closed = openBroker();
+        closed.close();
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            assertThatThrownBy(() -> closed.publish(topic, "late")).isInstanceOf(PublisherClosedException.class)
+                    .hasMessageContaining(topic);
+            assertThat(closed.publishAsync(topic, "late")).isCompletedExceptionally();
+            assertThatThrownBy(() -> closed.publishAsync(topic, "late").join()).hasCauseInstanceOf(PublisherClosedException.class);
+            assertThatThrownBy(() -> closed.subscribe(options(topic, "s").build(), String.class, m -> { }))
+                    .isInstanceOf(LifecycleException.class);
+        });
+        assertThat(closed.isClosed()).isTrue();
+    }
+
+    @Test
+    @DisplayName("E32 start fails fast when a subscription cannot be made, naming the topic and the reason")
+    void e32_startFailsFast() {
+        String okTopic = topic("ok");
+        String busyTopic = topic("busy");
+        String busySub = subscriptionName("busy");
+        String okSub = subscriptionName("ok");
+        subscribe(options(busyTopic, busySub).type(SubscriptionType.EXCLUSIVE).build(), String.class, m -> { });
+        MessageServer server = MessageServer.builder(broker).build();
+        server.register(options(okTopic, okSub).type(SubscriptionType.EXCLUSIVE).build(), String.class, m -> { });
+        server.register(options(busyTopic, busySub).type(SubscriptionType.EXCLUSIVE).build(), String.class, m -> { });
+        assertThatThrownBy(server::start).isInstanceOf(SubscribeException.class)
+                .hasMessageContaining(busyTopic).hasMessageContaining(busySub);
+        assertThat(server.state()).isEqualTo(ServerState.FAILED);
+        assertThat(server.health()).isEmpty();
+        // the subscription opened before the failure was closed again: another exclusive consumer may take it
+        subscribe(options(okTopic, okSub).type(SubscriptionType.EXCLUSIVE).build(), String.class, m -> { });
+    }
+
+    // =========================================================================================== F. Delay, flow control
+
+    @Test
+    @DisplayName("F33 deliverAfter(2 s): not delivered before 2 s; an immediate message published later arrives first")
+    void f33_delayedDelivery() {
+        assumeTrue(features().delayedDelivery(), "backend declares no delayed delivery");
+        String topic = topic("t");
+        Map<MessageId, Long> arrivals = new ConcurrentHashMap<>();
+        List<MessageId> order = new CopyOnWriteArrayList<>();
+        subscribe(options(topic, subscriptionName("f33")).type(SubscriptionType.SHARED).build(), String.class, m -> {
+            arrivals.put(m.id(), System.nanoTime());
+            order.add(m.id());
+        });
+        long before = System.nanoTime();
+        MessageId delayed = broker.publish(Envelope.builder(topic, "later").codec("text").deliverAfter(Duration.ofSeconds(2)).build());
+        MessageId immediate = broker.publish(Envelope.builder(topic, "now").codec("text").build());
+        Await.until(WAIT, () -> arrivals.containsKey(delayed) && arrivals.containsKey(immediate), () -> "arrived: " + arrivals.keySet());
+        assertThat(order).containsExactly(immediate, delayed);
+        assertThat(arrivals.get(delayed) - before).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(2));
+    }
+
+    @Test
+    @DisplayName("F34 backlog quota: past the limit publish fails with a distinct error; after draining it works again")
+    void f34_backlogQuota() {
+        assumeTrue(features().backlogQuota(), "backend declares no backlog quota");
+        String topic = topic("t");
+        String sub = subscriptionName("f34");
+        createSubscription(topic, sub, SubscriptionType.EXCLUSIVE);
+        int size = 100;
+        int n = 10;
+        broker.admin().setBacklogQuota(topic, BacklogQuota.ofBytes((long) size * n));
+        assertThat(broker.admin().backlogQuota(topic)).contains(BacklogQuota.ofBytes((long) size * n));
+        Set<MessageId> accepted = new LinkedHashSet<>();
+        for (int i = 0; i < n; i++) {
+            accepted.add(broker.publish(Envelope.builder(topic, new byte[size]).codec("bytes").build()));
+        }
+        assertThatThrownBy(() -> broker.publish(Envelope.builder(topic, new byte[size]).codec("bytes").build()))
+                .isInstanceOf(BacklogQuotaExceededException.class).hasMessageContaining(topic);
+        Recorder<byte[]> rec = new Recorder<>();
+        Subscription s = subscribe(options(topic, sub).build(), byte[].class, rec);
+        rec.awaitIds(accepted, WAIT);
+        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+        MessageId again = broker.publish(Envelope.builder(topic, new byte[size]).codec("bytes").build());
+        rec.awaitIds(Set.of(again), WAIT);
+        assertThat(rec.ids()).isEqualTo(union(accepted, Set.of(again)));
+        s.close(Duration.ofSeconds(5));
+    }
+
+    // =========================================================================================== helpers
+
+    private static <T> Set<T> union(Set<T> a, Set<T> b) {
+        Set<T> r = new HashSet<>(a);
+        r.addAll(b);
+        return r;
+    }
+
+    private static <T> Set<T> intersection(Set<T> a, Set<T> b) {
+        Set<T> r = new HashSet<>(a);
+        r.retainAll(b);
+        return r;
+    }
+
+    private static <T> Set<T> minus(Set<T> a, Set<T> b) {
+        Set<T> r = new HashSet<>(a);
+        r.removeAll(b);
+        return r;
+    }
+
+    private static Set<String> keysOf(Recorder<String> rec) {
+        Set<String> keys = new HashSet<>();
+        rec.messages().forEach(m -> keys.add(m.key().orElseThrow()));
+        return keys;
+    }
+
+    /** Payloads are {@code key:seq}; per key the sequence must grow (duplicates may repeat an earlier one). */
+    private static void assertPerKeyOrder(List<Message<String>> messages) {
+        Map<String, Integer> last = new HashMap<>();
+        for (Message<String> m : messages) {
+            String[] parts = m.payload().split(":");
+            int seq = Integer.parseInt(parts[1]);
+            Integer prev = last.put(parts[0], seq);
+            if (prev != null) {
+                assertThat(seq).as("order of key " + parts[0]).isGreaterThan(prev);
+            }
+        }
+    }
+}
