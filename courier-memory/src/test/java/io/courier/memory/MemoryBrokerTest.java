@@ -1,0 +1,142 @@
+package io.courier.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.courier.Broker;
+import io.courier.Brokers;
+import io.courier.CodecException;
+import io.courier.ConfigurationException;
+import io.courier.DeadLetter;
+import io.courier.Envelope;
+import io.courier.InitialPosition;
+import io.courier.MessageId;
+import io.courier.SubscribeOptions;
+import io.courier.Subscription;
+import io.courier.SubscriptionType;
+import io.courier.testkit.Recorder;
+import io.courier.testkit.TestOrder;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Memory-specific behaviour and bad input as a user meets it. */
+class MemoryBrokerTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private final Broker broker = Brokers.open("memory://broker-test");
+    private final String topic = "mem-" + UUID.randomUUID();
+
+    @AfterEach
+    void close() {
+        broker.close();
+    }
+
+    @Test
+    void unknownSchemeListsTheAvailableSchemes() {
+        assertThatThrownBy(() -> Brokers.open("kafka://localhost:9092")).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("no Courier backend for scheme 'kafka'").hasMessageContaining("memory");
+        assertThatThrownBy(() -> Brokers.open("pulsar://localhost:6650")).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("add io.courier:courier-pulsar");
+        assertThatThrownBy(() -> Brokers.open("localhost:6650")).isInstanceOf(ConfigurationException.class);
+        assertThatThrownBy(() -> Brokers.open("no scheme")).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("malformed");
+    }
+
+    @Test
+    void badMemorySettingsAreAllListed() {
+        assertThatThrownBy(() -> Brokers.open("memory://bad?retention=-1&maxMessageBytes=lots&colour=red"))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).hasSize(3));
+    }
+
+    @Test
+    void unknownCodecFailsThePublishAndTheSubscribe() {
+        assertThatThrownBy(() -> broker.publish(Envelope.builder(topic, "x").codec("avro").build()))
+                .isInstanceOf(CodecException.class).hasMessageContaining("unknown codec 'avro'");
+        assertThatThrownBy(() -> broker.subscribe(SubscribeOptions.builder(topic, "s").codec("avro").build(), String.class, m -> { }))
+                .isInstanceOf(CodecException.class);
+    }
+
+    @Test
+    void payloadOfTheWrongTypeIsDeadLetteredNotLost() {
+        Recorder<String> dead = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic + "-s-DLQ", "d").codec("bytes").build(), String.class, m -> { });
+        Recorder<byte[]> deadBytes = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic + "-s-DLQ", "d2").codec("bytes").build(), byte[].class, deadBytes);
+        Recorder<TestOrder> orders = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic, "s").build(), TestOrder.class, orders);
+        MessageId id = broker.publish(Envelope.builder(topic, "just text").codec("text").build());
+        deadBytes.awaitCount(1, WAIT);
+        assertThat(deadBytes.messages().get(0).headers().get(DeadLetter.MESSAGE_ID)).isEqualTo(id.value());
+        assertThat(deadBytes.messages().get(0).headers().get(DeadLetter.EXCEPTION_MESSAGE)).contains(TestOrder.class.getName());
+        assertThat(orders.count()).isZero();
+        assertThat(dead.count()).isZero();
+    }
+
+    @Test
+    void delayIsIgnoredOnExclusiveAsOnPulsar() {
+        Recorder<String> rec = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic, "s").type(SubscriptionType.EXCLUSIVE).build(), String.class, rec);
+        long before = System.nanoTime();
+        MessageId id = broker.publish(Envelope.builder(topic, "x").codec("text").deliverAfter(Duration.ofSeconds(20)).build());
+        rec.awaitIds(Set.of(id), WAIT);
+        assertThat(System.nanoTime() - before).isLessThan(Duration.ofSeconds(20).toNanos());
+    }
+
+    @Test
+    void redeliveryCountGrowsWhenAConsumerLeavesWithoutAck() {
+        CountDownLatch never = new CountDownLatch(1);
+        Subscription first = broker.subscribe(SubscribeOptions.builder(topic, "s").build(), String.class, m -> never.await());
+        MessageId id = broker.publish(Envelope.builder(topic, "x").codec("text").build());
+        io.courier.testkit.Await.until(WAIT, () -> first.health().inFlight() == 1, () -> "not delivered");
+        first.close(Duration.ZERO);
+        Recorder<String> rec = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic, "s").build(), String.class, rec);
+        rec.awaitIds(Set.of(id), WAIT);
+        assertThat(rec.messages().get(0).redeliveryCount()).isEqualTo(1);
+    }
+
+    @Test
+    void patternSubscriptionSeesExistingAndNewTopics() {
+        String prefix = "pat-" + UUID.randomUUID().toString().substring(0, 8);
+        broker.publish(Envelope.builder(prefix + "-a", "ignored: no subscription yet").codec("text").build());
+        Recorder<String> rec = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builderForPattern(prefix + "-.*", "s").initialPosition(InitialPosition.EARLIEST)
+                .build(), String.class, rec);
+        Set<MessageId> sent = new HashSet<>();
+        sent.add(broker.publish(Envelope.builder(prefix + "-a", "a").codec("text").build()));
+        sent.add(broker.publish(Envelope.builder(prefix + "-b", "b").codec("text").build()));
+        sent.add(broker.publish(Envelope.builder("persistent://public/default/" + prefix + "-c", "c").codec("text").build()));
+        broker.publish(Envelope.builder("other-" + prefix, "not matching").codec("text").build());
+        rec.awaitIds(sent, WAIT);
+        assertThat(rec.ids()).isEqualTo(sent);
+    }
+
+    @Test
+    void retentionKeepsAcknowledgedHistoryForNewEarliestSubscriptions() {
+        Broker retaining = Brokers.open("memory://retaining?retention=5");
+        try {
+            for (int i = 0; i < 8; i++) {
+                retaining.publish(Envelope.builder(topic, "m" + i).codec("text").build());
+            }
+            Recorder<String> rec = new Recorder<>();
+            retaining.subscribe(SubscribeOptions.builder(topic, "late").initialPosition(InitialPosition.EARLIEST).build(),
+                    String.class, rec);
+            rec.awaitCount(5, WAIT);
+            assertThat(rec.payloads()).containsExactly("m3", "m4", "m5", "m6", "m7");
+        } finally {
+            retaining.close();
+        }
+    }
+
+    @Test
+    void ensureTopicRejectsAnotherPartitionCount() {
+        broker.admin().ensureTopic(topic, 4);
+        broker.admin().ensureTopic(topic, 4);
+        assertThatThrownBy(() -> broker.admin().ensureTopic(topic, 2)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("already exists with 4 partition(s)");
+    }
+}
