@@ -34,7 +34,7 @@ class OptionsValidationTest {
 
     @Test
     void envelopeListsEveryProblem() {
-        ConfigurationException e = (ConfigurationException) org.junit.jupiter.api.Assertions.assertThrows(
+        ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
                 ConfigurationException.class, () -> Envelope.builder("bad topic", null).key("")
                         .deliverAfter(Duration.ofSeconds(-1)).build());
         assertThat(e.problems()).hasSize(4);

@@ -62,8 +62,6 @@ class MemoryBrokerTest {
 
     @Test
     void payloadOfTheWrongTypeIsDeadLetteredNotLost() {
-        Recorder<String> dead = new Recorder<>();
-        broker.subscribe(SubscribeOptions.builder(topic + "-s-DLQ", "d").codec("bytes").build(), String.class, m -> { });
         Recorder<byte[]> deadBytes = new Recorder<>();
         broker.subscribe(SubscribeOptions.builder(topic + "-s-DLQ", "d2").codec("bytes").build(), byte[].class, deadBytes);
         Recorder<TestOrder> orders = new Recorder<>();
@@ -73,7 +71,6 @@ class MemoryBrokerTest {
         assertThat(deadBytes.messages().get(0).headers().get(DeadLetter.MESSAGE_ID)).isEqualTo(id.value());
         assertThat(deadBytes.messages().get(0).headers().get(DeadLetter.EXCEPTION_MESSAGE)).contains(TestOrder.class.getName());
         assertThat(orders.count()).isZero();
-        assertThat(dead.count()).isZero();
     }
 
     @Test

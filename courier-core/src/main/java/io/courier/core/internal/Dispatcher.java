@@ -64,6 +64,7 @@ public final class Dispatcher<T> implements Subscription {
     private final Clock clock;
     private final Duration deadLetterTimeout;
     private final Runnable onClosed;
+    private final Duration defaultGrace;
 
     private final Semaphore permits;
     private final ExecutorService[] lanes;
@@ -88,8 +89,10 @@ public final class Dispatcher<T> implements Subscription {
 
     private Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
                        BatchHandler<T> batchHandler, Codecs codecs, String defaultCodecName,
-                       DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout, Runnable onClosed) {
+                       DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
+                       Runnable onClosed) {
         this.options = options;
+        this.defaultGrace = defaultGrace;
         this.consumer = consumer;
         this.payloadType = payloadType;
         this.handler = handler;
@@ -113,18 +116,18 @@ public final class Dispatcher<T> implements Subscription {
     public static <T> Dispatcher<T> forHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
                                                Handler<T> handler, Codecs codecs, String defaultCodec,
                                                DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout,
-                                               Runnable onClosed) {
+                                               Duration defaultGrace, Runnable onClosed) {
         return new Dispatcher<>(options, consumer, payloadType, handler, null, codecs, defaultCodec, deadLetters, clock,
-                deadLetterTimeout, onClosed);
+                deadLetterTimeout, defaultGrace, onClosed);
     }
 
     /** A dispatcher calling {@code handler} with batches. Call {@link #start()} to begin. */
     public static <T> Dispatcher<T> forBatchHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
                                                     BatchHandler<T> handler, Codecs codecs, String defaultCodec,
                                                     DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout,
-                                                    Runnable onClosed) {
+                                                    Duration defaultGrace, Runnable onClosed) {
         return new Dispatcher<>(options, consumer, payloadType, null, handler, codecs, defaultCodec, deadLetters, clock,
-                deadLetterTimeout, onClosed);
+                deadLetterTimeout, defaultGrace, onClosed);
     }
 
     private ExecutorService[] createLanes() {
@@ -564,7 +567,7 @@ public final class Dispatcher<T> implements Subscription {
 
     @Override
     public void close() {
-        close(Duration.ofSeconds(10));
+        close(defaultGrace);
     }
 
     @Override
@@ -593,6 +596,9 @@ public final class Dispatcher<T> implements Subscription {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             drained = false;
+        }
+        if (!drained && inFlight.get() == 0) {
+            drained = true;
         }
         if (!drained) {
             hardStopped = true;

@@ -165,7 +165,7 @@ public abstract class AbstractBroker implements Broker {
         Objects.requireNonNull(handler, "handler");
         return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forHandler(options, consumer, payloadType,
                 handler, codecs, this.options.defaultCodec(), this::send, this.options.clock(),
-                this.options.publishTimeout(), onClosed));
+                this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
     }
 
     @Override
@@ -173,13 +173,14 @@ public abstract class AbstractBroker implements Broker {
         Objects.requireNonNull(handler, "handler");
         return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
                 payloadType, handler, codecs, this.options.defaultCodec(), this::send, this.options.clock(),
-                this.options.publishTimeout(), onClosed));
+                this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
     }
 
     private interface DispatcherFactory<T> {
         Dispatcher<T> create(RawConsumer consumer, Runnable onClosed);
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private <T> Subscription open(SubscribeOptions subscribeOptions, Class<T> payloadType, DispatcherFactory<T> factory) {
         Objects.requireNonNull(subscribeOptions, "options");
         Objects.requireNonNull(payloadType, "payloadType");
