@@ -4,20 +4,14 @@ import io.courier.BatchHandler;
 import io.courier.Broker;
 import io.courier.BrokerAdmin;
 import io.courier.BrokerOptions;
-import io.courier.CourierException;
 import io.courier.Envelope;
 import io.courier.Handler;
 import io.courier.MessageId;
-import io.courier.PublishException;
-import io.courier.PublishTimeoutException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
+import io.courier.core.internal.Publishing;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** A broker decorated with publish interceptors. */
 final class InterceptingBroker implements Broker {
@@ -57,21 +51,7 @@ final class InterceptingBroker implements Broker {
 
     @Override
     public MessageId publish(Envelope envelope) {
-        try {
-            return publishAsync(envelope).get(options().publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new PublishTimeoutException("publish to '" + envelope.topic() + "' on " + url()
-                    + " was not confirmed within " + options().publishTimeout(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PublishException("interrupted while publishing to '" + envelope.topic() + "'", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
-            if (cause instanceof CourierException ce) {
-                throw ce;
-            }
-            throw new PublishException("publish to '" + envelope.topic() + "' failed: " + cause, cause);
-        }
+        return Publishing.await(publishAsync(envelope), options().publishTimeout(), envelope.topic(), url());
     }
 
     @Override

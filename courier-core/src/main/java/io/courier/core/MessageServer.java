@@ -14,6 +14,7 @@ import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionState;
+import io.courier.core.internal.Closing;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
@@ -259,29 +260,7 @@ public final class MessageServer implements Server {
             state = ServerState.STOPPING;
             toClose = new ArrayList<>(open.values());
         }
-        // Close in parallel so that every subscription gets the whole grace.
-        List<Thread> closers = new ArrayList<>();
-        int[] undrained = new int[1];
-        for (Subscription s : toClose) {
-            Thread t = new Thread(() -> {
-                if (!s.close(grace)) {
-                    synchronized (undrained) {
-                        undrained[0]++;
-                    }
-                }
-            }, "courier-stop-" + s.options().subscription());
-            t.setDaemon(true);
-            t.start();
-            closers.add(t);
-        }
-        for (Thread t : closers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        int undrained = Closing.closeAll(toClose, grace);
         if (ownsBroker) {
             broker.close();
         }
@@ -290,7 +269,7 @@ public final class MessageServer implements Server {
             state = ServerState.STOPPED;
         }
         LOG.log(Level.INFO, "message server ''{0}'' stopped; {1} subscription(s) closed, {2} past the grace of {3}",
-                name, toClose.size(), undrained[0], grace);
+                name, toClose.size(), undrained, grace);
     }
 
     @Override

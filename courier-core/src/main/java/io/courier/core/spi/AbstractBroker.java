@@ -12,12 +12,13 @@ import io.courier.Headers;
 import io.courier.LifecycleException;
 import io.courier.MessageId;
 import io.courier.PublishException;
-import io.courier.PublishTimeoutException;
 import io.courier.PublisherClosedException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.core.Codecs;
+import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
+import io.courier.core.internal.Publishing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,11 +26,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -123,29 +121,7 @@ public abstract class AbstractBroker implements Broker {
 
     @Override
     public MessageId publish(Envelope envelope) {
-        CompletableFuture<MessageId> future = publishAsync(envelope);
-        Duration timeout = options.publishTimeout();
-        try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new PublishTimeoutException("publish to '" + envelope.topic() + "' on " + url
-                    + " was not confirmed within " + timeout, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PublishException("interrupted while publishing to '" + envelope.topic() + "' on " + url, e);
-        } catch (ExecutionException e) {
-            throw rethrow(e.getCause(), envelope.topic());
-        }
-    }
-
-    private RuntimeException rethrow(Throwable cause, String topic) {
-        if (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof CourierException c) {
-            return c;
-        }
-        return new PublishException("publish to '" + topic + "' on " + url + " failed: " + cause, cause);
+        return Publishing.await(publishAsync(envelope), options.publishTimeout(), envelope.topic(), url);
     }
 
     private OutboundMessage encode(Envelope e) {
@@ -214,21 +190,7 @@ public abstract class AbstractBroker implements Broker {
             closed = true;
         }
         Duration grace = options.closeTimeout();
-        List<Thread> closers = new ArrayList<>();
-        for (Subscription s : openSubscriptions()) {
-            Thread t = new Thread(() -> s.close(grace), "courier-close-" + s.options().subscription());
-            t.setDaemon(true);
-            t.start();
-            closers.add(t);
-        }
-        for (Thread t : closers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        Closing.closeAll(openSubscriptions(), grace);
         awaitPendingPublishes(grace);
         closeBackend(grace);
     }
