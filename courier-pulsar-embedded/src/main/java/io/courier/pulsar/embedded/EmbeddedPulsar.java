@@ -1,0 +1,419 @@
+package io.courier.pulsar.embedded;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * A real Apache Pulsar 4.2.4 standalone broker (RocksDB metadata, one bookie, no ZooKeeper) running in a child JVM
+ * with the broker's own classpath, so that its 325 jars never meet the application's and tests can stop it with
+ * SIGTERM, kill it with SIGKILL and restart it on the same data. Ports are picked free on first start and kept for
+ * restarts (the bookie remembers its port in its data). The broker logs to {@code broker.log} in the data directory.
+ *
+ * <pre>{@code
+ * try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().build().start()) {
+ *     Broker broker = Brokers.open(pulsar.serviceUrl(), ...);
+ * }
+ * }</pre>
+ *
+ * <p>Defaults: a fresh temporary data directory (deleted on close), child heap 512 MiB, start timeout 120 s, no
+ * authentication. Thread-safe: lifecycle methods are synchronized.
+ */
+public final class EmbeddedPulsar implements AutoCloseable {
+    private static final String VERSION = "4.2.4";
+
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+    private final String heap;
+    private final Duration startTimeout;
+    private final TokenAuth tokenAuth;
+    private final int brokerPort;
+    private final int webPort;
+    private final int bookiePort;
+    private Process process;
+    private Duration lastStartup;
+
+    private EmbeddedPulsar(Builder b) {
+        try {
+            this.deleteOnClose = b.dataDir == null;
+            this.dataDir = b.dataDir != null ? Files.createDirectories(b.dataDir) : Files.createTempDirectory("courier-pulsar-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory", e);
+        }
+        this.heap = b.heap;
+        this.startTimeout = b.startTimeout;
+        this.tokenAuth = b.tokenAuth;
+        this.brokerPort = freePort();
+        this.webPort = freePort();
+        this.bookiePort = freePort();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The Pulsar version this starts. */
+    public static String version() {
+        return VERSION;
+    }
+
+    /** {@code pulsar://127.0.0.1:PORT}. */
+    public String serviceUrl() {
+        return "pulsar://127.0.0.1:" + brokerPort;
+    }
+
+    /** {@code http://127.0.0.1:PORT}, the admin REST endpoint. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + webPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return dataDir.resolve("broker.log");
+    }
+
+    /** How long the last start took until the broker answered its admin API. */
+    public Duration lastStartupTime() {
+        return lastStartup;
+    }
+
+    /** The super-user token when token authentication is on. */
+    public String superUserToken() {
+        if (tokenAuth == null) {
+            throw new IllegalStateException("token authentication is off for this broker");
+        }
+        return tokenAuth.superUserToken();
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * Starts the broker and waits until its admin API lists {@code public/default}.
+     *
+     * @throws IllegalStateException with the tail of the broker log when it does not become ready in time
+     */
+    public synchronized EmbeddedPulsar start() {
+        if (isRunning()) {
+            return this;
+        }
+        long begin = System.nanoTime();
+        try {
+            Path conf = writeConfig();
+            Path log4j = writeLog4jConfig();
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-Xms64m");
+            cmd.add("-Xmx" + heap);
+            cmd.add("-XX:MaxDirectMemorySize=" + heap);
+            cmd.add("-XX:+UseSerialGC");
+            cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.add("-Dlog4j2.configurationFile=" + log4j.toUri());
+            cmd.add("-Dpulsar.log.dir=" + dataDir);
+            cmd.add("--add-opens");
+            cmd.add("java.management/sun.management=ALL-UNNAMED");
+            cmd.add("--add-opens");
+            cmd.add("jdk.management/com.sun.management.internal=ALL-UNNAMED");
+            cmd.add("--add-opens");
+            cmd.add("java.base/java.lang=ALL-UNNAMED");
+            cmd.add("--add-opens");
+            cmd.add("java.base/java.nio=ALL-UNNAMED");
+            cmd.add("--add-opens");
+            cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
+            cmd.add("-cp");
+            cmd.add(brokerClasspath());
+            cmd.add("org.apache.pulsar.PulsarStandaloneStarter");
+            cmd.add("--config");
+            cmd.add(conf.toString());
+            cmd.add("--metadata-dir");
+            cmd.add(dataDir.resolve("metadata").toString());
+            cmd.add("--bookkeeper-dir");
+            cmd.add(dataDir.resolve("bookkeeper").toString());
+            cmd.add("--bookkeeper-port");
+            cmd.add(Integer.toString(bookiePort));
+            cmd.add("--no-functions-worker");
+            cmd.add("--no-stream-storage");
+            // --zookeeper-dir is left out on purpose: when that directory exists standalone switches to ZooKeeper.
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("broker.out").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the Pulsar broker JVM", e);
+        }
+        awaitReady(System.nanoTime() + startTimeout.toNanos());
+        lastStartup = Duration.ofNanos(System.nanoTime() - begin);
+        return this;
+    }
+
+    /** Graceful stop (SIGTERM), waiting for the JVM to exit. */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        waitFor(Duration.ofSeconds(30));
+    }
+
+    /** Abrupt stop (SIGKILL): no flush, no clean ledger close, as a crashed machine. */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        waitFor(Duration.ofSeconds(30));
+    }
+
+    /** Stops gracefully (or kills), then starts again on the same data and ports. */
+    public synchronized void restart(boolean kill) {
+        if (kill) {
+            kill();
+        } else {
+            stop();
+        }
+        start();
+    }
+
+    private void waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Stops the broker and, for a temporary data directory, deletes it. */
+    @Override
+    public synchronized void close() {
+        stop();
+        if (deleteOnClose) {
+            deleteRecursively(dataDir);
+        }
+    }
+
+    private void awaitReady(long deadline) {
+        URI probe = URI.create(httpUrl() + "/admin/v2/namespaces/public");
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Pulsar broker exited with " + process.exitValue()
+                        + " during start; last log lines:\n" + tail());
+            }
+            if (answers(probe)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("Pulsar broker not ready within " + startTimeout + "; last log lines:\n" + tail());
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+
+    private boolean answers(URI probe) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) probe.toURL().openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(2000);
+            if (tokenAuth != null) {
+                c.setRequestProperty("Authorization", "Bearer " + tokenAuth.superUserToken());
+            }
+            if (c.getResponseCode() != 200) {
+                return false;
+            }
+            try (InputStream in = c.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("public/default");
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The last 40 lines of the broker's output, for error messages. */
+    public String tail() {
+        Path out = dataDir.resolve("broker.out");
+        try {
+            List<String> lines = Files.exists(out) ? Files.readAllLines(out, StandardCharsets.UTF_8) : List.of();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private Path writeConfig() throws IOException {
+        StringBuilder c = new StringBuilder();
+        line(c, "clusterName", "standalone");
+        line(c, "bindAddress", "127.0.0.1");
+        line(c, "advertisedAddress", "127.0.0.1");
+        line(c, "brokerServicePort", Integer.toString(brokerPort));
+        line(c, "webServicePort", Integer.toString(webPort));
+        line(c, "managedLedgerDefaultEnsembleSize", "1");
+        line(c, "managedLedgerDefaultWriteQuorum", "1");
+        line(c, "managedLedgerDefaultAckQuorum", "1");
+        line(c, "loadManagerClassName", "org.apache.pulsar.broker.loadbalance.NoopLoadManager");
+        line(c, "loadBalancerEnabled", "false");
+        line(c, "functionsWorkerEnabled", "false");
+        line(c, "webSocketServiceEnabled", "false");
+        line(c, "transactionCoordinatorEnabled", "false");
+        line(c, "allowAutoTopicCreation", "true");
+        line(c, "allowAutoTopicCreationType", "non-partitioned");
+        line(c, "brokerDeleteInactiveTopicsEnabled", "false");
+        line(c, "systemTopicEnabled", "true");
+        line(c, "topicLevelPoliciesEnabled", "true");
+        line(c, "delayedDeliveryEnabled", "true");
+        line(c, "delayedDeliveryTickTimeMillis", "100");
+        line(c, "isDelayedDeliveryDeliverAtTimeStrict", "true");
+        line(c, "managedLedgerNewEntriesCheckDelayInMillis", "0");
+        line(c, "bookkeeperUseV2WireProtocol", "true");
+        line(c, "journalMaxGroupWaitMSec", "1");
+        line(c, "journalSyncData", "false");
+        line(c, "dbStorage_writeCacheMaxSizeMb", "64");
+        line(c, "dbStorage_readAheadCacheMaxSizeMb", "64");
+        line(c, "allowLoopback", "true");
+        line(c, "diskUsageThreshold", "0.99");
+        line(c, "diskUsageWarnThreshold", "0.99");
+        line(c, "brokerShutdownTimeoutMs", "5000");
+        line(c, "backlogQuotaCheckIntervalInSeconds", "1");
+        line(c, "backlogQuotaCheckEnabled", "true");
+        line(c, "exposeTopicLevelPoliciesEnabled", "true");
+        line(c, "httpServerThreadPoolQueueSize", "1000");
+        if (tokenAuth != null) {
+            line(c, "authenticationEnabled", "true");
+            line(c, "authenticationProviders", "org.apache.pulsar.broker.authentication.AuthenticationProviderToken");
+            line(c, "tokenSecretKey", "data:;base64," + tokenAuth.secretKeyBase64());
+            line(c, "authorizationEnabled", "true");
+            line(c, "superUserRoles", TokenAuth.SUPER_USER);
+            line(c, "brokerClientAuthenticationPlugin", "org.apache.pulsar.client.impl.auth.AuthenticationToken");
+            line(c, "brokerClientAuthenticationParameters", "token:" + tokenAuth.superUserToken());
+        }
+        Path file = dataDir.resolve("standalone.conf");
+        Files.writeString(file, c.toString(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Path writeLog4jConfig() throws IOException {
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<Configuration status=\"WARN\">\n"
+                + "  <Appenders>\n"
+                + "    <File name=\"file\" fileName=\"" + logFile() + "\" append=\"true\">\n"
+                + "      <PatternLayout pattern=\"%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n\"/>\n"
+                + "    </File>\n"
+                + "  </Appenders>\n"
+                + "  <Loggers>\n"
+                + "    <Root level=\"info\"><AppenderRef ref=\"file\"/></Root>\n"
+                + "  </Loggers>\n"
+                + "</Configuration>\n";
+        Path file = dataDir.resolve("log4j2.xml");
+        Files.writeString(file, xml, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void line(StringBuilder c, String key, String value) {
+        c.append(key).append('=').append(value).append('\n');
+    }
+
+    private static String brokerClasspath() throws IOException {
+        try (InputStream in = EmbeddedPulsar.class.getResourceAsStream("broker.classpath")) {
+            if (in == null) {
+                throw new IllegalStateException("broker.classpath is missing: build courier-pulsar-embedded with Maven "
+                        + "(it resolves the broker's jars at build time)");
+            }
+            String cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            String first = cp.split(java.io.File.pathSeparator)[0];
+            if (!Files.exists(Path.of(first))) {
+                throw new IllegalStateException("the broker's jars are not where the build found them (" + first
+                        + "); rebuild courier-pulsar-embedded on this machine");
+            }
+            return cp;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: a temp dir left behind is harmless
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedPulsar{" + serviceUrl() + ", " + httpUrl() + ", data=" + dataDir + (tokenAuth != null ? ", token auth" : "") + "}";
+    }
+
+    /** Builds an {@link EmbeddedPulsar}; not thread-safe. */
+    public static final class Builder {
+        private Path dataDir;
+        private String heap = "512m";
+        private Duration startTimeout = Duration.ofSeconds(120);
+        private TokenAuth tokenAuth;
+
+        private Builder() {
+        }
+
+        /** Keep data here (kept on close) instead of a temporary directory (deleted on close). */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /** Child JVM heap and direct memory, e.g. {@code 512m} (default). */
+        public Builder heap(String heap) {
+            this.heap = Objects.requireNonNull(heap);
+            return this;
+        }
+
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Turns on token authentication and authorization with a fresh HS256 secret. */
+        public Builder tokenAuth() {
+            this.tokenAuth = TokenAuth.generate();
+            return this;
+        }
+
+        public EmbeddedPulsar build() {
+            return new EmbeddedPulsar(this);
+        }
+    }
+}
