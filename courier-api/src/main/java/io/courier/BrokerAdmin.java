@@ -25,7 +25,8 @@ public interface BrokerAdmin {
 
     /**
      * Messages published to {@code topic} and not yet acknowledged on {@code subscription}; 0 when the
-     * subscription does not exist.
+     * subscription does not exist. Pulsar counts stored entries: messages that the producer sent in one batch count
+     * once.
      */
     long backlog(String topic, String subscription);
 }

@@ -157,9 +157,10 @@ public final class SubscribeOptions {
         return Optional.ofNullable(deadLetterTopic);
     }
 
-    /** The dead-letter topic for a message from {@code messageTopic}. */
+    /** The dead-letter topic for a message from {@code messageTopic} (all partitions of a topic share one). */
     public String deadLetterTopicFor(String messageTopic) {
-        return deadLetterTopic != null ? deadLetterTopic : messageTopic + "-" + subscription + "-DLQ";
+        return deadLetterTopic != null ? deadLetterTopic
+                : Topics.partitionedTopicOf(messageTopic) + "-" + subscription + "-DLQ";
     }
 
     /** Longest a handler attempt may run; {@link Duration#ZERO} means no limit. */

@@ -25,6 +25,29 @@ public final class Topics {
         return topic;
     }
 
+    /**
+     * The full name of a valid topic, as Pulsar spells it: {@code orders} and {@code public/default/orders} are
+     * {@code persistent://public/default/orders}.
+     *
+     * @throws InvalidTopicException when the topic is not valid
+     */
+    public static String qualified(String topic) {
+        validate(topic);
+        if (topic.contains("://")) {
+            return topic;
+        }
+        return topic.indexOf('/') < 0 ? "persistent://public/default/" + topic : "persistent://" + topic;
+    }
+
+    /** The topic a partition belongs to: {@code orders-partition-3} is a partition of {@code orders}. */
+    public static String partitionedTopicOf(String topic) {
+        int i = topic.lastIndexOf("-partition-");
+        if (i > 0 && i + 11 < topic.length() && topic.substring(i + 11).chars().allMatch(Character::isDigit)) {
+            return topic.substring(0, i);
+        }
+        return topic;
+    }
+
     /** A description of what is wrong with {@code topic}, or {@code null} when it is valid. */
     public static String problem(String topic) {
         if (topic == null) {

@@ -35,13 +35,8 @@ final class MemoryCluster {
         return CLUSTERS.computeIfAbsent(settings.name(), n -> new MemoryCluster(settings));
     }
 
-    /** {@code orders} and {@code public/default/orders} are {@code persistent://public/default/orders}, as in Pulsar. */
     static String fullName(String topic) {
-        Topics.validate(topic);
-        if (topic.contains("://")) {
-            return topic;
-        }
-        return topic.indexOf('/') < 0 ? "persistent://public/default/" + topic : "persistent://" + topic;
+        return Topics.qualified(topic);
     }
 
     MemoryTopic topic(String name) {

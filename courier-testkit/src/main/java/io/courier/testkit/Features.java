@@ -11,8 +11,10 @@ public final class Features {
     private final boolean backlogQuota;
     private final boolean delayedDelivery;
     private final boolean lazyAcks;
+    private final boolean exactBacklogQuota;
 
     private Features(Builder b) {
+        this.exactBacklogQuota = b.exactBacklogQuota;
         this.maxPayloadBytes = b.maxPayloadBytes;
         this.backlogQuota = b.backlogQuota;
         this.delayedDelivery = b.delayedDelivery;
@@ -44,12 +46,21 @@ public final class Features {
         return lazyAcks;
     }
 
+    /**
+     * True when the quota rejects exactly the first publish that would exceed it. False for brokers that measure the
+     * backlog periodically and in storage bytes (Pulsar): publishing is then refused soon after the limit is passed.
+     */
+    public boolean exactBacklogQuota() {
+        return exactBacklogQuota;
+    }
+
     /** Builds {@link Features}. */
     public static final class Builder {
         private long maxPayloadBytes = 5L * 1024 * 1024;
         private boolean backlogQuota = true;
         private boolean delayedDelivery = true;
         private boolean lazyAcks;
+        private boolean exactBacklogQuota = true;
 
         private Builder() {
         }
@@ -71,6 +82,11 @@ public final class Features {
 
         public Builder lazyAcks(boolean lazy) {
             this.lazyAcks = lazy;
+            return this;
+        }
+
+        public Builder exactBacklogQuota(boolean exact) {
+            this.exactBacklogQuota = exact;
             return this;
         }
 

@@ -102,6 +102,14 @@ public final class EmbeddedPulsar implements AutoCloseable {
         return tokenAuth.superUserToken();
     }
 
+    /** A token for {@code role} that this broker accepts (token authentication must be on). */
+    public String tokenFor(String role) {
+        if (tokenAuth == null) {
+            throw new IllegalStateException("token authentication is off for this broker");
+        }
+        return tokenAuth.tokenFor(role);
+    }
+
     public synchronized boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -293,6 +301,8 @@ public final class EmbeddedPulsar implements AutoCloseable {
         line(c, "diskUsageThreshold", "0.99");
         line(c, "diskUsageWarnThreshold", "0.99");
         line(c, "brokerShutdownTimeoutMs", "5000");
+        // room for a full 5 MiB message plus its headers between broker and bookie (else the bookie drops the frame)
+        line(c, "nettyMaxFrameSizeBytes", "5253120");
         line(c, "backlogQuotaCheckIntervalInSeconds", "1");
         line(c, "backlogQuotaCheckEnabled", "true");
         line(c, "exposeTopicLevelPoliciesEnabled", "true");

@@ -56,7 +56,7 @@ public final class EmbeddedPulsarExtension implements BeforeAllCallback, Paramet
 
     /** Closes the broker when JUnit closes the root store at the end of the run. */
     @SuppressWarnings("deprecation")
-    private static final class Holder implements ExtensionContext.Store.CloseableResource {
+    private static final class Holder implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         final EmbeddedPulsar pulsar;
 
         Holder(EmbeddedPulsar pulsar) {

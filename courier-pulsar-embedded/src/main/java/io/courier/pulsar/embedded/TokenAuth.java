@@ -21,7 +21,8 @@ public final class TokenAuth {
         this.superUserToken = tokenFor(SUPER_USER);
     }
 
-    static TokenAuth generate() {
+    /** A fresh random secret (a token from another one is a wrong token for a broker). */
+    public static TokenAuth generate() {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         return new TokenAuth(secret);

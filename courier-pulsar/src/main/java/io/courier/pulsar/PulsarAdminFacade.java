@@ -1,0 +1,206 @@
+package io.courier.pulsar;
+
+import io.courier.BacklogQuota;
+import io.courier.BrokerAdmin;
+import io.courier.ConfigurationException;
+import io.courier.ConnectException;
+import io.courier.CourierException;
+import io.courier.Topics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.admin.PulsarAdminException;
+import org.apache.pulsar.client.api.AuthenticationFactory;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.common.policies.data.BacklogQuota.BacklogQuotaType;
+import org.apache.pulsar.common.policies.data.BacklogQuota.RetentionPolicy;
+import org.apache.pulsar.common.policies.data.SubscriptionStats;
+import org.apache.pulsar.common.policies.data.TopicStats;
+
+/** {@link BrokerAdmin} over Pulsar's admin REST API; the admin client is created on first use. */
+final class PulsarAdminFacade implements BrokerAdmin {
+    private static final Duration POLICY_PROPAGATION = Duration.ofSeconds(30);
+
+    private final String adminUrl;
+    private final PulsarOptions options;
+    private final String serviceUrl;
+    private PulsarAdmin admin;
+
+    PulsarAdminFacade(String adminUrl, PulsarOptions options, String serviceUrl) {
+        this.adminUrl = adminUrl;
+        this.options = options;
+        this.serviceUrl = serviceUrl;
+    }
+
+    private synchronized PulsarAdmin admin() {
+        if (admin == null) {
+            try {
+                var b = PulsarAdmin.builder().serviceHttpUrl(adminUrl)
+                        .connectionTimeout((int) options.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .requestTimeout((int) options.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .allowTlsInsecureConnection(options.tlsAllowInsecureConnection());
+                if (options.authToken() != null) {
+                    b.authentication(AuthenticationFactory.token(options.authToken()));
+                }
+                if (options.tlsTrustCertsFilePath() != null) {
+                    b.tlsTrustCertsFilePath(options.tlsTrustCertsFilePath());
+                }
+                admin = b.build();
+            } catch (PulsarClientException e) {
+                throw new ConnectException("cannot create a Pulsar admin client for " + adminUrl + ": "
+                        + PulsarErrors.clean(e.getMessage(), options.authToken()));
+            }
+        }
+        return admin;
+    }
+
+    synchronized void close() {
+        if (admin != null) {
+            admin.close();
+            admin = null;
+        }
+    }
+
+    @Override
+    public void ensureTopic(String topic, int partitions) {
+        if (partitions < 0) {
+            throw new ConfigurationException("partitions must be zero or more, got " + partitions + " for topic '" + topic + "'");
+        }
+        String full = Topics.qualified(topic);
+        try {
+            int existing = partitionsOf(full);
+            if (existing > 0) {
+                if (existing != partitions) {
+                    throw new ConfigurationException("topic '" + topic + "' already exists with " + existing
+                            + " partition(s); cannot make it " + partitions);
+                }
+                return;
+            }
+            boolean nonPartitioned = admin().topics().getList(namespaceOf(full)).contains(full);
+            if (partitions == 0) {
+                if (!nonPartitioned) {
+                    admin().topics().createNonPartitionedTopic(full);
+                }
+            } else if (nonPartitioned) {
+                throw new ConfigurationException("topic '" + topic + "' already exists without partitions; cannot make it "
+                        + partitions);
+            } else {
+                admin().topics().createPartitionedTopic(full, partitions);
+            }
+        } catch (PulsarAdminException.ConflictException e) {
+            ensureTopic(topic, partitions);   // created meanwhile: check its shape
+        } catch (PulsarAdminException e) {
+            throw failure("ensure topic '" + topic + "'", e);
+        }
+    }
+
+    /** Partitions of a partitioned topic; 0 for a non-partitioned or missing one. */
+    private int partitionsOf(String full) throws PulsarAdminException {
+        try {
+            return admin().topics().getPartitionedTopicMetadata(full).partitions;
+        } catch (PulsarAdminException.NotFoundException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void setBacklogQuota(String topic, BacklogQuota quota) {
+        Objects.requireNonNull(quota, "quota");
+        String full = Topics.qualified(topic);
+        ensureTopicExists(topic);
+        org.apache.pulsar.common.policies.data.BacklogQuota q = org.apache.pulsar.common.policies.data.BacklogQuota.builder()
+                .limitSize(quota.limitBytes()).retentionPolicy(RetentionPolicy.producer_exception).build();
+        try {
+            admin().topicPolicies().setBacklogQuota(full, q, BacklogQuotaType.destination_storage);
+        } catch (PulsarAdminException e) {
+            throw failure("set the backlog quota of '" + topic + "'", e);
+        }
+        // topic policies travel through a system topic: wait until the broker applies them
+        awaitPolicy(topic, Optional.of(quota));
+    }
+
+    @Override
+    public void removeBacklogQuota(String topic) {
+        try {
+            admin().topicPolicies().removeBacklogQuota(Topics.qualified(topic), BacklogQuotaType.destination_storage);
+        } catch (PulsarAdminException.NotFoundException e) {
+            return;
+        } catch (PulsarAdminException e) {
+            throw failure("remove the backlog quota of '" + topic + "'", e);
+        }
+        awaitPolicy(topic, Optional.empty());
+    }
+
+    @Override
+    public Optional<BacklogQuota> backlogQuota(String topic) {
+        try {
+            Map<BacklogQuotaType, org.apache.pulsar.common.policies.data.BacklogQuota> map =
+                    admin().topicPolicies().getBacklogQuotaMap(Topics.qualified(topic));
+            org.apache.pulsar.common.policies.data.BacklogQuota q = map.get(BacklogQuotaType.destination_storage);
+            return q == null || q.getLimitSize() <= 0 ? Optional.empty() : Optional.of(BacklogQuota.ofBytes(q.getLimitSize()));
+        } catch (PulsarAdminException.NotFoundException e) {
+            return Optional.empty();
+        } catch (PulsarAdminException e) {
+            throw failure("read the backlog quota of '" + topic + "'", e);
+        }
+    }
+
+    @Override
+    public long backlog(String topic, String subscription) {
+        String full = Topics.qualified(topic);
+        try {
+            int partitions = partitionsOf(full);
+            // precise: count messages inside batches, not entries
+            TopicStats stats = partitions > 0 ? admin().topics().getPartitionedStats(full, false, true, false, false)
+                    : admin().topics().getStats(full, true, false, false);
+            SubscriptionStats s = stats.getSubscriptions().get(subscription);
+            return s == null ? 0 : s.getMsgBacklog();
+        } catch (PulsarAdminException.NotFoundException e) {
+            return 0;
+        } catch (PulsarAdminException e) {
+            throw failure("read the backlog of '" + subscription + "' on '" + topic + "'", e);
+        }
+    }
+
+    private void ensureTopicExists(String topic) {
+        try {
+            String full = Topics.qualified(topic);
+            if (partitionsOf(full) == 0
+                    && !admin().topics().getList(namespaceOf(full)).contains(full)) {
+                admin().topics().createNonPartitionedTopic(full);
+            }
+        } catch (PulsarAdminException.ConflictException e) {
+            // created meanwhile
+        } catch (PulsarAdminException e) {
+            throw failure("create topic '" + topic + "'", e);
+        }
+    }
+
+    private void awaitPolicy(String topic, Optional<BacklogQuota> expected) {
+        long deadline = System.nanoTime() + POLICY_PROPAGATION.toNanos();
+        while (!backlogQuota(topic).equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                throw new CourierException("backlog quota of '" + topic + "' not applied by " + adminUrl + " within "
+                        + POLICY_PROPAGATION);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+
+    private static String namespaceOf(String fullTopic) {
+        String rest = fullTopic.substring(fullTopic.indexOf("://") + 3);
+        return rest.substring(0, rest.lastIndexOf('/'));
+    }
+
+    private CourierException failure(String what, PulsarAdminException e) {
+        String reason = PulsarErrors.clean(e.getMessage(), options.authToken());
+        if (e.getStatusCode() == 401 || e.getStatusCode() == 403) {
+            return new ConnectException("cannot " + what + " on " + adminUrl + ": not authorized (" + reason + ")");
+        }
+        return new CourierException("cannot " + what + " on " + adminUrl + " (" + serviceUrl + "): " + reason, e);
+    }
+}

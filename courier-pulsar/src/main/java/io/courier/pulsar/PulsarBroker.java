@@ -1,0 +1,240 @@
+package io.courier.pulsar;
+
+import io.courier.BrokerAdmin;
+import io.courier.BrokerOptions;
+import io.courier.ConnectException;
+import io.courier.InitialPosition;
+import io.courier.MessageId;
+import io.courier.PayloadTooLargeException;
+import io.courier.SubscribeException;
+import io.courier.SubscribeOptions;
+import io.courier.SubscriptionBusyException;
+import io.courier.core.spi.AbstractBroker;
+import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.RawConsumer;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.BatcherBuilder;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.ConsumerBuilder;
+import org.apache.pulsar.client.api.KeySharedPolicy;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.ProducerBuilder;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.apache.pulsar.client.api.SubscriptionType;
+import org.apache.pulsar.client.api.TypedMessageBuilder;
+
+/**
+ * The Pulsar backend. Producers are cached per topic (a batching one, and a chunking one made on demand for
+ * payloads above the broker's message limit); consumers are created per subscription; the client is shared.
+ */
+final class PulsarBroker extends AbstractBroker {
+    private static final System.Logger LOG = System.getLogger(PulsarBroker.class.getName());
+    /** Pulsar's default maxMessageSize (5 MiB) less room for metadata: larger payloads are chunked. */
+    static final int CHUNKING_THRESHOLD = 5 * 1024 * 1024 - 64 * 1024;
+
+    private final String serviceUrl;
+    private final PulsarOptions pulsarOptions;
+    private final PulsarClient client;
+    private final Map<String, CompletableFuture<Producer<byte[]>>> producers = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Producer<byte[]>>> chunkingProducers = new ConcurrentHashMap<>();
+    private final List<Consumer<byte[]>> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final PulsarAdminFacade admin;
+
+    PulsarBroker(String serviceUrl, BrokerOptions options, PulsarOptions pulsarOptions) {
+        super(serviceUrl, options);
+        this.serviceUrl = serviceUrl;
+        this.pulsarOptions = pulsarOptions;
+        this.client = SharedClients.acquire(serviceUrl, pulsarOptions);
+        try {
+            probe();
+        } catch (RuntimeException e) {
+            SharedClients.release(serviceUrl, pulsarOptions);
+            throw e;
+        }
+        this.admin = new PulsarAdminFacade(adminUrl(), pulsarOptions, serviceUrl);
+    }
+
+    /** Fails fast on a wrong URL, a broker that is down, or rejected credentials. */
+    private void probe() {
+        Duration timeout = pulsarOptions.connectionTimeout().plus(pulsarOptions.operationTimeout());
+        try {
+            client.getPartitionsForTopic("persistent://public/default/courier-connection-probe")
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable t = PulsarErrors.unwrap(e);
+            String kind = t instanceof PulsarClientException.AuthenticationException
+                    || t instanceof PulsarClientException.AuthorizationException ? "authentication failed"
+                    : t instanceof java.util.concurrent.TimeoutException ? "no answer within " + timeout : "cannot connect";
+            throw new ConnectException("Pulsar at " + serviceUrl + ": " + kind + ": "
+                    + PulsarErrors.clean(String.valueOf(t.getMessage()), pulsarOptions.authToken()));
+        }
+    }
+
+    private String adminUrl() {
+        if (pulsarOptions.adminUrl() != null) {
+            return pulsarOptions.adminUrl();
+        }
+        java.net.URI u = java.net.URI.create(serviceUrl);
+        return serviceUrl.startsWith("pulsar+ssl") ? "https://" + u.getHost() + ":8443" : "http://" + u.getHost() + ":8080";
+    }
+
+    // ------------------------------------------------------------------ publish
+
+    @Override
+    protected CompletableFuture<MessageId> send(OutboundMessage m) {
+        boolean large = m.payload().length > CHUNKING_THRESHOLD;
+        if (large && !pulsarOptions.chunking()) {
+            return CompletableFuture.failedFuture(new PayloadTooLargeException("payload of " + m.payload().length
+                    + " bytes for topic '" + m.topic() + "' exceeds Pulsar's message limit and chunking is off (" + url() + ")",
+                    m.payload().length, CHUNKING_THRESHOLD));
+        }
+        CompletableFuture<Producer<byte[]>> producer = producer(m.topic(), large);
+        return producer.thenCompose(p -> {
+            TypedMessageBuilder<byte[]> b = p.newMessage().value(m.payload()).properties(m.headers().asMap());
+            if (m.key() != null) {
+                b.key(m.key());
+            }
+            if (m.eventTime() != null) {
+                b.eventTime(m.eventTime().toEpochMilli());
+            }
+            if (m.deliverAt() != null) {
+                b.deliverAt(m.deliverAt().toEpochMilli());
+            }
+            return b.sendAsync();
+        }).handle((id, error) -> {
+            if (error != null) {
+                io.courier.CourierException mapped = PulsarErrors.publish(error, m.topic(), url(), pulsarOptions.authToken());
+                if (mapped instanceof io.courier.BacklogQuotaExceededException) {
+                    // a producer the broker blocked keeps reconnecting with growing backoff; a new one is
+                    // refused at once while the quota is exceeded and accepted as soon as consumers caught up
+                    evict(large ? chunkingProducers : producers, m.topic(), producer);
+                }
+                throw new java.util.concurrent.CompletionException(mapped);
+            }
+            return MessageId.of(id.toString());
+        });
+    }
+
+    private static void evict(Map<String, CompletableFuture<Producer<byte[]>>> cache, String topic,
+                              CompletableFuture<Producer<byte[]>> producer) {
+        if (cache.remove(topic, producer)) {
+            producer.thenAccept(Producer::closeAsync);
+        }
+    }
+
+    private CompletableFuture<Producer<byte[]>> producer(String topic, boolean chunked) {
+        Map<String, CompletableFuture<Producer<byte[]>>> cache = chunked ? chunkingProducers : producers;
+        CompletableFuture<Producer<byte[]>> f = cache.computeIfAbsent(topic, t -> createProducer(t, chunked));
+        if (f.isCompletedExceptionally()) {
+            // a failed creation (e.g. quota, broker down) is not cached: the next publish tries again
+            cache.remove(topic, f);
+            f = cache.computeIfAbsent(topic, t -> createProducer(t, chunked));
+        }
+        return f;
+    }
+
+    private CompletableFuture<Producer<byte[]>> createProducer(String topic, boolean chunked) {
+        ProducerBuilder<byte[]> b = client.newProducer(Schema.BYTES)
+                .blockIfQueueFull(true)
+                .sendTimeout((int) options().publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .compressionType(pulsarOptions.compression());
+        if (chunked) {
+            b.enableBatching(false).enableChunking(true).chunkMaxMessageSize(1024 * 1024);
+        } else {
+            b.enableBatching(pulsarOptions.batchingMaxMessages() > 1)
+                    .batchingMaxMessages(pulsarOptions.batchingMaxMessages())
+                    .batchingMaxPublishDelay(Math.max(1, pulsarOptions.batchingMaxPublishDelay().toNanos() / 1000), TimeUnit.MICROSECONDS)
+                    .batcherBuilder(BatcherBuilder.KEY_BASED);
+        }
+        pulsarOptions.producerCustomizer().accept(b);
+        // the topic is set last so that no customizer can break the per-topic producer cache
+        return b.topic(topic).createAsync();
+    }
+
+    // ------------------------------------------------------------------ subscribe
+
+    @Override
+    protected RawConsumer openConsumer(SubscribeOptions o) {
+        ConsumerBuilder<byte[]> b = client.newConsumer(Schema.BYTES)
+                .subscriptionName(o.subscription())
+                .subscriptionType(type(o.type()))
+                .subscriptionInitialPosition(o.initialPosition() == InitialPosition.EARLIEST
+                        ? SubscriptionInitialPosition.Earliest : SubscriptionInitialPosition.Latest)
+                .receiverQueueSize(Math.max(1, Math.min(o.maxInFlight(), 1000)))
+                .negativeAckRedeliveryDelay(Math.max(1, pulsarOptions.nackDelay().toMillis()), TimeUnit.MILLISECONDS);
+        if (o.type() == io.courier.SubscriptionType.KEY_SHARED) {
+            b.keySharedPolicy(KeySharedPolicy.autoSplitHashRange());
+        }
+        if (o.topicPattern().isPresent()) {
+            b.topicsPattern(o.topicPattern().get()).patternAutoDiscoveryPeriod(1, TimeUnit.SECONDS);
+        } else {
+            b.topic(o.topic().orElseThrow());
+        }
+        pulsarOptions.consumerCustomizer().accept(b);
+        Consumer<byte[]> consumer;
+        try {
+            consumer = b.subscribe();
+        } catch (PulsarClientException e) {
+            String where = "subscription '" + o.subscription() + "' on '" + o.topicDescription() + "' (" + url() + ")";
+            String reason = PulsarErrors.clean(e.getMessage(), pulsarOptions.authToken());
+            if (e instanceof PulsarClientException.ConsumerBusyException) {
+                throw new SubscriptionBusyException(where + " is busy: " + reason, e);
+            }
+            throw new SubscribeException("cannot open " + where + ": " + e.getClass().getSimpleName() + ": " + reason, e);
+        }
+        consumers.add(consumer);
+        return new PulsarRawConsumer(consumer, () -> consumers.remove(consumer));
+    }
+
+    private static SubscriptionType type(io.courier.SubscriptionType t) {
+        return switch (t) {
+            case EXCLUSIVE -> SubscriptionType.Exclusive;
+            case SHARED -> SubscriptionType.Shared;
+            case FAILOVER -> SubscriptionType.Failover;
+            case KEY_SHARED -> SubscriptionType.Key_Shared;
+        };
+    }
+
+    @Override
+    public BrokerAdmin admin() {
+        return admin;
+    }
+
+    // ------------------------------------------------------------------ close
+
+    @Override
+    protected void closeBackend(Duration timeout) {
+        for (Consumer<byte[]> c : consumers) {
+            c.closeAsync();
+        }
+        List<CompletableFuture<?>> closing = new ArrayList<>();
+        for (Map<String, CompletableFuture<Producer<byte[]>>> cache : List.of(producers, chunkingProducers)) {
+            for (CompletableFuture<Producer<byte[]>> f : cache.values()) {
+                closing.add(f.thenCompose(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
+            }
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(Level.WARNING, "closing producers of {0} did not finish cleanly: {1}", url(), e.toString());
+        }
+        admin.close();
+        SharedClients.release(serviceUrl, pulsarOptions);
+    }
+}

@@ -1,0 +1,82 @@
+package io.courier.pulsar;
+
+import io.courier.ConfigurationException;
+import io.courier.ConnectException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.AuthenticationFactory;
+import org.apache.pulsar.client.api.ClientBuilder;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.impl.auth.oauth2.AuthenticationFactoryOAuth2;
+
+/**
+ * One {@link PulsarClient} per service URL and connection settings, shared by every broker opened with them and
+ * closed when the last one closes (a client holds connections and thread pools; services should not make many).
+ */
+final class SharedClients {
+    private static final Map<String, Entry> CLIENTS = new HashMap<>();
+
+    private static final class Entry {
+        final PulsarClient client;
+        int references;
+
+        Entry(PulsarClient client) {
+            this.client = client;
+        }
+    }
+
+    private SharedClients() {
+    }
+
+    static synchronized PulsarClient acquire(String serviceUrl, PulsarOptions options) {
+        String key = options.clientKey(serviceUrl);
+        Entry e = CLIENTS.get(key);
+        if (e == null) {
+            e = new Entry(create(serviceUrl, options));
+            CLIENTS.put(key, e);
+        }
+        e.references++;
+        return e.client;
+    }
+
+    static synchronized void release(String serviceUrl, PulsarOptions options) {
+        String key = options.clientKey(serviceUrl);
+        Entry e = CLIENTS.get(key);
+        if (e != null && --e.references == 0) {
+            CLIENTS.remove(key);
+            try {
+                e.client.close();
+            } catch (PulsarClientException ignored) {
+                // closing: nothing left to do with it
+            }
+        }
+    }
+
+    private static PulsarClient create(String serviceUrl, PulsarOptions o) {
+        try {
+            ClientBuilder b = PulsarClient.builder().serviceUrl(serviceUrl)
+                    .operationTimeout((int) o.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .connectionTimeout((int) o.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .enableTcpNoDelay(true);
+            if (o.authToken() != null) {
+                b.authentication(AuthenticationFactory.token(o.authToken()));
+            } else if (o.oauth2IssuerUrl() != null) {
+                b.authentication(AuthenticationFactoryOAuth2.clientCredentials(new java.net.URL(o.oauth2IssuerUrl()),
+                        new java.net.URL(o.oauth2CredentialsUrl()), o.oauth2Audience()));
+            }
+            if (o.tlsTrustCertsFilePath() != null) {
+                b.tlsTrustCertsFilePath(o.tlsTrustCertsFilePath());
+            }
+            b.allowTlsInsecureConnection(o.tlsAllowInsecureConnection());
+            b.enableTlsHostnameVerification(o.tlsHostnameVerification());
+            return b.build();
+        } catch (java.net.MalformedURLException e) {
+            throw new ConfigurationException("OAuth2 URLs must be valid URLs: " + e.getMessage());
+        } catch (PulsarClientException e) {
+            throw new ConnectException("cannot create a Pulsar client for " + serviceUrl + ": "
+                    + PulsarErrors.clean(e.getMessage(), o.authToken()));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.courier.pulsar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.courier.Broker;
+import io.courier.BrokerOptions;
+import io.courier.Brokers;
+import io.courier.ConfigurationException;
+import io.courier.ConnectException;
+import io.courier.Envelope;
+import io.courier.InitialPosition;
+import io.courier.Message;
+import io.courier.MessageId;
+import io.courier.Ordering;
+import io.courier.SubscribeOptions;
+import io.courier.SubscriptionType;
+import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.pulsar.embedded.EmbeddedPulsarExtension;
+import io.courier.testkit.Await;
+import io.courier.testkit.Recorder;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Pulsar-specific behaviour on the real embedded broker. */
+@ExtendWith(EmbeddedPulsarExtension.class)
+class PulsarFeaturesTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static Broker open(EmbeddedPulsar pulsar) {
+        return Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build());
+    }
+
+    @Test
+    void partitionedTopicSpreadsKeysAndKeepsPerKeyOrder(EmbeddedPulsar pulsar) {
+        String topic = "partitioned-" + UUID.randomUUID();
+        try (Broker broker = open(pulsar)) {
+            broker.admin().ensureTopic(topic, 4);
+            broker.admin().ensureTopic(topic, 4);
+            assertThatThrownBy(() -> broker.admin().ensureTopic(topic, 2)).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("already exists with 4 partition(s)");
+            Recorder<String> rec = new Recorder<>();
+            broker.subscribe(SubscribeOptions.builder(topic, "s").initialPosition(InitialPosition.EARLIEST)
+                    .type(SubscriptionType.FAILOVER).ordering(Ordering.PER_KEY).concurrency(4).build(), String.class, rec);
+            Set<MessageId> sent = new HashSet<>();
+            for (int i = 0; i < 20; i++) {
+                for (int k = 0; k < 20; k++) {
+                    sent.add(broker.publish(Envelope.builder(topic, "k" + k + ":" + i).key("k" + k).codec("text").build()));
+                }
+            }
+            rec.awaitIds(sent, WAIT);
+            Map<String, Set<String>> keysByPartition = new HashMap<>();
+            Map<String, Integer> last = new HashMap<>();
+            for (Message<String> m : rec.messages()) {
+                keysByPartition.computeIfAbsent(m.topic(), t -> new HashSet<>()).add(m.key().orElseThrow());
+                String[] parts = m.payload().split(":");
+                Integer prev = last.put(parts[0], Integer.parseInt(parts[1]));
+                if (prev != null) {
+                    assertThat(Integer.parseInt(parts[1])).as("order of " + parts[0]).isGreaterThan(prev);
+                }
+            }
+            assertThat(keysByPartition).hasSize(4);
+            assertThat(keysByPartition.keySet()).allMatch(t -> t.matches(".*" + topic + "-partition-[0-3]"));
+            Set<String> seen = new HashSet<>();
+            keysByPartition.values().forEach(keys -> keys.forEach(k -> assertThat(seen.add(k)).as("key " + k + " in one partition").isTrue()));
+            // acknowledgements travel in groups: poll until the broker has them all
+            Await.until(WAIT, () -> broker.admin().backlog(topic, "s") == 0, () -> "backlog " + broker.admin().backlog(topic, "s"));
+        }
+    }
+
+    @Test
+    void producerCustomizerRunsOncePerTopicAndKeepsTheCache(EmbeddedPulsar pulsar) {
+        AtomicInteger producersMade = new AtomicInteger();
+        PulsarOptions options = PulsarOptions.builder().adminUrl(pulsar.httpUrl())
+                .producerCustomizer(b -> {
+                    producersMade.incrementAndGet();
+                    b.topic("persistent://public/default/not-the-one");   // the real topic is set after this
+                }).build();
+        String topic = "custom-" + UUID.randomUUID();
+        try (Broker broker = PulsarBrokers.open(pulsar.serviceUrl(), BrokerOptions.defaults(), options)) {
+            Recorder<String> rec = new Recorder<>();
+            broker.subscribe(SubscribeOptions.builder(topic, "s").build(), String.class, rec);
+            MessageId a = broker.publish(Envelope.builder(topic, "a").codec("text").build());
+            MessageId b = broker.publish(Envelope.builder(topic, "b").codec("text").key("other").build());
+            broker.publish(Envelope.builder(topic + "-2", "c").codec("text").build());
+            rec.awaitIds(Set.of(a, b), WAIT);
+            assertThat(producersMade).hasValue(2);
+        }
+    }
+
+    @Test
+    void badSettingsAreListedWithoutSecrets(EmbeddedPulsar pulsar) {
+        assertThatThrownBy(() -> Brokers.open(pulsar.serviceUrl() + "?compression=BROTLI&colour=red&authToken=&nackDelayMs=soon"))
+                .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).hasSize(4));
+        assertThat(PulsarOptions.builder().authToken("very-secret").build().toString()).doesNotContain("very-secret");
+    }
+
+    @Test
+    void nothingListeningFailsFastWithAClearError() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> Brokers.open("pulsar://127.0.0.1:1?connectionTimeoutMs=2000&operationTimeoutMs=3000"))
+                .isInstanceOf(ConnectException.class).hasMessageContaining("pulsar://127.0.0.1:1");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+    }
+}

@@ -1,0 +1,72 @@
+package io.courier.pulsar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.courier.Broker;
+import io.courier.BrokerOptions;
+import io.courier.ConnectException;
+import io.courier.Envelope;
+import io.courier.InitialPosition;
+import io.courier.MessageId;
+import io.courier.SubscribeOptions;
+import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.pulsar.embedded.TokenAuth;
+import io.courier.testkit.Recorder;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A broker with token authentication: the right token works, a wrong or missing one fails fast and clearly. */
+class PulsarSecurityTest {
+    private static EmbeddedPulsar pulsar;
+
+    @BeforeAll
+    static void start() {
+        pulsar = EmbeddedPulsar.builder().tokenAuth().build().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        pulsar.close();
+    }
+
+    private static PulsarOptions.Builder options() {
+        return PulsarOptions.builder().adminUrl(pulsar.httpUrl()).connectionTimeout(Duration.ofSeconds(3))
+                .operationTimeout(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void theRightTokenWorksForPublishSubscribeAndAdmin() {
+        String topic = "secure-" + System.nanoTime();
+        try (Broker broker = PulsarBrokers.open(pulsar.serviceUrl(), BrokerOptions.defaults(),
+                options().authToken(pulsar.superUserToken()).build())) {
+            Recorder<String> rec = new Recorder<>();
+            broker.subscribe(SubscribeOptions.builder(topic, "s").initialPosition(InitialPosition.EARLIEST).build(), String.class, rec);
+            MessageId id = broker.publish(Envelope.builder(topic, "hello").codec("text").build());
+            rec.awaitIds(Set.of(id), Duration.ofSeconds(30));
+            assertThat(broker.admin().backlog(topic, "s")).isGreaterThanOrEqualTo(0);
+            assertThat(broker.toString()).doesNotContain(pulsar.superUserToken());
+        }
+    }
+
+    @Test
+    void aWrongTokenFailsFastWithoutShowingTheToken() {
+        String wrong = TokenAuth.generate().tokenFor("courier-admin");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> PulsarBrokers.open(pulsar.serviceUrl(), BrokerOptions.defaults(), options().authToken(wrong).build()))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("authentication failed")
+                .hasMessageNotContaining(wrong)
+                .satisfies(e -> assertThat(String.valueOf(e.getCause())).doesNotContain(wrong));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void aMissingTokenFailsFast() {
+        assertThatThrownBy(() -> PulsarBrokers.open(pulsar.serviceUrl(), BrokerOptions.defaults(), options().build()))
+                .isInstanceOf(ConnectException.class).hasMessageContaining(pulsar.serviceUrl());
+    }
+}
