@@ -213,6 +213,7 @@ public final class Dispatcher<T> implements Subscription {
                     continue;
                 }
                 inFlight.incrementAndGet();
+                holdWhilePaused();
                 lane(m).execute(() -> process(m));
             } catch (InterruptedException e) {
                 if (!running) {
@@ -249,6 +250,7 @@ public final class Dispatcher<T> implements Subscription {
                     continue;
                 }
                 inFlight.incrementAndGet();
+                holdWhilePaused();
                 if (batch.isEmpty()) {
                     deadline = System.nanoTime() + options.batchWait().toNanos();
                 }
@@ -261,6 +263,13 @@ public final class Dispatcher<T> implements Subscription {
         }
         if (!batch.isEmpty()) {
             submitBatch(batch);
+        }
+    }
+
+    /** A message that arrived while pause() was being called waits here, held in flight, until resume or close. */
+    private void holdWhilePaused() {
+        while (paused && running) {
+            LockSupport.parkNanos(this, POLL_NANOS);
         }
     }
 
