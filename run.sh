@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs Courier's main job: builds what is needed, then runs the quick-start service on memory://.
-# Usage: ./run.sh [broker-url] [message-count]
+# Courier's main job: the article's pipeline. Builds what is needed, starts an embedded Pulsar, the saver (H2 by
+# default) and the report gateway, sends synthetic reports over HTTP and prints a summary.
+# Usage: ./run.sh [--reports N] [--concurrency C] [--pulsar-url URL] [--database-url JDBC] [--http-addr HOST:PORT] [--serve]
 set -euo pipefail
 cd "$(dirname "$0")"
 mvn -q -B -DskipTests install
-exec mvn -q -B -pl examples/quickstart exec:java -Dexec.args="${*:-memory://quickstart 10000}"
+exec mvn -q -B -pl examples/uba exec:java -Dexec.args="${*:---reports 10000}"

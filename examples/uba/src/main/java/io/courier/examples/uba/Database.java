@@ -1,0 +1,84 @@
+package io.courier.examples.uba;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.courier.ConnectException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/** The saver's database: a connection pool, the shipped migrations, and the queries the example reports with. */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource pool;
+
+    private Database(HikariDataSource pool) {
+        this.pool = pool;
+    }
+
+    /** Opens a pool on {@code config} and applies the migrations in {@code db/migration}. */
+    public static Database open(UbaConfig.Database config) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(config.url());
+        hc.setUsername(config.user());
+        hc.setPassword(config.password());
+        hc.setMaximumPoolSize(8);
+        hc.setConnectionTimeout(5_000);
+        hc.setInitializationFailTimeout(10_000);
+        hc.setPoolName("uba-saver");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new ConnectException("cannot connect to the database " + config.url() + ": " + e.getMessage(), e);
+        }
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        return new Database(pool);
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public long count(String table) {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    public long storedRows() {
+        return count("realtime_warehousing") + count("acceptance_status");
+    }
+
+    /** End-to-end latencies, HTTP accept to row stored, in microseconds, sorted. */
+    public List<Long> latenciesMicros() {
+        List<Long> result = new ArrayList<>();
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            for (String table : List.of("realtime_warehousing", "acceptance_status")) {
+                try (ResultSet rs = s.executeQuery("SELECT stored_us - received_us FROM " + table)) {
+                    while (rs.next()) {
+                        result.add(rs.getLong(1));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read latencies: " + e.getMessage(), e);
+        }
+        Collections.sort(result);
+        return result;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,172 @@
+package io.courier.examples.uba;
+
+import io.courier.ConfigurationException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The main job: starts an embedded Pulsar (or uses {@code --pulsar-url}), the saver and the report gateway, sends N
+ * synthetic reports over real HTTP, waits until all N rows are in the database and prints a summary.
+ *
+ * <pre>
+ * options: --reports N (10000)  --concurrency C (16)  --pulsar-url URL  --database-url JDBC  --http-addr HOST:PORT
+ *          --config FILE  --serve (keep running for curl until Ctrl-C)
+ * </pre>
+ */
+public final class UbaMain {
+
+    /** What a run measured. */
+    public record Summary(int sent, long accepted, long rejected, long stored, long duplicatesSuppressed,
+                          double seconds, double perSecond, double p50Ms, double p99Ms, List<String> failureSamples) {
+        void print(PrintStream out) {
+            out.printf("%nsent %d, accepted %d, rejected %d, stored %d, duplicates suppressed %d%n", sent, accepted,
+                    rejected, stored, duplicatesSuppressed);
+            out.printf("%.2f s, %.0f reports/s end to end; HTTP accept -> row stored: p50 %.1f ms, p99 %.1f ms%n",
+                    seconds, perSecond, p50Ms, p99Ms);
+            failureSamples.forEach(f -> out.println("failed request: " + f));
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+        int reports = 10_000;
+        int concurrency = 16;
+        String pulsarUrl = null;
+        String databaseUrl = null;
+        String httpAddr = null;
+        Path configFile = null;
+        boolean serve = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--reports" -> reports = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--pulsar-url" -> pulsarUrl = args[++i];
+                case "--database-url" -> databaseUrl = args[++i];
+                case "--http-addr" -> httpAddr = args[++i];
+                case "--config" -> configFile = Path.of(args[++i]);
+                case "--serve" -> serve = true;
+                default -> throw new ConfigurationException("unknown option " + args[i]
+                        + "; options: --reports N --concurrency C --pulsar-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve");
+            }
+        }
+        UbaConfig config = UbaConfig.load(configFile, System.getenv()).with(pulsarUrl, databaseUrl, httpAddr);
+        System.out.println("config: " + config);
+        long t0 = System.nanoTime();
+        try (UbaServices services = UbaServices.prepare(config)) {
+            if (services.embeddedPulsar() != null) {
+                System.out.printf("embedded Pulsar %s ready in %d ms (%s)%n", io.courier.pulsar.embedded.EmbeddedPulsar.version(),
+                        services.embeddedPulsar().lastStartupTime().toMillis(), services.brokerUrl());
+            }
+            services.startSaver();
+            services.startGateway();
+            System.out.printf("gateway %s/agent/v1/report, saver on %s, database %s (%d ms to start)%n",
+                    services.gatewayUri(), services.brokerUrl(), config.data().database().url(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            if (reports > 0) {
+                Summary s = run(services, reports, concurrency, System.err);
+                s.print(System.out);
+                if (s.stored() != reports) {
+                    System.out.println("FAILED: stored " + s.stored() + " of " + reports);
+                    System.exit(1);
+                }
+            }
+            if (serve) {
+                System.out.println("serving; try: curl -s -X POST " + services.gatewayUri()
+                        + "/agent/v1/report -d '{\"report_type\":\"event\",\"app_id\":\"demo\",\"event_name\":\"click\",\"content\":\"{}\"}'");
+                CountDownLatch forever = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                forever.await();
+            }
+        }
+    }
+
+    /** Sends {@code n} reports over HTTP with {@code concurrency} clients and waits until all rows are stored. */
+    public static Summary run(UbaServices services, int n, int concurrency, PrintStream progress) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        URI uri = services.gatewayUri().resolve("/agent/v1/report");
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        long start = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        for (int c = 0; c < concurrency; c++) {
+            pool.execute(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < n) {
+                    String type = i % 4 == 3 ? "user" : "event";
+                    String body = "{\"report_type\":\"" + type + "\",\"app_id\":\"app-" + (i % 50) + "\",\"event_name\":\""
+                            + (i % 2 == 0 ? "page_view" : "click") + "\",\"content\":\"{\\\"seq\\\":" + i + "}\"}";
+                    try {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failed.incrementAndGet();
+                            sample(failures, r.statusCode() + " " + r.body());
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                        sample(failures, e.toString());
+                    }
+                }
+            });
+        }
+        pool.shutdown();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        long stored;
+        while (true) {
+            stored = services.database().storedRows();
+            bar(progress, ok.get() + failed.get(), stored, n);
+            if ((stored >= n || pool.isTerminated() && stored >= ok.get()) || System.nanoTime() > deadline) {
+                break;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        progress.println();
+        List<Long> lat = services.database().latenciesMicros();
+        return new Summary(n, ok.get(), failed.get(), stored, services.saver().duplicatesSuppressed(), seconds,
+                stored / seconds, percentile(lat, 0.50), percentile(lat, 0.99), List.copyOf(failures));
+    }
+
+    private static void sample(java.util.Queue<String> failures, String what) {
+        if (failures.size() < 5) {
+            failures.add(what);
+        }
+    }
+
+    private static double percentile(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int index = (int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1);
+        return sorted.get(Math.max(0, index)) / 1000.0;
+    }
+
+    private static void bar(PrintStream out, long sent, long stored, int n) {
+        int width = 40;
+        int filled = (int) (width * Math.min(1.0, stored / (double) n));
+        out.printf("\r[%s%s] sent %d/%d, stored %d", "#".repeat(filled), ".".repeat(width - filled), sent, n, stored);
+        out.flush();
+    }
+
+    private UbaMain() {
+    }
+
+}
