@@ -72,6 +72,7 @@ public abstract class BrokerConformanceSuite {
     protected Broker broker;
     private final List<AutoCloseable> toClose = new CopyOnWriteArrayList<>();
     private String testName;
+    private int quotaRefusals;
 
     /** Opens a new broker client; called before each test (and again where a test needs a second client). */
     protected abstract Broker openBroker();
@@ -156,6 +157,10 @@ public abstract class BrokerConformanceSuite {
 
     private static void report(String what, int duplicates) {
         System.out.println("[conformance] " + what + ": duplicates=" + duplicates);
+    }
+
+    private static void note(String what, int value) {
+        System.out.println("[conformance] " + what + ": " + value);
     }
 
     // =========================================================================================== A. Delivery
@@ -780,7 +785,7 @@ public abstract class BrokerConformanceSuite {
         next.awaitIds(Set.of(marker), WAIT);
         if (features().lazyAcks()) {
             assertThat(sent).containsAll(minus(next.ids(), Set.of(marker)));
-            report("E25 duplicates after restart", next.count() - 1);
+            note("E25 redelivered after restart", next.count() - 1);
         } else {
             assertThat(next.ids()).containsExactly(marker);
         }
@@ -986,11 +991,12 @@ public abstract class BrokerConformanceSuite {
                     refused = e;
                 }
             }
+            quotaRefusals++;
             assertThat(refused).as("publish refused with BacklogQuotaExceededException").isNotNull();
             assertThat(refused.getMessage()).contains(topic);
             // storage bytes include per-message metadata, so fewer than n payloads of this size may fit
             assertThat(accepted).isNotEmpty();
-            report("F34 accepted before refusal (limit " + n + " x " + size + " B)", accepted.size());
+            note("F34 publishes accepted before the first refusal (limit " + n + " x " + size + " B)", accepted.size());
         }
         Recorder<byte[]> rec = new Recorder<>();
         Subscription s = subscribe(options(topic, sub).build(), byte[].class, rec);
@@ -998,7 +1004,16 @@ public abstract class BrokerConformanceSuite {
         Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
         MessageId again = publishWhenAccepted(Envelope.builder(topic, new byte[size]).codec("bytes").build());
         rec.awaitIds(Set.of(again), WAIT);
-        assertThat(rec.ids()).isEqualTo(union(accepted, Set.of(again)));
+        if (features().exactBacklogQuota()) {
+            assertThat(rec.ids()).isEqualTo(union(accepted, Set.of(again)));
+        } else {
+            // a broker that cuts a producer off for the quota fails the publishes it had not confirmed yet, though it
+            // may have stored them: at most one such message per refused publish may arrive besides the accepted ones
+            assertThat(rec.ids()).containsAll(union(accepted, Set.of(again)));
+            int extra = rec.ids().size() - accepted.size() - 1;
+            assertThat(extra).isLessThanOrEqualTo(quotaRefusals);
+            note("F34 refused publishes that were stored anyway (of " + quotaRefusals + " refused)", extra);
+        }
         s.close(Duration.ofSeconds(5));
     }
 
@@ -1011,6 +1026,7 @@ public abstract class BrokerConformanceSuite {
             try {
                 return broker.publish(envelope);
             } catch (BacklogQuotaExceededException e) {
+                quotaRefusals++;
                 if (features().exactBacklogQuota() || System.nanoTime() > deadline) {
                     throw e;
                 }
