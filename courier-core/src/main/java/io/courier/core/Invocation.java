@@ -13,6 +13,9 @@ public interface Invocation {
     /** The subscription the messages were delivered on. */
     String subscription();
 
+    /** The subscription's options (retry policy, dead-letter topic, ...). */
+    io.courier.SubscribeOptions options();
+
     /** The messages of this attempt: one for a single-message handler, the batch for a batch handler. */
     List<Message<?>> messages();
 

@@ -187,14 +187,14 @@ public final class MessageServer implements Server {
         if (middleware.isEmpty()) {
             return handler;
         }
-        return message -> new Chain(options.subscription(), List.of(message), false, () -> handler.handle(message)).proceed();
+        return message -> new Chain(options, List.of(message), false, () -> handler.handle(message)).proceed();
     }
 
     private <T> BatchHandler<T> wrapBatch(SubscribeOptions options, BatchHandler<T> handler) {
         if (middleware.isEmpty()) {
             return handler;
         }
-        return batch -> new Chain(options.subscription(), Collections.unmodifiableList(batch), true,
+        return batch -> new Chain(options, Collections.unmodifiableList(batch), true,
                 () -> handler.handle(batch)).proceed();
     }
 
@@ -204,15 +204,15 @@ public final class MessageServer implements Server {
     }
 
     private final class Chain implements Invocation {
-        private final String subscription;
+        private final SubscribeOptions options;
         private final List<Message<?>> messages;
         private final boolean batch;
         private final Terminal terminal;
         private int index;
 
         @SuppressWarnings({"unchecked", "rawtypes"})
-        Chain(String subscription, List<? extends Message<?>> messages, boolean batch, Terminal terminal) {
-            this.subscription = subscription;
+        Chain(SubscribeOptions options, List<? extends Message<?>> messages, boolean batch, Terminal terminal) {
+            this.options = options;
             this.messages = (List) messages;
             this.batch = batch;
             this.terminal = terminal;
@@ -220,7 +220,12 @@ public final class MessageServer implements Server {
 
         @Override
         public String subscription() {
-            return subscription;
+            return options.subscription();
+        }
+
+        @Override
+        public SubscribeOptions options() {
+            return options;
         }
 
         @Override
