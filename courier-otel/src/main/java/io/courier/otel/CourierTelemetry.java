@@ -13,7 +13,8 @@ import java.util.Objects;
 /**
  * OpenTelemetry for Courier: a {@link PublishInterceptor} that starts a PRODUCER span per publish and writes the
  * W3C {@code traceparent}/{@code tracestate}/{@code baggage} headers, and a {@link Middleware} that continues the
- * trace in a CONSUMER span per handler attempt (a batch span links to each message's producer span), records errors,
+ * trace in a CONSUMER span per handler attempt (a batch span continues the first message's trace and links to every
+ * message's producer span), records errors,
  * retries and dead-lettering, and keeps messaging metrics. Built from the {@link OpenTelemetry} you give it; the
  * global instance is never touched.
  *

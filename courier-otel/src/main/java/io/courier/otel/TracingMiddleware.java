@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * A CONSUMER span per handler attempt. A single message continues its producer's trace (the producer span is the
- * parent); a batch span starts a trace of its own and links to each message's producer span, as the semantic
- * conventions advise. Failures, retries and dead-lettering are recorded on the span and in the metrics.
+ * parent); a batch span continues the first message's trace and links to every message's producer span, as the
+ * semantic conventions advise for batches. Failures, retries and dead-lettering are recorded on the span and in the metrics.
  */
 final class TracingMiddleware implements Middleware {
     static final AttributeKey<Long> BATCH_COUNT = AttributeKey.longKey("messaging.batch.message_count");
@@ -67,7 +67,8 @@ final class TracingMiddleware implements Middleware {
                 .setAttribute(ATTEMPT, (long) attempt);
         Context parent = Context.current();
         if (invocation.isBatch()) {
-            builder.setParent(parent).setAttribute(BATCH_COUNT, (long) messages.size());
+            // the first message's trace continues through the batch; every message's producer span is linked
+            builder.setParent(propagator.extract(parent, first.headers(), GETTER)).setAttribute(BATCH_COUNT, (long) messages.size());
             for (Message<?> m : messages) {
                 SpanContext producer = Span.fromContext(propagator.extract(Context.root(), m.headers(), GETTER)).getSpanContext();
                 if (producer.isValid()) {

@@ -156,6 +156,7 @@ class CourierTelemetryTest {
         Set<String> producers = spans.getFinishedSpanItems().stream().filter(s -> s.getName().startsWith("publish"))
                 .map(SpanData::getSpanId).collect(Collectors.toSet());
         assertThat(batch.getAttributes().get(AttributeKey.longKey("messaging.batch.message_count"))).isEqualTo(5);
+        assertThat(producers).contains(batch.getParentSpanId());
         assertThat(batch.getLinks().stream().map(l -> l.getSpanContext().getSpanId()).collect(Collectors.toSet())).isEqualTo(producers);
     }
 

@@ -36,8 +36,16 @@ public final class ReportSaver {
     private final LongAdder stored = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
 
+    private final io.opentelemetry.api.trace.Tracer tracer;
+
     public ReportSaver(DataSource dataSource) {
+        this(dataSource, null);
+    }
+
+    /** @param tracer traces each transaction as a CLIENT span, or null for none */
+    public ReportSaver(DataSource dataSource, io.opentelemetry.api.trace.Tracer tracer) {
         this.dataSource = dataSource;
+        this.tracer = tracer;
         boolean postgres;
         try (Connection c = dataSource.getConnection()) {
             postgres = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
@@ -87,6 +95,26 @@ public final class ReportSaver {
     }
 
     /** Runs {@code work} in one transaction and counts inserted and skipped rows once it committed. */
+    private void write(String table, int rows, Work work) throws SQLException {
+        if (tracer == null) {
+            write(work);
+            return;
+        }
+        io.opentelemetry.api.trace.Span span = tracer.spanBuilder("INSERT " + table)
+                .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+                .setAttribute("db.operation.name", "INSERT").setAttribute("db.collection.name", table)
+                .setAttribute("db.operation.batch.size", (long) rows).startSpan();
+        try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
+            write(work);
+        } catch (SQLException | RuntimeException e) {
+            span.recordException(e);
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
     private void write(Work work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             try {
@@ -102,7 +130,7 @@ public final class ReportSaver {
     }
 
     void saveEvents(List<Message<RealTimeWarehousingData>> batch) throws SQLException {
-        write(c -> {
+        write("realtime_warehousing", batch.size(), c -> {
             try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
                 long now = nowMicros();
                 for (Message<RealTimeWarehousingData> m : batch) {
@@ -124,7 +152,7 @@ public final class ReportSaver {
     }
 
     void saveStatuses(List<Message<AcceptStatusReportData>> batch) throws SQLException {
-        write(c -> {
+        write("acceptance_status", batch.size(), c -> {
             try (PreparedStatement ps = c.prepareStatement(insertStatus)) {
                 long now = nowMicros();
                 for (Message<AcceptStatusReportData> m : batch) {

@@ -24,6 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  * options: --reports N (10000)  --concurrency C (16)  --pulsar-url URL  --database-url JDBC  --http-addr HOST:PORT
  *          --config FILE  --serve (keep running for curl until Ctrl-C)
+ *          --otlp-endpoint http://collector:4318 (traces and metrics over OTLP/HTTP)  --metrics-port N (Prometheus)
  * </pre>
  */
 public final class UbaMain {
@@ -50,6 +51,8 @@ public final class UbaMain {
         String httpAddr = null;
         Path configFile = null;
         boolean serve = false;
+        String otlpEndpoint = null;
+        int metricsPort = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reports" -> reports = Integer.parseInt(args[++i]);
@@ -59,14 +62,24 @@ public final class UbaMain {
                 case "--http-addr" -> httpAddr = args[++i];
                 case "--config" -> configFile = Path.of(args[++i]);
                 case "--serve" -> serve = true;
+                case "--otlp-endpoint" -> otlpEndpoint = args[++i];
+                case "--metrics-port" -> metricsPort = Integer.parseInt(args[++i]);
                 default -> throw new ConfigurationException("unknown option " + args[i]
-                        + "; options: --reports N --concurrency C --pulsar-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve");
+                        + "; options: --reports N --concurrency C --pulsar-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
             }
         }
         UbaConfig config = UbaConfig.load(configFile, System.getenv()).with(pulsarUrl, databaseUrl, httpAddr);
         System.out.println("config: " + config);
         long t0 = System.nanoTime();
+        io.opentelemetry.sdk.OpenTelemetrySdk otel = otlpEndpoint != null || metricsPort > 0
+                ? Telemetry.create(otlpEndpoint, metricsPort) : null;
         try (UbaServices services = UbaServices.prepare(config)) {
+            if (otel != null) {
+                services.withTelemetry(otel);
+                if (metricsPort > 0) {
+                    System.out.println("Prometheus metrics at http://127.0.0.1:" + metricsPort + "/metrics");
+                }
+            }
             if (services.embeddedPulsar() != null) {
                 System.out.printf("embedded Pulsar %s ready in %d ms (%s)%n", io.courier.pulsar.embedded.EmbeddedPulsar.version(),
                         services.embeddedPulsar().lastStartupTime().toMillis(), services.brokerUrl());
@@ -90,6 +103,10 @@ public final class UbaMain {
                 CountDownLatch forever = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
                 forever.await();
+            }
+        } finally {
+            if (otel != null) {
+                otel.close();
             }
         }
     }

@@ -26,6 +26,8 @@ public final class UbaServices implements AutoCloseable {
     private ReportGateway gateway;
     private ReportSaver saver;
     private HttpServerAdapter http;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private io.courier.otel.CourierTelemetry telemetry;
 
     private UbaServices(UbaConfig config, EmbeddedPulsar embedded, String brokerUrl, BrokerOptions brokerOptions,
                         Database database) {
@@ -63,6 +65,13 @@ public final class UbaServices implements AutoCloseable {
                 database);
     }
 
+    /** Traces and meters both services with {@code otel} (call before starting them). */
+    public UbaServices withTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
+        this.openTelemetry = otel;
+        this.telemetry = io.courier.otel.CourierTelemetry.builder(otel).build();
+        return this;
+    }
+
     public EmbeddedPulsar embeddedPulsar() {
         return embedded;
     }
@@ -81,8 +90,12 @@ public final class UbaServices implements AutoCloseable {
 
     /** Starts the saver service (subscriptions opened). */
     public synchronized void startSaver() {
-        saver = new ReportSaver(database.dataSource());
-        MessageServer messages = MessageServer.builder(openBroker()).name("saver").ownsBroker(true).build();
+        saver = new ReportSaver(database.dataSource(), openTelemetry == null ? null : openTelemetry.getTracer("uba-saver"));
+        MessageServer.Builder builder = MessageServer.builder(openBroker()).name("saver").ownsBroker(true);
+        if (telemetry != null) {
+            builder.use(telemetry.middleware());
+        }
+        MessageServer messages = builder.build();
         saver.registerOn(messages);
         saverServer = messages;
         saverApp = App.builder().name("uba-saver").version("1.0.0").server(messages).handleSignals(false)
@@ -96,23 +109,57 @@ public final class UbaServices implements AutoCloseable {
             saverApp.servers().forEach(s -> s.stop(grace));
             saverApp.stop();
             saverApp = null;
+            saverServer = null;
         }
     }
 
     /** Starts the gateway service (HTTP listening). */
     public synchronized void startGateway() {
-        Broker broker = openBroker();
+        Broker raw = openBroker();
+        Broker broker = telemetry == null ? raw : telemetry.instrument(raw);
         gateway = new ReportGateway(broker, config.server().http().maxBodyBytes(), config.data().pulsar().codec());
+        com.sun.net.httpserver.HttpHandler report = gateway::handle;
+        if (openTelemetry != null) {
+            report = traced(openTelemetry.getTracer("uba-gateway"), report);
+        }
         http = new HttpServerAdapter("gateway", config.host(), config.port(), 16)
-                .route("/agent/v1/report", gateway::handle)
-                .route("/healthz", exchange -> {
-                    try (exchange) {
-                        exchange.sendResponseHeaders(200, -1);
-                    }
-                });
+                .route("/agent/v1/report", report)
+                .route("/healthz", exchange -> status(exchange, true))
+                .route("/readyz", exchange -> status(exchange, isReady()));
         gatewayApp = App.builder().name("uba-report-gateway").version("1.0.0").server(http).handleSignals(false)
                 .afterStop(app -> broker.close()).build();
         gatewayApp.start();
+    }
+
+    /** Ready: the gateway's broker is open and, when the saver runs here, all its subscriptions are open. */
+    public synchronized boolean isReady() {
+        return gateway != null && (saverServer == null || saverServer.isReady());
+    }
+
+    private static void status(com.sun.net.httpserver.HttpExchange exchange, boolean ok) throws java.io.IOException {
+        try (exchange) {
+            byte[] body = (ok ? "ok" : "not ready").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(ok ? 200 : 503, body.length);
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    /** A SERVER span around each request; the publish inside it becomes its child. */
+    private static com.sun.net.httpserver.HttpHandler traced(io.opentelemetry.api.trace.Tracer tracer,
+                                                             com.sun.net.httpserver.HttpHandler handler) {
+        return exchange -> {
+            io.opentelemetry.api.trace.Span span = tracer.spanBuilder(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath())
+                    .setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER)
+                    .setAttribute("http.request.method", exchange.getRequestMethod())
+                    .setAttribute("url.path", exchange.getRequestURI().getPath())
+                    .startSpan();
+            try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
+                handler.handle(exchange);
+                span.setAttribute("http.response.status_code", (long) exchange.getResponseCode());
+            } finally {
+                span.end();
+            }
+        };
     }
 
     public synchronized void stopGateway() {
