@@ -8,10 +8,15 @@ import java.util.Objects;
  * Thread-safe (immutable).
  */
 public final class MessageId {
-    private final String value;
+    private volatile String value;
+    private java.util.function.Supplier<String> render;
 
     private MessageId(String value) {
         this.value = value;
+    }
+
+    private MessageId(java.util.function.Supplier<String> render) {
+        this.render = render;
     }
 
     /** Wraps a backend's identifier; {@code value} must be non-blank. */
@@ -23,23 +28,42 @@ public final class MessageId {
         return new MessageId(value);
     }
 
+    /**
+     * An identifier whose string form is made on first use: publishers that never look at the id of an async publish
+     * do not pay for formatting it. {@code render} must return a non-blank string.
+     */
+    public static MessageId lazy(java.util.function.Supplier<String> render) {
+        return new MessageId(Objects.requireNonNull(render, "render"));
+    }
+
     /** The identifier's string form. */
     public String value() {
-        return value;
+        String v = value;
+        if (v == null) {
+            synchronized (this) {
+                v = value;
+                if (v == null) {
+                    v = render.get();
+                    value = v;
+                    render = null;
+                }
+            }
+        }
+        return v;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof MessageId m && value.equals(m.value);
+        return o instanceof MessageId m && value().equals(m.value());
     }
 
     @Override
     public int hashCode() {
-        return value.hashCode();
+        return value().hashCode();
     }
 
     @Override
     public String toString() {
-        return value;
+        return value();
     }
 }

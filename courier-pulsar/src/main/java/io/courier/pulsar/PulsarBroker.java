@@ -102,19 +102,11 @@ final class PulsarBroker extends AbstractBroker {
                     m.payload().length, CHUNKING_THRESHOLD));
         }
         CompletableFuture<Producer<byte[]>> producer = producer(m.topic(), large);
-        return producer.thenCompose(p -> {
-            TypedMessageBuilder<byte[]> b = p.newMessage().value(m.payload()).properties(m.headers().asMap());
-            if (m.key() != null) {
-                b.key(m.key());
-            }
-            if (m.eventTime() != null) {
-                b.eventTime(m.eventTime().toEpochMilli());
-            }
-            if (m.deliverAt() != null) {
-                b.deliverAt(m.deliverAt().toEpochMilli());
-            }
-            return b.sendAsync();
-        }).handle((id, error) -> {
+        Producer<byte[]> ready = producer.getNow(null);
+        // the common case, a producer that exists already, sends without an extra future stage
+        CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = ready != null ? send(ready, m)
+                : producer.thenCompose(p -> send(p, m));
+        return sent.handle((id, error) -> {
             if (error != null) {
                 io.courier.CourierException mapped = PulsarErrors.publish(error, m.topic(), url(), pulsarOptions.authToken());
                 if (mapped instanceof io.courier.BacklogQuotaExceededException) {
@@ -124,8 +116,22 @@ final class PulsarBroker extends AbstractBroker {
                 }
                 throw new java.util.concurrent.CompletionException(mapped);
             }
-            return MessageId.of(id.toString());
+            return MessageId.lazy(id::toString);
         });
+    }
+
+    private static CompletableFuture<org.apache.pulsar.client.api.MessageId> send(Producer<byte[]> p, OutboundMessage m) {
+        TypedMessageBuilder<byte[]> b = p.newMessage().value(m.payload()).properties(m.headers().asMap());
+        if (m.key() != null) {
+            b.key(m.key());
+        }
+        if (m.eventTime() != null) {
+            b.eventTime(m.eventTime().toEpochMilli());
+        }
+        if (m.deliverAt() != null) {
+            b.deliverAt(m.deliverAt().toEpochMilli());
+        }
+        return b.sendAsync();
     }
 
     private static void evict(Map<String, CompletableFuture<Producer<byte[]>>> cache, String topic,

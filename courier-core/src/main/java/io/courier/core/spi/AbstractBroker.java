@@ -42,6 +42,7 @@ public abstract class AbstractBroker implements Broker {
     private final Codec defaultCodec;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicLong pendingPublishes = new AtomicLong();
+    private final java.util.Map<String, Headers> contentTypeOnly = new ConcurrentHashMap<>();
     private final Object closeLock = new Object();
     private volatile boolean closed;
 
@@ -127,7 +128,9 @@ public abstract class AbstractBroker implements Broker {
     private OutboundMessage encode(Envelope e) {
         Codec codec = e.codec().map(codecs::byName).orElse(defaultCodec);
         byte[] payload = codec.encode(e.payload());
-        Headers headers = e.headers().with(Headers.CONTENT_TYPE, codec.contentType());
+        // most envelopes carry no headers of their own: share one immutable header set per codec for them
+        Headers headers = e.headers().isEmpty() ? contentTypeOnly.computeIfAbsent(codec.contentType(),
+                ct -> Headers.of(Headers.CONTENT_TYPE, ct)) : e.headers().with(Headers.CONTENT_TYPE, codec.contentType());
         Instant deliverAt = e.deliverAt().orElse(null);
         if (e.deliverAfter().isPresent() && !e.deliverAfter().get().isZero()) {
             deliverAt = options.clock().instant().plus(e.deliverAfter().get());
