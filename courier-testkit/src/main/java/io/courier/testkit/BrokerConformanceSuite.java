@@ -768,15 +768,17 @@ public abstract class BrokerConformanceSuite {
         String topic = topic("t");
         String sub = subscriptionName("e25");
         Recorder<String> rec = new Recorder<>();
-        AtomicInteger started = new AtomicInteger();
+        CountDownLatch allInFlight = new CountDownLatch(1);
         Subscription s = subscribe(options(topic, sub).ordering(Ordering.UNORDERED).concurrency(8).maxInFlight(200).build(),
                 String.class, m -> {
-                    started.incrementAndGet();
+                    allInFlight.await(60, TimeUnit.SECONDS);
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                     rec.handle(m);
                 });
         Set<MessageId> sent = new HashSet<>(publishTexts(topic, 200, "m"));
-        Await.until(WAIT, () -> s.health().inFlight() >= 100, () -> "in flight: " + s.health().inFlight());
+        // the handlers hold until all 200 are in flight, so that the stop really meets 200 unfinished messages
+        Await.until(WAIT, () -> s.health().inFlight() == 200, () -> "in flight: " + s.health().inFlight());
+        allInFlight.countDown();
         assertThat(s.close(Duration.ofSeconds(30))).isTrue();
         assertThat(rec.ids()).isEqualTo(sent);
         Recorder<String> next = new Recorder<>();
