@@ -38,7 +38,8 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * that machine drift hits them alike; each round prints msg/s and the ratio Courier / baseline, and the end prints
  * medians and spreads as a Markdown table.
  *
- * <p>Arguments: {@code [messages per run (200000)] [rounds (3)]}.
+ * <p>Arguments: {@code [messages per run (200000)] [rounds (3)]}, or {@code alloc [messages]} for
+ * {@link AllocationBench}.
  */
 public final class BenchMain {
     private static final byte[] PAYLOAD = new byte[100];
@@ -49,6 +50,10 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("alloc")) {
+            AllocationBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         new BenchMain().run(n, rounds);
