@@ -35,12 +35,8 @@ final class MemoryCluster {
         return CLUSTERS.computeIfAbsent(settings.name(), n -> new MemoryCluster(settings));
     }
 
-    static String fullName(String topic) {
-        return Topics.qualified(topic);
-    }
-
     MemoryTopic topic(String name) {
-        String full = fullName(name);
+        String full = Topics.qualified(name);
         MemoryTopic existing = topics.get(full);
         if (existing != null) {
             return existing;
@@ -59,7 +55,7 @@ final class MemoryCluster {
     }
 
     MemoryTopic existingTopic(String name) {
-        return topics.get(fullName(name));
+        return topics.get(Topics.qualified(name));
     }
 
     List<MemoryTopic> topics() {
@@ -78,7 +74,7 @@ final class MemoryCluster {
         if (count < 0) {
             throw new ConfigurationException("partitions must be zero or more, got " + count + " for topic '" + topic + "'");
         }
-        String full = fullName(topic);
+        String full = Topics.qualified(topic);
         Integer previous = partitions.putIfAbsent(full, count);
         if (previous != null && previous != count) {
             throw new ConfigurationException("topic '" + topic + "' already exists with " + previous

@@ -166,18 +166,16 @@ final class PulsarAdminFacade implements BrokerAdmin {
         }
     }
 
+    /** Creates {@code topic} without partitions unless it exists (partitioned or not). */
     private void ensureTopicExists(String topic) {
         try {
-            String full = Topics.qualified(topic);
-            if (partitionsOf(full) == 0
-                    && !admin().topics().getList(namespaceOf(full)).contains(full)) {
-                admin().topics().createNonPartitionedTopic(full);
+            if (partitionsOf(Topics.qualified(topic)) > 0) {
+                return;
             }
-        } catch (PulsarAdminException.ConflictException e) {
-            // created meanwhile
         } catch (PulsarAdminException e) {
-            throw failure("create topic '" + topic + "'", e);
+            throw failure("look up topic '" + topic + "'", e);
         }
+        ensureTopic(topic, 0);
     }
 
     private void awaitPolicy(String topic, Optional<BacklogQuota> expected) {

@@ -34,7 +34,7 @@ final class PulsarErrors {
             return new BacklogQuotaExceededException(where + " rejected: backlog quota of topic '" + topic
                     + "' exceeded; retry when consumers catch up (" + reason + ")", t);
         }
-        if (t instanceof PulsarClientException.InvalidMessageException && reason.toLowerCase().contains("size")) {
+        if (t instanceof PulsarClientException.InvalidMessageException && reason.toLowerCase(java.util.Locale.ROOT).contains("size")) {
             return new PayloadTooLargeException(where + " rejected: " + reason, -1, -1);
         }
         if (t instanceof PulsarClientException.AlreadyClosedException) {

@@ -33,6 +33,8 @@ public final class ReportSaver {
     private final DataSource dataSource;
     private final String insertEvent;
     private final String insertStatus;
+    /** True for the guarded INSERT ... SELECT form, which takes the message id once more as its last parameter. */
+    private final boolean guardedInsert;
     private final LongAdder stored = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
 
@@ -52,6 +54,7 @@ public final class ReportSaver {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the database product: " + e.getMessage(), e);
         }
+        this.guardedInsert = !postgres;
         this.insertEvent = insertIgnoringDuplicates("realtime_warehousing", EVENT_COLUMNS, 6, postgres);
         this.insertStatus = insertIgnoringDuplicates("acceptance_status", STATUS_COLUMNS, 11, postgres);
     }
@@ -141,7 +144,7 @@ public final class ReportSaver {
                     ps.setLong(4, d.getCreateTime());
                     ps.setLong(5, receivedAt(m, now));
                     ps.setLong(6, now);
-                    if (!insertEvent.contains("ON CONFLICT")) {
+                    if (guardedInsert) {
                         ps.setString(7, m.id().value());
                     }
                     ps.addBatch();
@@ -168,7 +171,7 @@ public final class ReportSaver {
                     ps.setString(9, d.getPartDate());
                     ps.setLong(10, receivedAt(m, now));
                     ps.setLong(11, now);
-                    if (!insertStatus.contains("ON CONFLICT")) {
+                    if (guardedInsert) {
                         ps.setString(12, m.id().value());
                     }
                     ps.addBatch();
