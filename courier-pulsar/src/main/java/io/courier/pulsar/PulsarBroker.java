@@ -180,7 +180,11 @@ final class PulsarBroker extends AbstractBroker {
                 .subscriptionInitialPosition(o.initialPosition() == InitialPosition.EARLIEST
                         ? SubscriptionInitialPosition.Earliest : SubscriptionInitialPosition.Latest)
                 .receiverQueueSize(Math.max(1, Math.min(o.maxInFlight(), 1000)))
-                .negativeAckRedeliveryDelay(Math.max(1, pulsarOptions.nackDelay().toMillis()), TimeUnit.MILLISECONDS);
+                .negativeAckRedeliveryDelay(Math.max(1, pulsarOptions.nackDelay().toMillis()), TimeUnit.MILLISECONDS)
+                // Handlers finish out of order and each message is acked on its own: without batch-index acks a
+                // crashed or restarted consumer gets every message of a partly acked batch again, not only the
+                // unfinished ones (brokers since 3.0 keep batch-index acks by default).
+                .enableBatchIndexAcknowledgment(true);
         if (o.type() == io.courier.SubscriptionType.KEY_SHARED) {
             b.keySharedPolicy(KeySharedPolicy.autoSplitHashRange());
         }

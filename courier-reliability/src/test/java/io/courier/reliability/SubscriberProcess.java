@@ -1,0 +1,83 @@
+package io.courier.reliability;
+
+import io.courier.BrokerOptions;
+import io.courier.InitialPosition;
+import io.courier.Ordering;
+import io.courier.SubscribeOptions;
+import io.courier.SubscriptionType;
+import io.courier.core.App;
+import io.courier.core.MessageServer;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The subscriber the crash and slow-consumer scenarios run in a child JVM: an {@link App} with one
+ * {@link MessageServer} that handles its signals (SIGTERM drains). Arguments are {@code name=value}:
+ * {@code url topic subscription mode=hold|slow concurrency maxInFlight handleFirst ratePerSecond}.
+ *
+ * <p>It reports on stdout, one line each: {@code READY}; {@code HANDLED <key>} when a handler returns;
+ * {@code HELD <key>} when a handler (mode {@code hold}, after the first {@code handleFirst}) blocks for good;
+ * {@code HEAP <bytes>} every 500 ms, the heap in use right after a full collection (the live set).
+ */
+public final class SubscriberProcess {
+    private SubscriberProcess() {
+    }
+
+    public static void main(String[] argv) {
+        Map<String, String> args = new HashMap<>();
+        for (String a : argv) {
+            int eq = a.indexOf('=');
+            args.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        String mode = args.get("mode");
+        int concurrency = Integer.parseInt(args.getOrDefault("concurrency", "1"));
+        int maxInFlight = Integer.parseInt(args.getOrDefault("maxInFlight", "1000"));
+        int handleFirst = Integer.parseInt(args.getOrDefault("handleFirst", "0"));
+        long pauseNanos = TimeUnit.SECONDS.toNanos(1) / Integer.parseInt(args.getOrDefault("ratePerSecond", "100"));
+        AtomicInteger handled = new AtomicInteger();
+        CountDownLatch never = new CountDownLatch(1);
+
+        MessageServer server = MessageServer.builder(args.get("url"), BrokerOptions.defaults()).name("child").build();
+        server.register(SubscribeOptions.builder(args.get("topic"), args.get("subscription"))
+                .type(SubscriptionType.SHARED).initialPosition(InitialPosition.EARLIEST)
+                .ordering(Ordering.UNORDERED).concurrency(concurrency).maxInFlight(maxInFlight).build(), byte[].class, message -> {
+                    String key = message.key().orElseThrow();
+                    if ("hold".equals(mode) && handled.get() >= handleFirst) {
+                        say("HELD " + key);
+                        never.await();
+                    }
+                    if ("slow".equals(mode)) {
+                        LockSupport.parkNanos(pauseNanos);
+                    }
+                    handled.incrementAndGet();
+                    say("HANDLED " + key);
+                });
+        App app = App.builder().name("child-subscriber").server(server).stopTimeout(Duration.ofSeconds(20))
+                .handleSignals(true).build();
+        Thread heap = new Thread(SubscriberProcess::reportHeap, "heap-sampler");
+        heap.setDaemon(true);
+        app.start();
+        say("READY");
+        heap.start();
+        app.run();
+    }
+
+    private static void reportHeap() {
+        while (true) {
+            System.gc();
+            say("HEAP " + ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+        }
+    }
+
+    private static synchronized void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
