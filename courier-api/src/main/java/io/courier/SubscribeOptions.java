@@ -24,7 +24,8 @@ import java.util.regex.PatternSyntaxException;
  *       topic is the message's own)</li>
  *   <li>no handler timeout; stall threshold 60 s</li>
  *   <li>batch size 100 (or maxInFlight when smaller), batch wait 200 ms (batch handlers only)</li>
- *   <li>codec: the message's {@code content-type} header, else the broker's default codec</li>
+ *   <li>codec: the message's {@code content-type} header, else the broker's default codec; a {@code byte[]}
+ *       handler gets the payload exactly as sent, whatever its content type (a dead-letter reader, a relay)</li>
  * </ul>
  */
 public final class SubscribeOptions {

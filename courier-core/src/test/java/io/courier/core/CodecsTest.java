@@ -58,6 +58,8 @@ class CodecsTest {
                 .isInstanceOf(CodecException.class).hasMessageContaining(Order.class.getName());
         assertThatThrownBy(() -> codecs.byName("json").decode("null".getBytes(StandardCharsets.UTF_8), Order.class))
                 .isInstanceOf(CodecException.class);
+        assertThatThrownBy(() -> codecs.byName("json").decode("{}\u0001\u0002".getBytes(StandardCharsets.UTF_8), Order.class))
+                .as("trailing junk after a JSON value").isInstanceOf(CodecException.class);
         assertThatThrownBy(() -> codecs.byName("proto").decode(new byte[] {(byte) 0xFF, (byte) 0xFF}, Api.class))
                 .isInstanceOf(CodecException.class);
         assertThatThrownBy(() -> codecs.byName("text").decode(new byte[] {(byte) 0xC3, (byte) 0x28}, String.class))

@@ -53,6 +53,18 @@ class MemoryBrokerTest {
     }
 
     @Test
+    void aByteArrayHandlerGetsThePayloadAsSentWhateverItsContentType() {
+        Recorder<byte[]> raw = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic, "relay").initialPosition(InitialPosition.EARLIEST).build(),
+                byte[].class, raw);
+        broker.publish(Envelope.builder(topic, new TestOrder("o-1", "c-1", 2, null)).codec("json").build());
+        raw.awaitCount(1, WAIT);
+        assertThat(new String(raw.payloads().get(0), java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("{").contains("\"id\":\"o-1\"");
+        assertThat(raw.messages().get(0).headers().get(io.courier.Headers.CONTENT_TYPE)).isEqualTo("application/json");
+    }
+
+    @Test
     void unknownCodecFailsThePublishAndTheSubscribe() {
         assertThatThrownBy(() -> broker.publish(Envelope.builder(topic, "x").codec("avro").build()))
                 .isInstanceOf(CodecException.class).hasMessageContaining("unknown codec 'avro'");

@@ -13,7 +13,7 @@ import java.lang.reflect.Type;
 
 /**
  * The {@code json} codec: Jackson for plain objects and records (ISO-8601 times, unknown properties ignored so that
- * producers can add fields), and protobuf's JSON format for protobuf messages when protobuf-java and
+ * producers can add fields, anything after the JSON value refused), and protobuf's JSON format for protobuf messages when protobuf-java and
  * protobuf-java-util are on the classpath (as Kratos' json codec does). One mapper is shared. Thread-safe.
  */
 public final class JsonCodec implements Codec {
@@ -25,6 +25,8 @@ public final class JsonCodec implements Codec {
             .registerModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // "{}" followed by junk is a damaged payload, not an empty object
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
 
     /** The shared mapper; configure a copy ({@code mapper().copy()}) rather than this instance. */

@@ -495,6 +495,10 @@ public final class Dispatcher<T> implements Subscription {
 
     private T decode(RawMessage raw) {
         Codec codec = overrideCodec;
+        if (codec == null && payloadType == byte[].class) {
+            // the bytes as sent: decoding JSON into byte[] would expect base64 and dead-letter every message
+            return payloadType.cast(raw.payload());
+        }
         if (codec == null) {
             String contentType = raw.headers().get(Headers.CONTENT_TYPE);
             if (contentType != null) {
