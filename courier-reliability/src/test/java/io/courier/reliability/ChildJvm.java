@@ -77,7 +77,8 @@ final class ChildJvm implements AutoCloseable {
 
     /** SIGTERM: the JVM runs its shutdown hooks (an App with signal handling drains). Returns the exit code. */
     int terminate(long timeoutSeconds) {
-        process.destroy();
+        // through the handle: Process.destroy() also closes our end of the pipes, and we want the drain's output
+        process.toHandle().destroy();
         return awaitExit(timeoutSeconds);
     }
 

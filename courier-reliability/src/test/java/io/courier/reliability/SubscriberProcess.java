@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -41,6 +42,7 @@ public final class SubscriberProcess {
         int handleFirst = Integer.parseInt(args.getOrDefault("handleFirst", "0"));
         long pauseNanos = TimeUnit.SECONDS.toNanos(1) / Integer.parseInt(args.getOrDefault("ratePerSecond", "100"));
         AtomicInteger handled = new AtomicInteger();
+        AtomicLong nextSlot = new AtomicLong(System.nanoTime());
         CountDownLatch never = new CountDownLatch(1);
 
         MessageServer server = MessageServer.builder(args.get("url"), BrokerOptions.defaults()).name("child").build();
@@ -53,18 +55,21 @@ public final class SubscriberProcess {
                         never.await();
                     }
                     if ("slow".equals(mode)) {
-                        LockSupport.parkNanos(pauseNanos);
+                        // paced, not slept: a fixed rate whatever the per-message overhead
+                        long now = System.nanoTime();
+                        long slot = nextSlot.updateAndGet(s -> Math.max(s, now) + pauseNanos);
+                        LockSupport.parkNanos(slot - now);
                     }
                     handled.incrementAndGet();
                     say("HANDLED " + key);
                 });
-        App app = App.builder().name("child-subscriber").server(server).stopTimeout(Duration.ofSeconds(20))
-                .handleSignals(true).build();
         Thread heap = new Thread(SubscriberProcess::reportHeap, "heap-sampler");
         heap.setDaemon(true);
-        app.start();
-        say("READY");
-        heap.start();
+        App app = App.builder().name("child-subscriber").server(server).stopTimeout(Duration.ofSeconds(20))
+                .handleSignals(true).afterStart(a -> {
+                    say("READY");
+                    heap.start();
+                }).afterStop(a -> say("STOPPED")).build();
         app.run();
     }
 
