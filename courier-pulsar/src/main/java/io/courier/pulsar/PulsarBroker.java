@@ -45,8 +45,8 @@ final class PulsarBroker extends AbstractBroker {
     private final String serviceUrl;
     private final PulsarOptions pulsarOptions;
     private final PulsarClient client;
-    private final Map<String, CompletableFuture<Producer<byte[]>>> producers = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Producer<byte[]>>> chunkingProducers = new ConcurrentHashMap<>();
+    private final Map<String, ProducerSlot> producers = new ConcurrentHashMap<>();
+    private final Map<String, ProducerSlot> chunkingProducers = new ConcurrentHashMap<>();
     private final List<Consumer<byte[]>> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PulsarAdminFacade admin;
 
@@ -66,6 +66,7 @@ final class PulsarBroker extends AbstractBroker {
 
     /** Fails fast on a wrong URL, a broker that is down, or rejected credentials. */
     private void probe() {
+        TlsPreflight.check(serviceUrl, pulsarOptions);
         Duration timeout = pulsarOptions.connectionTimeout().plus(pulsarOptions.operationTimeout());
         try {
             client.getPartitionsForTopic("persistent://public/default/courier-connection-probe")
@@ -101,11 +102,8 @@ final class PulsarBroker extends AbstractBroker {
                     + " bytes for topic '" + m.topic() + "' exceeds Pulsar's message limit and chunking is off (" + url() + ")",
                     m.payload().length, CHUNKING_THRESHOLD));
         }
-        CompletableFuture<Producer<byte[]>> producer = producer(m.topic(), large);
-        Producer<byte[]> ready = producer.getNow(null);
-        // the common case, a producer that exists already, sends without an extra future stage
-        CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = ready != null ? send(ready, m)
-                : producer.thenCompose(p -> send(p, m));
+        ProducerSlot producer = producer(m.topic(), large);
+        CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = producer.send(p -> send(p, m));
         return sent.handle((id, error) -> {
             if (error != null) {
                 io.courier.CourierException mapped = PulsarErrors.publish(error, m.topic(), url(), pulsarOptions.authToken());
@@ -134,22 +132,21 @@ final class PulsarBroker extends AbstractBroker {
         return b.sendAsync();
     }
 
-    private static void evict(Map<String, CompletableFuture<Producer<byte[]>>> cache, String topic,
-                              CompletableFuture<Producer<byte[]>> producer) {
+    private static void evict(Map<String, ProducerSlot> cache, String topic, ProducerSlot producer) {
         if (cache.remove(topic, producer)) {
-            producer.thenAccept(Producer::closeAsync);
+            producer.creation.thenAccept(Producer::closeAsync);
         }
     }
 
-    private CompletableFuture<Producer<byte[]>> producer(String topic, boolean chunked) {
-        Map<String, CompletableFuture<Producer<byte[]>>> cache = chunked ? chunkingProducers : producers;
-        CompletableFuture<Producer<byte[]>> f = cache.computeIfAbsent(topic, t -> createProducer(t, chunked));
-        if (f.isCompletedExceptionally()) {
+    private ProducerSlot producer(String topic, boolean chunked) {
+        Map<String, ProducerSlot> cache = chunked ? chunkingProducers : producers;
+        ProducerSlot slot = cache.computeIfAbsent(topic, t -> new ProducerSlot(createProducer(t, chunked)));
+        if (slot.creation.isCompletedExceptionally()) {
             // a failed creation (e.g. quota, broker down) is not cached: the next publish tries again
-            cache.remove(topic, f);
-            f = cache.computeIfAbsent(topic, t -> createProducer(t, chunked));
+            cache.remove(topic, slot);
+            slot = cache.computeIfAbsent(topic, t -> new ProducerSlot(createProducer(t, chunked)));
         }
-        return f;
+        return slot;
     }
 
     private CompletableFuture<Producer<byte[]>> createProducer(String topic, boolean chunked) {
@@ -231,9 +228,9 @@ final class PulsarBroker extends AbstractBroker {
             c.closeAsync();
         }
         List<CompletableFuture<?>> closing = new ArrayList<>();
-        for (Map<String, CompletableFuture<Producer<byte[]>>> cache : List.of(producers, chunkingProducers)) {
-            for (CompletableFuture<Producer<byte[]>> f : cache.values()) {
-                closing.add(f.thenCompose(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
+        for (Map<String, ProducerSlot> cache : List.of(producers, chunkingProducers)) {
+            for (ProducerSlot slot : cache.values()) {
+                closing.add(slot.creation.thenCompose(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
             }
         }
         try {

@@ -19,13 +19,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A broker with token authentication: the right token works, a wrong or missing one fails fast and clearly. */
+/**
+ * A broker with token authentication, also listening with TLS: the right token works (plain and over TLS), a wrong or
+ * missing token and an untrusted certificate fail fast and clearly.
+ */
 class PulsarSecurityTest {
     private static EmbeddedPulsar pulsar;
 
     @BeforeAll
     static void start() {
-        pulsar = EmbeddedPulsar.builder().tokenAuth().build().start();
+        pulsar = EmbeddedPulsar.builder().tokenAuth().tls().build().start();
     }
 
     @AfterAll
@@ -68,5 +71,31 @@ class PulsarSecurityTest {
     void aMissingTokenFailsFast() {
         assertThatThrownBy(() -> PulsarBrokers.open(pulsar.serviceUrl(), BrokerOptions.defaults(), options().build()))
                 .isInstanceOf(ConnectException.class).hasMessageContaining(pulsar.serviceUrl());
+    }
+
+    @Test
+    void overTlsTheRightTokenWorksWhenTheCertificateIsTrusted() {
+        String topic = "tls-" + System.nanoTime();
+        try (Broker broker = PulsarBrokers.open(pulsar.tlsServiceUrl(), BrokerOptions.defaults(),
+                options().adminUrl(pulsar.tlsHttpUrl()).authToken(pulsar.superUserToken())
+                        .tlsTrustCertsFilePath(pulsar.tlsTrustCertsFile().toString()).build())) {
+            Recorder<String> rec = new Recorder<>();
+            broker.subscribe(SubscribeOptions.builder(topic, "s").initialPosition(InitialPosition.EARLIEST).build(), String.class, rec);
+            MessageId id = broker.publish(Envelope.builder(topic, "over tls").codec("text").build());
+            rec.awaitIds(Set.of(id), Duration.ofSeconds(30));
+            assertThat(broker.admin().backlog(topic, "s")).isGreaterThanOrEqualTo(0);
+        }
+    }
+
+    @Test
+    void anUntrustedCertificateFailsInSecondsNamingTheSetting() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> PulsarBrokers.open(pulsar.tlsServiceUrl(), BrokerOptions.defaults(),
+                options().authToken(pulsar.superUserToken()).build()))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("TLS handshake failed")
+                .hasMessageContaining("tlsTrustCertsFilePath")
+                .hasMessageNotContaining(pulsar.superUserToken());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 }

@@ -658,6 +658,25 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Test
+    @DisplayName("D20b publishAsync keeps call order, also for the burst sent while the topic's producer is created")
+    void d20b_asyncPublishOrder() throws Exception {
+        String topic = topic("t");
+        Recorder<String> rec = new Recorder<>();
+        subscribe(options(topic, subscriptionName("d20b")).ordering(Ordering.STRICT).concurrency(1).build(), String.class, rec);
+        int n = scaled(2000);
+        List<String> sent = new ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<MessageId>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            sent.add("m" + i);
+            futures.add(broker.publishAsync(Envelope.builder(topic, "m" + i).codec("text").build()));
+        }
+        java.util.concurrent.CompletableFuture.allOf(futures.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        rec.awaitCount(n, WAIT);
+        assertThat(rec.payloads()).containsExactlyElementsOf(sent);
+    }
+
+    @Test
     @DisplayName("D21 PER_KEY with concurrency 8: per-key order kept, keys handled in parallel")
     void d21_perKey() {
         String topic = topic("t");

@@ -44,6 +44,9 @@ public final class EmbeddedPulsar implements AutoCloseable {
     private final int brokerPort;
     private final int webPort;
     private final int bookiePort;
+    private final int tlsBrokerPort;
+    private final int tlsWebPort;
+    private final Path tlsDir;
     private Process process;
     private Duration lastStartup;
 
@@ -60,6 +63,9 @@ public final class EmbeddedPulsar implements AutoCloseable {
         this.brokerPort = freePort();
         this.webPort = freePort();
         this.bookiePort = freePort();
+        this.tlsBrokerPort = b.tls ? freePort() : -1;
+        this.tlsWebPort = b.tls ? freePort() : -1;
+        this.tlsDir = b.tls ? SelfSignedTls.create(dataDir.resolve("tls")) : null;
     }
 
     public static Builder builder() {
@@ -79,6 +85,33 @@ public final class EmbeddedPulsar implements AutoCloseable {
     /** {@code http://127.0.0.1:PORT}, the admin REST endpoint. */
     public String httpUrl() {
         return "http://127.0.0.1:" + webPort;
+    }
+
+    /**
+     * {@code pulsar+ssl://localhost:PORT} when TLS is on. The certificate is self-signed for {@code localhost} and
+     * {@code 127.0.0.1}: trust {@link #tlsTrustCertsFile()}.
+     */
+    public String tlsServiceUrl() {
+        requireTls();
+        return "pulsar+ssl://localhost:" + tlsBrokerPort;
+    }
+
+    /** {@code https://localhost:PORT}, the admin REST endpoint over TLS, when TLS is on. */
+    public String tlsHttpUrl() {
+        requireTls();
+        return "https://localhost:" + tlsWebPort;
+    }
+
+    /** The PEM certificate a client must trust to reach the TLS ports. */
+    public Path tlsTrustCertsFile() {
+        requireTls();
+        return tlsDir.resolve(SelfSignedTls.CERTIFICATE);
+    }
+
+    private void requireTls() {
+        if (tlsDir == null) {
+            throw new IllegalStateException("TLS is off for this broker: build it with tls()");
+        }
     }
 
     public Path dataDir() {
@@ -307,6 +340,18 @@ public final class EmbeddedPulsar implements AutoCloseable {
         line(c, "backlogQuotaCheckEnabled", "true");
         line(c, "exposeTopicLevelPoliciesEnabled", "true");
         line(c, "httpServerThreadPoolQueueSize", "1000");
+        if (tlsDir != null) {
+            line(c, "brokerServicePortTls", Integer.toString(tlsBrokerPort));
+            line(c, "webServicePortTls", Integer.toString(tlsWebPort));
+            line(c, "tlsEnabledWithKeyStore", "true");
+            line(c, "tlsKeyStoreType", "PKCS12");
+            line(c, "tlsKeyStore", tlsDir.resolve(SelfSignedTls.KEY_STORE).toString());
+            line(c, "tlsKeyStorePassword", SelfSignedTls.PASSWORD);
+            line(c, "tlsTrustStoreType", "PKCS12");
+            line(c, "tlsTrustStore", tlsDir.resolve(SelfSignedTls.KEY_STORE).toString());
+            line(c, "tlsTrustStorePassword", SelfSignedTls.PASSWORD);
+            line(c, "tlsRequireTrustedClientCertOnConnect", "false");
+        }
         if (tokenAuth != null) {
             line(c, "authenticationEnabled", "true");
             line(c, "authenticationProviders", "org.apache.pulsar.broker.authentication.AuthenticationProviderToken");
@@ -386,7 +431,8 @@ public final class EmbeddedPulsar implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EmbeddedPulsar{" + serviceUrl() + ", " + httpUrl() + ", data=" + dataDir + (tokenAuth != null ? ", token auth" : "") + "}";
+        return "EmbeddedPulsar{" + serviceUrl() + ", " + httpUrl() + (tlsDir != null ? ", " + tlsServiceUrl() : "")
+                + ", data=" + dataDir + (tokenAuth != null ? ", token auth" : "") + "}";
     }
 
     /** Builds an {@link EmbeddedPulsar}; not thread-safe. */
@@ -395,6 +441,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
         private String heap = "512m";
         private Duration startTimeout = Duration.ofSeconds(120);
         private TokenAuth tokenAuth;
+        private boolean tls;
 
         private Builder() {
         }
@@ -419,6 +466,15 @@ public final class EmbeddedPulsar implements AutoCloseable {
         /** Turns on token authentication and authorization with a fresh HS256 secret. */
         public Builder tokenAuth() {
             this.tokenAuth = TokenAuth.generate();
+            return this;
+        }
+
+        /**
+         * Also listens with TLS (a fresh self-signed certificate made with the JDK's keytool), next to the plain
+         * ports; see {@link EmbeddedPulsar#tlsServiceUrl()}.
+         */
+        public Builder tls() {
+            this.tls = true;
             return this;
         }
 

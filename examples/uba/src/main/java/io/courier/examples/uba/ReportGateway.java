@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import io.courier.BacklogQuotaExceededException;
 import io.courier.Broker;
+import io.courier.CourierException;
 import io.courier.Envelope;
 import io.courier.PublishException;
 import io.courier.examples.uba.report.v1.AcceptStatusReportData;
@@ -79,7 +80,7 @@ public final class ReportGateway {
                 PARSER.merge(new String(body, StandardCharsets.UTF_8), request);
             } catch (InvalidProtocolBufferException | RuntimeException e) {
                 rejected.increment();
-                answer(exchange, 400, 400, "malformed JSON: " + e.getMessage().lines().findFirst().orElse(""));
+                answer(exchange, 400, 400, "malformed JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
                 return;
             }
             List<String> problems = validate(request.build());
@@ -95,6 +96,11 @@ public final class ReportGateway {
                 answer(exchange, 503, 503, "busy: " + e.getMessage());
                 return;
             } catch (PublishException e) {
+                unavailable.increment();
+                answer(exchange, 503, 503, "report not stored: " + e.getMessage());
+                return;
+            } catch (CourierException e) {
+                // the broker is closed or refused the message for another reason: still an answer, never a hang-up
                 unavailable.increment();
                 answer(exchange, 503, 503, "report not stored: " + e.getMessage());
                 return;

@@ -31,7 +31,40 @@ public record UbaConfig(Server server, Data data) {
     public record Data(Pulsar pulsar, Database database) {
     }
 
-    public record Pulsar(String url, String codec) {
+    /**
+     * Where and how to reach Pulsar. {@code admin_url} defaults to the service host on port 8080 (8443 for TLS);
+     * {@code auth_token} is never printed; {@code tls_trust_certs_file} is a PEM file trusted for
+     * {@code pulsar+ssl://}; {@code publish_timeout_ms} (default 10,000) bounds how long the gateway waits for the
+     * broker before it answers 503.
+     */
+    public record Pulsar(String url, String codec, @JsonProperty("admin_url") String adminUrl,
+                         @JsonProperty("auth_token") String authToken,
+                         @JsonProperty("tls_trust_certs_file") String tlsTrustCertsFile,
+                         @JsonProperty("publish_timeout_ms") long publishTimeoutMs) {
+
+        /** Broker options for this Pulsar (the embedded one passes its own admin URL). */
+        public io.courier.BrokerOptions brokerOptions(String adminUrlOverride) {
+            io.courier.BrokerOptions.Builder b = io.courier.BrokerOptions.builder()
+                    .publishTimeout(java.time.Duration.ofMillis(publishTimeoutMs));
+            String admin = adminUrlOverride != null ? adminUrlOverride : adminUrl;
+            if (admin != null && !admin.isBlank()) {
+                b.property("adminUrl", admin);
+            }
+            if (authToken != null && !authToken.isBlank()) {
+                b.property("authToken", authToken);
+            }
+            if (tlsTrustCertsFile != null && !tlsTrustCertsFile.isBlank()) {
+                b.property("tlsTrustCertsFilePath", tlsTrustCertsFile);
+            }
+            return b.build();
+        }
+
+        @Override
+        public String toString() {
+            return "Pulsar[url=" + url + ", codec=" + codec + ", adminUrl=" + adminUrl + ", authToken="
+                    + (authToken == null || authToken.isBlank() ? "none" : "****") + ", tlsTrustCertsFile="
+                    + tlsTrustCertsFile + ", publishTimeoutMs=" + publishTimeoutMs + "]";
+        }
     }
 
     public record Database(String url, String user, String password) {
@@ -54,8 +87,14 @@ public record UbaConfig(Server server, Data data) {
             }
             config = YAML.treeToValue(tree, UbaConfig.class);
         } catch (IOException e) {
+            String key = "";
+            if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+                // name the key, in the file's own snake_case spelling (Jackson's first line names only the type)
+                key = m.getPath().stream().map(com.fasterxml.jackson.databind.JsonMappingException.Reference::getFieldName)
+                        .filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.joining(".")) + ": ";
+            }
             throw new ConfigurationException("cannot read configuration" + (file != null ? " " + file : "") + ": "
-                    + e.getMessage().lines().findFirst().orElse(""));
+                    + key + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
         return config.withEnvironment(env).validate();
     }
@@ -79,17 +118,31 @@ public record UbaConfig(Server server, Data data) {
         String addr = env.getOrDefault("UBA_SERVER_HTTP_ADDR", server.http.addr);
         String url = env.getOrDefault("UBA_DATA_PULSAR_URL", data.pulsar.url);
         String codec = env.getOrDefault("UBA_DATA_PULSAR_CODEC", data.pulsar.codec);
+        String adminUrl = env.getOrDefault("UBA_DATA_PULSAR_ADMIN_URL", data.pulsar.adminUrl);
+        String token = env.getOrDefault("UBA_DATA_PULSAR_AUTH_TOKEN", data.pulsar.authToken);
+        String trust = env.getOrDefault("UBA_DATA_PULSAR_TLS_TRUST_CERTS_FILE", data.pulsar.tlsTrustCertsFile);
+        long publishTimeoutMs = data.pulsar.publishTimeoutMs;
+        String timeout = env.get("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS");
+        if (timeout != null) {
+            try {
+                publishTimeoutMs = Long.parseLong(timeout.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigurationException("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS must be a number of milliseconds, got '"
+                        + timeout + "'");
+            }
+        }
         String dbUrl = env.getOrDefault("UBA_DATA_DATABASE_URL", data.database.url);
         String dbUser = env.getOrDefault("UBA_DATA_DATABASE_USER", data.database.user);
         String dbPassword = env.getOrDefault("UBA_DATA_DATABASE_PASSWORD", data.database.password);
         return new UbaConfig(new Server(new Http(addr, server.http.maxBodyBytes)),
-                new Data(new Pulsar(url, codec), new Database(dbUrl, dbUser, dbPassword)));
+                new Data(new Pulsar(url, codec, adminUrl, token, trust, publishTimeoutMs), new Database(dbUrl, dbUser, dbPassword)));
     }
 
     /** A copy with another Pulsar URL and database URL (the main job's command-line options). */
     public UbaConfig with(String pulsarUrl, String databaseUrl, String httpAddr) {
         return new UbaConfig(new Server(new Http(httpAddr != null ? httpAddr : server.http.addr, server.http.maxBodyBytes)),
-                new Data(new Pulsar(pulsarUrl != null ? pulsarUrl : data.pulsar.url, data.pulsar.codec),
+                new Data(new Pulsar(pulsarUrl != null ? pulsarUrl : data.pulsar.url, data.pulsar.codec, data.pulsar.adminUrl,
+                        data.pulsar.authToken, data.pulsar.tlsTrustCertsFile, data.pulsar.publishTimeoutMs),
                         new Database(databaseUrl != null ? databaseUrl : data.database.url, data.database.user,
                                 data.database.password))).validate();
     }
@@ -112,6 +165,22 @@ public record UbaConfig(Server server, Data data) {
         }
         if (data != null && data.pulsar != null && !List.of("json", "proto").contains(data.pulsar.codec)) {
             problems.add("data.pulsar.codec must be json or proto, got " + data.pulsar.codec);
+        }
+        if (data != null && data.pulsar != null) {
+            if (data.pulsar.publishTimeoutMs < 100 || data.pulsar.publishTimeoutMs > 600_000) {
+                problems.add("data.pulsar.publish_timeout_ms must be between 100 and 600000, got " + data.pulsar.publishTimeoutMs);
+            }
+            if (data.pulsar.adminUrl != null && !data.pulsar.adminUrl.isBlank()
+                    && !data.pulsar.adminUrl.matches("https?://[^\\s/]+(:\\d{1,5})?/?")) {
+                problems.add("data.pulsar.admin_url must be http(s)://host:port, got " + data.pulsar.adminUrl);
+            }
+            if (data.pulsar.tlsTrustCertsFile != null && !data.pulsar.tlsTrustCertsFile.isBlank()
+                    && !Files.isReadable(Path.of(data.pulsar.tlsTrustCertsFile))) {
+                problems.add("data.pulsar.tls_trust_certs_file is not a readable file: " + data.pulsar.tlsTrustCertsFile);
+            }
+            if (data.pulsar.authToken != null && !data.pulsar.authToken.isBlank() && data.pulsar.authToken.matches(".*\\s.*")) {
+                problems.add("data.pulsar.auth_token must not contain whitespace (is it the token itself, without 'Bearer'?)");
+            }
         }
         if (data == null || data.database == null || data.database.url == null || !data.database.url.startsWith("jdbc:")) {
             problems.add("data.database.url must be a JDBC URL (jdbc:h2:... or jdbc:postgresql://...), got "

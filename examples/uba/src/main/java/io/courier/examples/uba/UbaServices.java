@@ -48,9 +48,10 @@ public final class UbaServices implements AutoCloseable {
             Database database = Database.open(config.data().database());
             if (embedded != null) {
                 return new UbaServices(config, embedded, embedded.serviceUrl(),
-                        BrokerOptions.builder().property("adminUrl", embedded.httpUrl()).build(), database);
+                        config.data().pulsar().brokerOptions(embedded.httpUrl()), database);
             }
-            return new UbaServices(config, null, config.data().pulsar().url(), BrokerOptions.defaults(), database);
+            return new UbaServices(config, null, config.data().pulsar().url(), config.data().pulsar().brokerOptions(null),
+                    database);
         } catch (RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
@@ -61,8 +62,7 @@ public final class UbaServices implements AutoCloseable {
 
     /** For tests: a broker that is already running (with its admin URL) and an open database. */
     public static UbaServices on(UbaConfig config, String brokerUrl, String adminUrl, Database database) {
-        return new UbaServices(config, null, brokerUrl, BrokerOptions.builder().property("adminUrl", adminUrl).build(),
-                database);
+        return new UbaServices(config, null, brokerUrl, config.data().pulsar().brokerOptions(adminUrl), database);
     }
 
     /** Traces and meters both services with {@code otel} (call before starting them). */

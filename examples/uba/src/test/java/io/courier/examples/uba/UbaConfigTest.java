@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.courier.ConfigurationException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,5 +39,55 @@ class UbaConfigTest {
         Files.writeString(file, "server:\n  htp:\n    addr: 1.2.3.4:80\n");
         assertThatThrownBy(() -> UbaConfig.load(file, Map.of())).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("htp");
+    }
+
+    /** Reliability scenario 6, the configuration half: every invalid value is rejected with a message naming its key. */
+    @Test
+    void everyInvalidValueIsRejectedNamingItsKey(@TempDir Path dir) throws Exception {
+        Map<String, List<String>> invalid = new LinkedHashMap<>();
+        invalid.put("server.http.addr", List.of("nowhere", "host:port", "1.2.3.4:", ":99999999", "a b:80", "[]", "{}"));
+        invalid.put("server.http.max_body_bytes", List.of("-1", "0", "255", "16777217", "lots", "[]", "1.5e99"));
+        invalid.put("data.pulsar.url", List.of("kafka://x:9092", "localhost:6650", "", "http://x", "[]"));
+        invalid.put("data.pulsar.codec", List.of("avro", "", "JSON ", "[]"));
+        invalid.put("data.pulsar.admin_url", List.of("ftp://x", "localhost:8080", "http://", "http://a b"));
+        invalid.put("data.pulsar.tls_trust_certs_file", List.of(dir.resolve("missing.pem").toString(), dir.toString() + "/no/such"));
+        invalid.put("data.pulsar.auth_token", List.of("Bearer abc", "two words"));
+        invalid.put("data.pulsar.publish_timeout_ms", List.of("0", "-5", "99", "600001", "soon", "[]"));
+        invalid.put("data.database.url", List.of("postgres://x", "", "h2:mem:x", "[]"));
+        int cases = 0;
+        for (Map.Entry<String, List<String>> e : invalid.entrySet()) {
+            String[] path = e.getKey().split("\\.");
+            for (String value : e.getValue()) {
+                Path file = dir.resolve("case-" + cases++ + ".yaml");
+                StringBuilder yaml = new StringBuilder();
+                for (int depth = 0; depth < path.length - 1; depth++) {
+                    yaml.append("  ".repeat(depth)).append(path[depth]).append(":\n");
+                }
+                String scalar = value.startsWith("[") || value.startsWith("{") ? value : "'" + value.replace("'", "''") + "'";
+                yaml.append("  ".repeat(path.length - 1)).append(path[path.length - 1]).append(": ").append(scalar).append("\n");
+                Files.writeString(file, yaml.toString());
+                String leaf = path[path.length - 1];
+                assertThatThrownBy(() -> UbaConfig.load(file, Map.of())).as("%s = %s", e.getKey(), value)
+                        .isInstanceOf(ConfigurationException.class).hasMessageContaining(leaf);
+            }
+        }
+        assertThat(cases).isGreaterThan(40);
+    }
+
+    @Test
+    void invalidEnvironmentValuesAreRejectedNamingTheVariable() {
+        assertThatThrownBy(() -> UbaConfig.load(null, Map.of("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS", "ten")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS");
+        assertThatThrownBy(() -> UbaConfig.load(null, Map.of("UBA_SERVER_HTTP_ADDR", "nowhere")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("server.http.addr");
+        assertThatThrownBy(() -> UbaConfig.load(null, Map.of("UBA_DATA_PULSAR_URL", "kafka://x")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("data.pulsar.url");
+    }
+
+    @Test
+    void theTokenNeverAppearsInTheConfigurationsText() {
+        UbaConfig c = UbaConfig.load(null, Map.of("UBA_DATA_PULSAR_AUTH_TOKEN", "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig"));
+        assertThat(c.toString()).doesNotContain("eyJhbGciOiJIUzI1NiJ9").contains("authToken=****");
+        assertThat(c.data().pulsar().brokerOptions(null).toString()).doesNotContain("eyJhbGciOiJIUzI1NiJ9");
     }
 }
