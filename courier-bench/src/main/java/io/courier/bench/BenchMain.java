@@ -39,7 +39,8 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * medians and spreads as a Markdown table.
  *
  * <p>Arguments: {@code [messages per run (200000)] [rounds (3)]}, or {@code alloc [messages]} for
- * {@link AllocationBench}.
+ * {@link AllocationBench}, or {@code latency [seconds] [rounds]} for {@link LatencyBench}, or
+ * {@code spring [messages] [rounds]} for Courier, the raw client and Spring for Apache Pulsar side by side.
  */
 public final class BenchMain {
     private static final byte[] PAYLOAD = new byte[100];
@@ -52,6 +53,16 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("alloc")) {
             AllocationBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("spring")) {
+            int n = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+            int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+            new BenchMain().runSpring(n, rounds);
+            return;
+        }
+        if (args.length > 0 && args[0].equals("latency")) {
+            LatencyBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
@@ -87,6 +98,53 @@ public final class BenchMain {
             }
         }
         table();
+    }
+
+    /**
+     * Courier, the raw client and Spring for Apache Pulsar ({@code courier-bench-spring}, its own JVM since it brings
+     * its own Pulsar client version) against one broker, alternating per round.
+     */
+    void runSpring(int n, int rounds) throws Exception {
+        SpringContender spring = SpringContender.locate();
+        int warmUp = n / 4;
+        System.out.printf("Courier vs Spring for Apache Pulsar: %,d messages of 100 B per run, %d rounds, %d cores, Java %s%n",
+                n, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
+             PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
+             Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
+            // the in-process contenders warm up once, as each Spring process does before its clock starts
+            consumeRaw(raw, topicWith(raw, t -> publishRaw(raw, t, warmUp)), warmUp);
+            consumeCourier(courier, topicWith(raw, t -> publishCourier(courier, t, warmUp, false)), warmUp, 1);
+            for (int round = 1; round <= rounds; round++) {
+                String rawTopic = topic();
+                String courierTopic = topic();
+                String springTopic = topic();
+                subscribeRaw(raw, springTopic).close();
+                subscribeRaw(raw, springTopic + "-warm").close();
+                record("publish 100 B: raw client", round, publishRaw(raw, rawTopic, n));
+                record("publish 100 B: Courier bytes", round, publishCourier(courier, courierTopic, n, false));
+                record("publish 100 B: Spring PulsarTemplate", round, spring.run("publish", pulsar.serviceUrl(), springTopic, n, warmUp));
+                record("consume backlog: raw client", round, consumeRaw(raw, rawTopic, n));
+                record("consume backlog: Courier c=1", round, consumeCourier(courier, courierTopic, n, 1));
+                record("consume backlog: Spring @PulsarListener", round, spring.run("consume", pulsar.serviceUrl(), springTopic, n, warmUp));
+                ratio(round, "publish 100 B: Courier bytes", "publish 100 B: Spring PulsarTemplate");
+                ratio(round, "consume backlog: Courier c=1", "consume backlog: Spring @PulsarListener");
+                ratio(round, "publish 100 B: Spring PulsarTemplate", "publish 100 B: raw client");
+                ratio(round, "consume backlog: Spring @PulsarListener", "consume backlog: raw client");
+            }
+        }
+        table();
+    }
+
+    @FunctionalInterface
+    private interface Fill {
+        double into(String topic) throws Exception;
+    }
+
+    private static String topicWith(PulsarClient raw, Fill fill) throws Exception {
+        String t = topic();
+        fill.into(t);
+        return t;
     }
 
     private static String topic() {

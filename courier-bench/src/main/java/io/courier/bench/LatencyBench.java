@@ -1,0 +1,200 @@
+package io.courier.bench;
+
+import io.courier.Broker;
+import io.courier.BrokerOptions;
+import io.courier.Brokers;
+import io.courier.Envelope;
+import io.courier.InitialPosition;
+import io.courier.Ordering;
+import io.courier.SubscribeOptions;
+import io.courier.core.MessageServer;
+import io.courier.pulsar.embedded.EmbeddedPulsar;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.pulsar.client.api.BatcherBuilder;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+
+/**
+ * End-to-end latency at a fixed rate: one thread publishes 100-byte messages on a schedule (5,000 and 20,000 msg/s),
+ * each carrying its scheduled send time; a subscriber in the same JVM records now minus that time. The schedule, not
+ * the send, is the start, so a stalled publisher shows up as latency (no coordinated omission). Raw client and
+ * Courier alternate per rate and round on fresh topics, with the same producer settings.
+ *
+ * <p>Arguments: {@code latency [seconds per run (30)] [rounds (2)]}.
+ */
+final class LatencyBench {
+    private static final int[] RATES = {5_000, 20_000};
+    private final Map<String, List<double[]>> results = new LinkedHashMap<>();
+
+    static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        new LatencyBench().run(seconds, rounds);
+    }
+
+    void run(int seconds, int rounds) throws Exception {
+        System.out.printf("Courier latency benchmark: %d s per run, rates %s msg/s, %d rounds, %d cores, Java %s%n", seconds,
+                Arrays.toString(RATES), rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
+             PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
+             Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
+            for (int round = 1; round <= rounds; round++) {
+                for (int rate : RATES) {
+                    record("raw client", rate, round, raw(raw, rate, seconds));
+                    record("Courier", rate, round, courier(courier, rate, seconds));
+                }
+            }
+        }
+        table();
+    }
+
+    /** Latencies in microseconds, in arrival order. */
+    private static final class Sink {
+        final long[] micros;
+        final AtomicInteger count = new AtomicInteger();
+
+        Sink(int n) {
+            micros = new long[n];
+        }
+
+        void add(byte[] payload) {
+            long sentAt = ByteBuffer.wrap(payload).getLong();
+            int i = count.getAndIncrement();
+            if (i < micros.length) {
+                micros[i] = (System.nanoTime() - sentAt) / 1_000;
+            }
+        }
+    }
+
+    private static long[] raw(PulsarClient client, int rate, int seconds) throws Exception {
+        String topic = "latency-" + UUID.randomUUID();
+        int n = rate * seconds;
+        Sink sink = new Sink(n);
+        try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("bench")
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000).subscribe();
+             Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(true)
+                     .batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
+                     .batcherBuilder(BatcherBuilder.KEY_BASED).blockIfQueueFull(true).create()) {
+            Thread receiver = new Thread(() -> {
+                try {
+                    while (sink.count.get() < n) {
+                        Message<byte[]> m = consumer.receive(5, TimeUnit.SECONDS);
+                        if (m == null) {
+                            break;
+                        }
+                        sink.add(m.getValue());
+                        consumer.acknowledgeAsync(m.getMessageId());
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "raw-receiver");
+            receiver.start();
+            paced(rate, n, payload -> producer.sendAsync(payload));
+            receiver.join(TimeUnit.SECONDS.toMillis(seconds + 60));
+        }
+        return done(sink, n);
+    }
+
+    private static long[] courier(Broker broker, int rate, int seconds) {
+        String topic = "latency-" + UUID.randomUUID();
+        int n = rate * seconds;
+        Sink sink = new Sink(n);
+        MessageServer server = MessageServer.builder(broker).build();
+        server.register(SubscribeOptions.builder(topic, "bench").initialPosition(InitialPosition.EARLIEST)
+                .ordering(Ordering.STRICT).build(), byte[].class, m -> sink.add(m.payload()));
+        server.start();
+        paced(rate, n, payload -> broker.publishAsync(Envelope.builder(topic, payload).codec("bytes").build()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (sink.count.get() < n && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        server.stop(Duration.ofSeconds(10));
+        return done(sink, n);
+    }
+
+    private static void paced(int rate, int n, java.util.function.Consumer<byte[]> send) {
+        long period = TimeUnit.SECONDS.toNanos(1) / rate;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long due = start + i * period;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            byte[] payload = new byte[100];
+            ByteBuffer.wrap(payload).putLong(due);
+            send.accept(payload);
+        }
+    }
+
+    private static long[] done(Sink sink, int n) {
+        if (sink.count.get() < n) {
+            throw new IllegalStateException("only " + sink.count.get() + " of " + n + " messages arrived");
+        }
+        long[] sorted = sink.micros.clone();
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
+    private void record(String who, int rate, int round, long[] sorted) {
+        double[] p = {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+        results.computeIfAbsent(rate + " msg/s: " + who, k -> new ArrayList<>()).add(p);
+        System.out.printf(Locale.ROOT, "round %d  %,6d msg/s  %-10s p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n", round, rate,
+                who, p[0], p[1], p[2]);
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
+    }
+
+    private void table() {
+        System.out.println();
+        System.out.println("| rate: contender | p50 ms (median of rounds) | p99 ms | p99.9 ms | p99 per round |");
+        System.out.println("|---|---|---|---|---|");
+        results.forEach((name, rounds) -> {
+            double[] medians = new double[3];
+            for (int k = 0; k < 3; k++) {
+                List<Double> v = new ArrayList<>();
+                for (double[] r : rounds) {
+                    v.add(r[k]);
+                }
+                Collections.sort(v);
+                medians[k] = v.get(v.size() / 2);
+            }
+            StringBuilder perRound = new StringBuilder();
+            for (double[] r : rounds) {
+                perRound.append(perRound.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", r[1]));
+            }
+            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s |%n", name, medians[0], medians[1], medians[2], perRound);
+        });
+        for (int rate : RATES) {
+            List<double[]> raw = results.get(rate + " msg/s: raw client");
+            List<double[]> courier = results.get(rate + " msg/s: Courier");
+            StringBuilder ratios = new StringBuilder();
+            for (int i = 0; i < Math.min(raw.size(), courier.size()); i++) {
+                ratios.append(ratios.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", courier.get(i)[1] / raw.get(i)[1]));
+            }
+            System.out.printf(Locale.ROOT, "p99 ratio Courier / raw at %,d msg/s, per round: %s%n", rate, ratios);
+        }
+    }
+
+    private LatencyBench() {
+    }
+}

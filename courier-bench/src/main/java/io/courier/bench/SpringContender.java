@@ -1,0 +1,42 @@
+package io.courier.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs one workload of {@code courier-bench-spring} in its own JVM and reads back its {@code RESULT} line. */
+final class SpringContender {
+    private final String classpath;
+
+    private SpringContender(String classpath) {
+        this.classpath = classpath;
+    }
+
+    /** Finds the built {@code courier-bench-spring} module next to this one (run from the repository or the module). */
+    static SpringContender locate() throws IOException {
+        for (Path dir : List.of(Path.of("courier-bench-spring"), Path.of("..", "courier-bench-spring"))) {
+            Path cp = dir.resolve("target").resolve("runtime.classpath");
+            Path classes = dir.resolve("target").resolve("classes");
+            if (Files.exists(cp) && Files.isDirectory(classes)) {
+                return new SpringContender(classes.toAbsolutePath() + java.io.File.pathSeparator
+                        + Files.readString(cp, StandardCharsets.UTF_8).trim());
+            }
+        }
+        throw new IllegalStateException("courier-bench-spring is not built: run 'mvn -q -B -DskipTests install' first");
+    }
+
+    double run(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-cp", classpath, "io.courier.bench.spring.SpringPulsarBench", mode, serviceUrl, topic,
+                Integer.toString(n), Integer.toString(warmUp)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("Spring contender (" + mode + ") failed:\n" + out);
+        }
+        return out.lines().filter(l -> l.startsWith("RESULT ")).map(l -> Double.parseDouble(l.substring(7))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no RESULT from the Spring contender:\n" + out));
+    }
+}
