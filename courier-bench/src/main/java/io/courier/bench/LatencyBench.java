@@ -36,7 +36,7 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * the send, is the start, so a stalled publisher shows up as latency (no coordinated omission). Raw client and
  * Courier alternate per rate and round on fresh topics, with the same producer settings.
  *
- * <p>Arguments: {@code latency [seconds per run (30)] [rounds (2)]}.
+ * <p>Arguments: {@code latency [seconds per run (30)] [rounds (3)]}. Each contender first runs 10 s unrecorded.
  */
 final class LatencyBench {
     private static final int[] RATES = {5_000, 20_000};
@@ -44,7 +44,7 @@ final class LatencyBench {
 
     static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         new LatencyBench().run(seconds, rounds);
     }
 
@@ -54,6 +54,9 @@ final class LatencyBench {
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
              Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
+            // one unrecorded run each first, so that no contender's first round pays for JIT compilation
+            raw(raw, RATES[0], 10);
+            courier(courier, RATES[0], 10);
             for (int round = 1; round <= rounds; round++) {
                 for (int rate : RATES) {
                     record("raw client", rate, round, raw(raw, rate, seconds));

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
-import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -58,13 +56,7 @@ class ConsumerCrashTest {
                      })) {
             Await.until(Duration.ofSeconds(60), () -> !ready.isEmpty() || !child.isAlive(), () -> "child not ready:\n" + child.tail());
             assertThat(child.isAlive()).as("child subscriber is running: %s", child.tail()).isTrue();
-            CompletableFuture<?>[] sent = new CompletableFuture<?>[MESSAGES];
-            for (int i = 0; i < MESSAGES; i++) {
-                String key = "m-" + i;
-                all.add(key);
-                sent[i] = broker.publishAsync(Envelope.builder(topic, new byte[100]).key(key).codec("bytes").build());
-            }
-            CompletableFuture.allOf(sent).get(60, TimeUnit.SECONDS);
+            all.addAll(Keyed.publish(broker, topic, MESSAGES, 100));
             Await.until(Duration.ofSeconds(60), () -> handledByChild.size() >= HANDLE_FIRST && heldByChild.size() >= CONCURRENCY,
                     () -> "child handled " + handledByChild.size() + ", holds " + heldByChild.size() + "\n" + child.tail());
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
-import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +50,7 @@ class GracefulShutdownTest {
             });
             App app = App.builder().name("drain").server(server).stopTimeout(Duration.ofSeconds(30)).build();
             app.start();
-            Set<String> all = publish(broker, topic);
+            Set<String> all = Keyed.publish(broker, topic, MESSAGES, 64);
             Await.until(Duration.ofSeconds(30), () -> server.health().get(0).inFlight() == MESSAGES,
                     () -> "in flight " + server.health());
             int inFlightAtStop = server.health().get(0).inFlight();
@@ -93,7 +91,7 @@ class GracefulShutdownTest {
             Duration grace = Duration.ofSeconds(1);
             App app = App.builder().name("stuck").server(server).stopTimeout(grace).build();
             app.start();
-            Set<String> all = publish(broker, topic);
+            Set<String> all = Keyed.publish(broker, topic, MESSAGES, 64);
             Await.until(Duration.ofSeconds(30), () -> handled.size() == finishFirst
                     && server.health().get(0).inFlight() == MESSAGES - finishFirst,
                     () -> "handled " + handled.size() + ", " + server.health());
@@ -135,17 +133,5 @@ class GracefulShutdownTest {
         return SubscribeOptions.builder(topic, "workers").type(SubscriptionType.SHARED)
                 .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(concurrency)
                 .maxInFlight(MESSAGES).build();
-    }
-
-    private static Set<String> publish(Broker broker, String topic) throws Exception {
-        Set<String> all = new HashSet<>();
-        CompletableFuture<?>[] sent = new CompletableFuture<?>[MESSAGES];
-        for (int i = 0; i < MESSAGES; i++) {
-            String key = "m-" + i;
-            all.add(key);
-            sent[i] = broker.publishAsync(Envelope.builder(topic, new byte[64]).key(key).codec("bytes").build());
-        }
-        CompletableFuture.allOf(sent).get(60, TimeUnit.SECONDS);
-        return all;
     }
 }
