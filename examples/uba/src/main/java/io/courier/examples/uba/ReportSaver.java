@@ -39,15 +39,26 @@ public final class ReportSaver {
     private final LongAdder duplicates = new LongAdder();
 
     private final io.opentelemetry.api.trace.Tracer tracer;
+    private final int batchSize;
+
+    /** Rows per insert transaction at most, unless told otherwise. */
+    public static final int DEFAULT_BATCH_SIZE = 200;
 
     public ReportSaver(DataSource dataSource) {
-        this(dataSource, null);
+        this(dataSource, null, DEFAULT_BATCH_SIZE);
     }
 
-    /** @param tracer traces each transaction as a CLIENT span, or null for none */
-    public ReportSaver(DataSource dataSource, io.opentelemetry.api.trace.Tracer tracer) {
+    /**
+     * @param tracer    traces each transaction as a CLIENT span, or null for none
+     * @param batchSize most messages written per transaction (1 to 500; the subscription holds at most 500)
+     */
+    public ReportSaver(DataSource dataSource, io.opentelemetry.api.trace.Tracer tracer, int batchSize) {
+        if (batchSize < 1 || batchSize > 500) {
+            throw new io.courier.ConfigurationException("saver batch size must be between 1 and 500, got " + batchSize);
+        }
         this.dataSource = dataSource;
         this.tracer = tracer;
+        this.batchSize = batchSize;
         boolean postgres;
         try (Connection c = dataSource.getConnection()) {
             postgres = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
@@ -74,13 +85,13 @@ public final class ReportSaver {
 
     /** Registers both batch handlers on {@code server}. */
     public void registerOn(MessageServer server) {
-        server.registerBatch(options(Topics.EVENT), RealTimeWarehousingData.class, this::saveEvents);
-        server.registerBatch(options(Topics.USER), AcceptStatusReportData.class, this::saveStatuses);
+        server.registerBatch(options(Topics.EVENT, batchSize), RealTimeWarehousingData.class, this::saveEvents);
+        server.registerBatch(options(Topics.USER, batchSize), AcceptStatusReportData.class, this::saveStatuses);
     }
 
-    static SubscribeOptions options(String topic) {
+    static SubscribeOptions options(String topic, int batchSize) {
         return SubscribeOptions.builder(topic, Topics.SAVER_SUBSCRIPTION).type(SubscriptionType.SHARED)
-                .initialPosition(io.courier.InitialPosition.EARLIEST).maxInFlight(500).batchSize(200)
+                .initialPosition(io.courier.InitialPosition.EARLIEST).maxInFlight(500).batchSize(batchSize)
                 .batchWait(Duration.ofMillis(20)).retry(RETRY).build();
     }
 

@@ -28,6 +28,7 @@ public final class UbaServices implements AutoCloseable {
     private HttpServerAdapter http;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private io.courier.otel.CourierTelemetry telemetry;
+    private int saverBatchSize = ReportSaver.DEFAULT_BATCH_SIZE;
 
     private UbaServices(UbaConfig config, EmbeddedPulsar embedded, String brokerUrl, BrokerOptions brokerOptions,
                         Database database) {
@@ -65,6 +66,12 @@ public final class UbaServices implements AutoCloseable {
         return new UbaServices(config, null, brokerUrl, config.data().pulsar().brokerOptions(adminUrl), database);
     }
 
+    /** Most reports the saver writes per transaction (default {@value ReportSaver#DEFAULT_BATCH_SIZE}); before startSaver. */
+    public UbaServices saverBatchSize(int size) {
+        this.saverBatchSize = size;
+        return this;
+    }
+
     /** Traces and meters both services with {@code otel} (call before starting them). */
     public UbaServices withTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
         this.openTelemetry = otel;
@@ -90,7 +97,8 @@ public final class UbaServices implements AutoCloseable {
 
     /** Starts the saver service (subscriptions opened). */
     public synchronized void startSaver() {
-        saver = new ReportSaver(database.dataSource(), openTelemetry == null ? null : openTelemetry.getTracer("uba-saver"));
+        saver = new ReportSaver(database.dataSource(), openTelemetry == null ? null : openTelemetry.getTracer("uba-saver"),
+                saverBatchSize);
         MessageServer.Builder builder = MessageServer.builder(openBroker()).name("saver").ownsBroker(true);
         if (telemetry != null) {
             builder.use(telemetry.middleware());

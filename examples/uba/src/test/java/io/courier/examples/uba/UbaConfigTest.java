@@ -90,4 +90,12 @@ class UbaConfigTest {
         assertThat(c.toString()).doesNotContain("eyJhbGciOiJIUzI1NiJ9").contains("authToken=****");
         assertThat(c.data().pulsar().brokerOptions(null).toString()).doesNotContain("eyJhbGciOiJIUzI1NiJ9");
     }
+
+    @Test
+    void aSaverBatchSizeOutOfRangeIsRejected() {
+        assertThatThrownBy(() -> new ReportSaver(null, null, 0)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("batch size");
+        assertThatThrownBy(() -> new ReportSaver(null, null, 501)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("between 1 and 500");
+    }
 }
