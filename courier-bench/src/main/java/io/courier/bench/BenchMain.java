@@ -87,11 +87,11 @@ public final class BenchMain {
                 record("publish 100 B: Courier bytes", round, publishCourier(courier, courierTopic, n, false));
                 record("publish 100 B: raw client + 1 property", round, publishRaw(raw, topic(), n, true));
                 record("publish small record: Courier json", round, publishCourier(courier, topic(), n, true));
-                record("consume backlog: raw client", round, consumeRaw(raw, rawTopic, n));
-                record("consume backlog: Courier c=1", round, consumeCourier(courier, courierTopic, n, 1));
+                measured("consume backlog: raw client", round, n, () -> consumeRaw(raw, rawTopic, n));
+                measured("consume backlog: Courier c=1", round, n, () -> consumeCourier(courier, courierTopic, n, 1));
                 String again = topic();
                 publishCourier(courier, again, n, false);
-                record("consume backlog: Courier c=8 unordered", round, consumeCourier(courier, again, n, 8));
+                measured("consume backlog: Courier c=8 unordered", round, n, () -> consumeCourier(courier, again, n, 8));
                 ratio(round, "publish 100 B: Courier bytes", "publish 100 B: raw client");
                 ratio(round, "publish 100 B: Courier bytes", "publish 100 B: raw client + 1 property");
                 ratio(round, "consume backlog: Courier c=1", "consume backlog: raw client");
@@ -276,6 +276,42 @@ public final class BenchMain {
 
     // ------------------------------------------------------------------ reporting
 
+    /**
+     * Records a consume run's rate, the bytes all live threads allocated per message during it, and the heap's
+     * high-water mark (peak since the run began, garbage included, in this JVM, which under exec:java is Maven's).
+     */
+    @FunctionalInterface
+    private interface Run {
+        double rate() throws Exception;
+    }
+
+    private void measured(String name, int round, int n, Run run) throws Exception {
+        java.lang.management.ManagementFactory.getMemoryPoolMXBeans().forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
+        long before = allocated();
+        double rate = run.rate();
+        long bytes = allocated() - before;
+        long peak = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        record(name, round, rate);
+        results.computeIfAbsent("bytes/msg: " + name, k -> new ArrayList<>()).add((double) bytes / n);
+        results.computeIfAbsent("heap peak MiB: " + name, k -> new ArrayList<>()).add(peak / 1048576.0);
+        System.out.printf(Locale.ROOT, "round %d  %-44s %,8.0f B allocated per message, heap peak %,.0f MiB%n", round, name,
+                (double) bytes / n, peak / 1048576.0);
+    }
+
+    private static long allocated() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
+    }
+
     private static double rate(int n, long startNanos) {
         return n / ((System.nanoTime() - startNanos) / 1e9);
     }
@@ -301,7 +337,8 @@ public final class BenchMain {
             List<Double> sorted = new ArrayList<>(values);
             Collections.sort(sorted);
             double median = sorted.get(sorted.size() / 2);
-            String fmt = name.startsWith("ratio") ? "%.2f" : "%,.0f msg/s";
+            String fmt = name.startsWith("ratio") ? "%.2f" : name.startsWith("bytes/msg") ? "%,.0f B"
+                    : name.startsWith("heap peak") ? "%,.0f MiB" : "%,.0f msg/s";
             System.out.printf(Locale.ROOT, "| %s | " + fmt + " | " + fmt + " | " + fmt + " |%n", name, median,
                     sorted.get(0), sorted.get(sorted.size() - 1));
         });
