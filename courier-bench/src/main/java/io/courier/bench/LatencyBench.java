@@ -36,7 +36,9 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * the send, is the start, so a stalled publisher shows up as latency (no coordinated omission). Raw client and
  * Courier alternate per rate and round on fresh topics, with the same producer settings.
  *
- * <p>Arguments: {@code latency [seconds per run (30)] [rounds (3)]}. Each contender first runs 10 s unrecorded.
+ * <p>Arguments: {@code latency [seconds per run (30)] [rounds (3)] [spring]}. Each contender first runs 10 s
+ * unrecorded; with {@code spring}, Spring for Apache Pulsar ({@code courier-bench-spring}, its own JVM, which warms
+ * itself for 10 s in each run) joins as a third contender.
  */
 final class LatencyBench {
     private static final int[] RATES = {5_000, 20_000};
@@ -45,10 +47,11 @@ final class LatencyBench {
     static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        new LatencyBench().run(seconds, rounds);
+        boolean withSpring = args.length > 2 && args[2].equals("spring");
+        new LatencyBench().run(seconds, rounds, withSpring ? SpringContender.locate() : null);
     }
 
-    void run(int seconds, int rounds) throws Exception {
+    void run(int seconds, int rounds, SpringContender spring) throws Exception {
         System.out.printf("Courier latency benchmark: %d s per run, rates %s msg/s, %d rounds, %d cores, Java %s%n", seconds,
                 Arrays.toString(RATES), rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
@@ -59,8 +62,11 @@ final class LatencyBench {
             courier(courier, RATES[0], 10);
             for (int round = 1; round <= rounds; round++) {
                 for (int rate : RATES) {
-                    record("raw client", rate, round, raw(raw, rate, seconds));
-                    record("Courier", rate, round, courier(courier, rate, seconds));
+                    record("raw client", rate, round, percentiles(raw(raw, rate, seconds)));
+                    record("Courier", rate, round, percentiles(courier(courier, rate, seconds)));
+                    if (spring != null) {
+                        record("Spring", rate, round, spring.latency(pulsar.serviceUrl(), "latency-" + UUID.randomUUID(), rate, seconds));
+                    }
                 }
             }
         }
@@ -156,8 +162,11 @@ final class LatencyBench {
         return sorted;
     }
 
-    private void record(String who, int rate, int round, long[] sorted) {
-        double[] p = {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+    private static double[] percentiles(long[] sorted) {
+        return new double[] {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+    }
+
+    private void record(String who, int rate, int round, double[] p) {
         results.computeIfAbsent(rate + " msg/s: " + who, k -> new ArrayList<>()).add(p);
         System.out.printf(Locale.ROOT, "round %d  %,6d msg/s  %-10s p50 %7.2f ms  p99 %7.2f ms  p99.9 %7.2f ms%n", round, rate,
                 who, p[0], p[1], p[2]);
@@ -195,6 +204,15 @@ final class LatencyBench {
                 ratios.append(ratios.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", courier.get(i)[1] / raw.get(i)[1]));
             }
             System.out.printf(Locale.ROOT, "p99 ratio Courier / raw at %,d msg/s, per round: %s%n", rate, ratios);
+            List<double[]> spring = results.get(rate + " msg/s: Spring");
+            if (spring != null) {
+                StringBuilder vsSpring = new StringBuilder();
+                for (int i = 0; i < Math.min(spring.size(), courier.size()); i++) {
+                    vsSpring.append(vsSpring.length() == 0 ? "" : " / ")
+                            .append(String.format(Locale.ROOT, "%.2f", courier.get(i)[1] / spring.get(i)[1]));
+                }
+                System.out.printf(Locale.ROOT, "p99 ratio Courier / Spring at %,d msg/s, per round: %s%n", rate, vsSpring);
+            }
         }
     }
 

@@ -29,6 +29,16 @@ final class SpringContender {
     }
 
     double run(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
+        return Double.parseDouble(result(mode, serviceUrl, topic, n, warmUp).split(" ")[0]);
+    }
+
+    /** p50, p99 and p99.9 in ms of a fixed-rate run ({@code rate} msg/s for {@code seconds}, after 10 s unrecorded). */
+    double[] latency(String serviceUrl, String topic, int rate, int seconds) throws IOException, InterruptedException {
+        String[] p = result("latency", serviceUrl, topic, rate, seconds).split(" ");
+        return new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2])};
+    }
+
+    private String result(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-cp", classpath, "io.courier.bench.spring.SpringPulsarBench", mode, serviceUrl, topic,
                 Integer.toString(n), Integer.toString(warmUp)).redirectErrorStream(true).start();
@@ -36,7 +46,7 @@ final class SpringContender {
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("Spring contender (" + mode + ") failed:\n" + out);
         }
-        return out.lines().filter(l -> l.startsWith("RESULT ")).map(l -> Double.parseDouble(l.substring(7))).findFirst()
+        return out.lines().filter(l -> l.startsWith("RESULT ")).map(l -> l.substring(7)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no RESULT from the Spring contender:\n" + out));
     }
 }

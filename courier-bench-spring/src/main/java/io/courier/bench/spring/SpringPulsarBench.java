@@ -20,12 +20,16 @@ import org.springframework.stereotype.Component;
  * One workload per process; prints {@code RESULT <msg/s>}.
  *
  * <p>Arguments: {@code publish|consume <serviceUrl> <topic> <messages> <warm-up messages>}. For consume, the caller
- * fills {@code <topic>} with the messages and {@code <topic>-warm} with the warm-up messages beforehand.
+ * fills {@code <topic>} with the messages and {@code <topic>-warm} with the warm-up messages beforehand. Or
+ * {@code latency <serviceUrl> <topic> <rate> <seconds>}: 10 s unrecorded at the rate first, then the measured run;
+ * prints {@code RESULT <p50 ms> <p99 ms> <p99.9 ms>}.
  */
 @SpringBootApplication
 public class SpringPulsarBench {
     static final LongAdder RECEIVED = new LongAdder();
     static final LongAdder WARM = new LongAdder();
+    /** Latency run: arrival minus scheduled send time, in microseconds, of the measured topic's messages. */
+    static volatile long[] latencies;
 
     /**
      * The listeners of the consume run, started by hand so that the clock leaves out Spring's own start-up; the
@@ -40,6 +44,17 @@ public class SpringPulsarBench {
 
         @PulsarListener(id = "bench", topics = "${bench.topic}", subscriptionName = "bench", autoStartup = "false")
         void onMessage(byte[] payload) {
+            long[] sink = latencies;
+            if (sink != null) {
+                if (payload.length != 100) {
+                    return;   // the latency run's producer-creating marker
+                }
+                long micros = (System.nanoTime() - java.nio.ByteBuffer.wrap(payload).getLong()) / 1_000;
+                int i = (int) RECEIVED.sum();
+                if (i < sink.length) {
+                    sink[i] = micros;
+                }
+            }
             RECEIVED.increment();
         }
     }
@@ -55,6 +70,11 @@ public class SpringPulsarBench {
                 .properties("spring.pulsar.client.service-url=" + serviceUrl, "bench.topic=" + topic,
                         "spring.pulsar.consumer.subscription.initial-position=earliest", "spring.main.banner-mode=off")
                 .run()) {
+            if (mode.equals("latency")) {
+                double[] p = latency(context, topic, n, warmUp);
+                System.out.println("RESULT " + p[0] + " " + p[1] + " " + p[2]);
+                return;
+            }
             double rate = mode.equals("publish") ? publish(context, topic, n, warmUp) : consume(context, n, warmUp);
             System.out.println("RESULT " + rate);
         }
@@ -99,5 +119,53 @@ public class SpringPulsarBench {
             throw new IllegalStateException("received " + RECEIVED.sum() + " of " + (n + 1));
         }
         return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Fixed-rate publish with the scheduled send time in each payload; the listener records arrival minus that. */
+    @SuppressWarnings("unchecked")
+    private static double[] latency(ConfigurableApplicationContext context, String topic, int rate, int seconds) throws Exception {
+        PulsarTemplate<byte[]> template = context.getBean(PulsarTemplate.class);
+        PulsarListenerEndpointRegistry registry = context.getBean(PulsarListenerEndpointRegistry.class);
+        registry.getListenerContainer("warm").start();
+        paced(template, topic + "-warm", rate, rate * 10);
+        long warmDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (WARM.sum() < rate * 10L && System.nanoTime() < warmDeadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        registry.getListenerContainer("warm").stop();
+        int n = rate * seconds;
+        latencies = new long[n];
+        registry.getListenerContainer("bench").start();
+        template.send(topic, new byte[8]);   // the measured topic's producer is made before the schedule starts
+        paced(template, topic, rate, n);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (RECEIVED.sum() < n && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        if (RECEIVED.sum() < n) {
+            throw new IllegalStateException("received " + RECEIVED.sum() + " of " + n);
+        }
+        long[] sorted = latencies.clone();
+        java.util.Arrays.sort(sorted);
+        return new double[] {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+    }
+
+    private static void paced(PulsarTemplate<byte[]> template, String topic, int rate, int n) throws Exception {
+        long period = TimeUnit.SECONDS.toNanos(1) / rate;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long due = start + i * period;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            byte[] payload = new byte[100];
+            java.nio.ByteBuffer.wrap(payload).putLong(due);
+            template.sendAsync(topic, payload);
+        }
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
     }
 }
