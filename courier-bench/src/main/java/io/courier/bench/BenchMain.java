@@ -113,8 +113,8 @@ public final class BenchMain {
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
              Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
             // the in-process contenders warm up once, as each Spring process does before its clock starts
-            consumeRaw(raw, topicWith(raw, t -> publishRaw(raw, t, warmUp)), warmUp);
-            consumeCourier(courier, topicWith(raw, t -> publishCourier(courier, t, warmUp, false)), warmUp, 1);
+            consumeRaw(raw, topicWith(t -> publishRaw(raw, t, warmUp)), warmUp);
+            consumeCourier(courier, topicWith(t -> publishCourier(courier, t, warmUp, false)), warmUp, 1);
             for (int round = 1; round <= rounds; round++) {
                 String rawTopic = topic();
                 String courierTopic = topic();
@@ -141,7 +141,7 @@ public final class BenchMain {
         double into(String topic) throws Exception;
     }
 
-    private static String topicWith(PulsarClient raw, Fill fill) throws Exception {
+    private static String topicWith(Fill fill) throws Exception {
         String t = topic();
         fill.into(t);
         return t;

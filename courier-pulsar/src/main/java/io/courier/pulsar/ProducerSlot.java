@@ -26,6 +26,14 @@ final class ProducerSlot {
         creation.whenCompleteAsync(this::created);
     }
 
+    /**
+     * The producer once it is ready and every send that waited for it has gone out, else null; a caller that gets one
+     * may send on it directly (the common case, without allocating a send function).
+     */
+    Producer<byte[]> ready() {
+        return ready;
+    }
+
     /** Sends now if the producer is ready, else after every send that came earlier. */
     CompletableFuture<MessageId> send(Function<Producer<byte[]>, CompletableFuture<MessageId>> send) {
         Producer<byte[]> p = ready;

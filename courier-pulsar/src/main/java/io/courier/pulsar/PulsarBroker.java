@@ -103,7 +103,9 @@ final class PulsarBroker extends AbstractBroker {
                     m.payload().length, CHUNKING_THRESHOLD));
         }
         ProducerSlot producer = producer(m.topic(), large);
-        CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = producer.send(p -> send(p, m));
+        Producer<byte[]> ready = producer.ready();
+        CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = ready != null ? send(ready, m)
+                : producer.send(p -> send(p, m));
         return sent.handle((id, error) -> {
             if (error != null) {
                 io.courier.CourierException mapped = PulsarErrors.publish(error, m.topic(), url(), pulsarOptions.authToken());

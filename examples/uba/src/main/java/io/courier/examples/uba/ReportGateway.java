@@ -8,7 +8,6 @@ import io.courier.BacklogQuotaExceededException;
 import io.courier.Broker;
 import io.courier.CourierException;
 import io.courier.Envelope;
-import io.courier.PublishException;
 import io.courier.examples.uba.report.v1.AcceptStatusReportData;
 import io.courier.examples.uba.report.v1.PostReportRequest;
 import io.courier.examples.uba.report.v1.PostReportResponse;
@@ -95,12 +94,8 @@ public final class ReportGateway {
                 unavailable.increment();
                 answer(exchange, 503, 503, "busy: " + e.getMessage());
                 return;
-            } catch (PublishException e) {
-                unavailable.increment();
-                answer(exchange, 503, 503, "report not stored: " + e.getMessage());
-                return;
             } catch (CourierException e) {
-                // the broker is closed or refused the message for another reason: still an answer, never a hang-up
+                // a failed or timed-out publish, or a broker closed or refusing for another reason: an answer, never a hang-up
                 unavailable.increment();
                 answer(exchange, 503, 503, "report not stored: " + e.getMessage());
                 return;
