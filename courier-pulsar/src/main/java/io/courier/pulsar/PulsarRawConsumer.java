@@ -43,10 +43,12 @@ final class PulsarRawConsumer implements RawConsumer {
         if (m == null) {
             return null;
         }
-        return new RawMessage(m.getTopicName(), MessageId.of(m.getMessageId().toString()), m.hasKey() ? m.getKey() : null,
-                m.getProperties().isEmpty() ? Headers.empty() : Headers.of(m.getProperties()), m.getData(),
+        // id string and headers are rendered on first use: a byte[] handler without middleware reads neither
+        org.apache.pulsar.client.api.MessageId pulsarId = m.getMessageId();
+        return new RawMessage(m.getTopicName(), MessageId.lazy(pulsarId::toString), m.hasKey() ? m.getKey() : null,
+                () -> m.getProperties().isEmpty() ? Headers.empty() : Headers.of(m.getProperties()), m.getData(),
                 Instant.ofEpochMilli(m.getPublishTime()), m.getEventTime() > 0 ? Instant.ofEpochMilli(m.getEventTime()) : null,
-                m.getRedeliveryCount(), m.getMessageId());
+                m.getRedeliveryCount(), pulsarId);
     }
 
     @Override

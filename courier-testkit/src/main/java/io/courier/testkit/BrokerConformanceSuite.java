@@ -50,6 +50,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -827,6 +828,55 @@ public abstract class BrokerConformanceSuite {
         subscribe(options(topic, sub).build(), String.class, next);
         next.awaitIds(sent, WAIT);
         assertThat(next.ids()).isEqualTo(sent);
+    }
+
+    @Test
+    @DisplayName("E26b concurrency 1: stop waits for the running handler without interrupting it and acks it; past the "
+            + "grace the handler is interrupted, its message not acked and delivered again")
+    void e26b_stopWithOneHandler() throws Exception {
+        String topic = topic("t");
+        String sub = subscriptionName("e26b");
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Recorder<String> rec = new Recorder<>();
+        Subscription s = subscribe(options(topic, sub).build(), String.class, m -> {
+            started.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw e;
+            }
+            rec.handle(m);
+        });
+        MessageId first = broker.publish(Envelope.builder(topic, "first").codec("text").build());
+        assertThat(started.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        // the handler is running: close must wait for it, so release it from another thread while close waits
+        Thread releaser = new Thread(() -> {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+            release.countDown();
+        });
+        releaser.start();
+        assertThat(s.close(Duration.ofSeconds(30))).isTrue();
+        releaser.join();
+        assertThat(interrupted).isFalse();
+        assertThat(rec.ids()).containsExactly(first);
+
+        CountDownLatch startedAgain = new CountDownLatch(1);
+        Subscription stuck = subscribe(options(topic, sub).build(), String.class, m -> {
+            startedAgain.countDown();
+            new CountDownLatch(1).await();
+        });
+        MessageId second = broker.publish(Envelope.builder(topic, "second").codec("text").build());
+        assertThat(startedAgain.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(stuck.close(Duration.ofMillis(200))).isFalse();
+        Recorder<String> next = new Recorder<>();
+        subscribe(options(topic, sub).build(), String.class, next);
+        next.awaitIds(Set.of(second), WAIT);
+        if (!features().lazyAcks()) {
+            assertThat(next.ids()).containsExactly(second);
+        }
     }
 
     @Test
