@@ -125,7 +125,10 @@ public final class Headers {
 
     /** Builds {@link Headers}; not thread-safe. */
     public static final class Builder {
-        private final LinkedHashMap<String, String> values = new LinkedHashMap<>();
+        /** Made on the first put: most envelopes are built without headers of their own. */
+        private LinkedHashMap<String, String> values;
+        /** Set once {@link #build()} handed {@link #values} to a Headers: the next change copies it first. */
+        private boolean built;
 
         private Builder() {
         }
@@ -136,7 +139,7 @@ public final class Headers {
                 throw new IllegalArgumentException("header name must not be null or blank");
             }
             Objects.requireNonNull(value, () -> "value of header '" + name + "' must not be null");
-            values.put(name, value);
+            writable().put(name, value);
             return this;
         }
 
@@ -151,12 +154,28 @@ public final class Headers {
         }
 
         public Builder remove(String name) {
-            values.remove(name);
+            if (values != null) {
+                writable().remove(name);
+            }
             return this;
         }
 
         public Headers build() {
-            return values.isEmpty() ? EMPTY : new Headers(Collections.unmodifiableMap(new LinkedHashMap<>(values)));
+            if (values == null || values.isEmpty()) {
+                return EMPTY;
+            }
+            built = true;
+            return new Headers(Collections.unmodifiableMap(values));
+        }
+
+        private LinkedHashMap<String, String> writable() {
+            if (values == null) {
+                values = new LinkedHashMap<>();
+            } else if (built) {
+                values = new LinkedHashMap<>(values);
+                built = false;
+            }
+            return values;
         }
     }
 }

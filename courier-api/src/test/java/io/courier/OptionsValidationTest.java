@@ -118,4 +118,22 @@ class OptionsValidationTest {
         assertThatThrownBy(() -> Headers.of("a")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Headers.builder().put(" ", "x")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aBuilderUsedAfterBuildNeverChangesTheHeadersItBuilt() {
+        Headers.Builder b = Headers.builder().put("a", "1");
+        Headers first = b.build();
+        Headers second = b.put("b", "2").remove("a").build();
+        assertThat(first.asMap()).containsExactly(java.util.Map.entry("a", "1"));
+        assertThat(second.asMap()).containsExactly(java.util.Map.entry("b", "2"));
+        assertThat(Headers.builder().remove("x").build()).isSameAs(Headers.empty());
+    }
+
+    @Test
+    void topicPartsAcceptExactlyLettersDigitsAndTheFivePunctuationMarks() {
+        assertThat(Topics.problem("a-b_c.d=e:f/Z9/x")).isNull();
+        for (String bad : new String[] {"a b", "a/b", "a//b/c", "ü", "a*b", "a/b/c$", "persistent://t/n/"}) {
+            assertThat(Topics.problem(bad)).as(bad).isNotNull();
+        }
+    }
 }

@@ -20,7 +20,10 @@ final class MemoryCluster {
 
     final MemorySettings settings;
     final ScheduledExecutorService timer;
+    private static final int MAX_GIVEN_NAMES = 10_000;
     private final Map<String, MemoryTopic> topics = new ConcurrentHashMap<>();
+    /** Topics by the names publishers used ({@code orders}, {@code public/default/orders}); topics are never removed. */
+    private final Map<String, MemoryTopic> byGivenName = new ConcurrentHashMap<>();
     private final Map<String, Integer> partitions = new ConcurrentHashMap<>();
     private final List<MemoryConsumer> patternConsumers = new CopyOnWriteArrayList<>();
 
@@ -36,7 +39,19 @@ final class MemoryCluster {
     }
 
     MemoryTopic topic(String name) {
-        String full = Topics.qualified(name);
+        // every publish looks its topic up by the name it was given: skip qualifying a name seen before
+        MemoryTopic known = byGivenName.get(name);
+        if (known != null) {
+            return known;
+        }
+        MemoryTopic topic = topicByFullName(Topics.qualified(name));
+        if (byGivenName.size() < MAX_GIVEN_NAMES) {
+            byGivenName.putIfAbsent(name, topic);
+        }
+        return topic;
+    }
+
+    private MemoryTopic topicByFullName(String full) {
         MemoryTopic existing = topics.get(full);
         if (existing != null) {
             return existing;

@@ -62,7 +62,6 @@ final class MemoryTopic {
                     + "' exceeds the memory broker's limit of " + cluster.settings.maxMessageBytes() + " bytes", size,
                     cluster.settings.maxMessageBytes());
         }
-        List<Sub> touched;
         lock.lock();
         try {
             if (quota != null) {
@@ -80,15 +79,19 @@ final class MemoryTopic {
             for (Sub s : subs.values()) {
                 s.backlogBytes += size;
             }
-            touched = new ArrayList<>(subs.values());
-            for (Sub s : touched) {
+            for (Sub s : subs.values()) {
                 s.dispatch();
             }
             trim();
-            return MessageId.of(offset + "@" + name);
+            return idOf(offset);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The id {@code offset@topic}, its string made only when read (most never are). */
+    private MessageId idOf(long offset) {
+        return MessageId.lazy(() -> offset + "@" + name);
     }
 
     // ------------------------------------------------------------------ admin
@@ -395,7 +398,7 @@ final class MemoryTopic {
                     keyOwner.put(key, target);
                     keyPending.merge(key, 1, Integer::sum);
                 }
-                target.consumer.deliver(new RawMessage(name(), MessageId.of(offset + "@" + name()), e.key(), e.headers(),
+                target.consumer.deliver(new RawMessage(name(), idOf(offset), e.key(), e.headers(),
                         e.payload(), e.publishTime(), e.eventTime(), redeliveries.getOrDefault(offset, 0),
                         new Handle(target, offset)));
             }

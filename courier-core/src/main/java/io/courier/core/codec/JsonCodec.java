@@ -3,6 +3,7 @@ package io.courier.core.codec;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -10,6 +11,8 @@ import io.courier.Codec;
 import io.courier.CodecException;
 import java.io.IOException;
 import java.lang.reflect.Type;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code json} codec: Jackson for plain objects and records (ISO-8601 times, unknown properties ignored so that
@@ -28,6 +31,10 @@ public final class JsonCodec implements Codec {
             // "{}" followed by junk is a damaged payload, not an empty object
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
+
+    /** A reader per payload type, so that a message's decode does not resolve its type again (bounded: types are few). */
+    private static final Map<Type, ObjectReader> READERS = new ConcurrentHashMap<>();
+    private static final int MAX_READERS = 1_000;
 
     /** The shared mapper; configure a copy ({@code mapper().copy()}) rather than this instance. */
     public static ObjectMapper mapper() {
@@ -62,8 +69,7 @@ public final class JsonCodec implements Codec {
             return Protobuf.fromJson(data, c);
         }
         try {
-            JavaType javaType = MAPPER.getTypeFactory().constructType(type);
-            Object value = MAPPER.readValue(data, javaType);
+            Object value = readerFor(type).readValue(data);
             if (value == null) {
                 throw new CodecException("json: payload is null, expected " + type.getTypeName());
             }
@@ -72,6 +78,18 @@ public final class JsonCodec implements Codec {
             throw new CodecException("json: cannot decode " + data.length + " bytes as " + type.getTypeName() + ": "
                     + firstLine(e.getMessage()), e);
         }
+    }
+
+    private static ObjectReader readerFor(Type type) {
+        ObjectReader reader = READERS.get(type);
+        if (reader == null) {
+            JavaType javaType = MAPPER.getTypeFactory().constructType(type);
+            reader = MAPPER.readerFor(javaType);
+            if (READERS.size() < MAX_READERS) {
+                READERS.putIfAbsent(type, reader);
+            }
+        }
+        return reader;
     }
 
     private static String firstLine(String s) {
