@@ -1,5 +1,8 @@
 package io.courier;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Topic-name rules shared by every backend. A topic is either a short name ({@code logger.report.event}), a
  * {@code tenant/namespace/name} triple, or a full Pulsar-style name
@@ -9,6 +12,13 @@ package io.courier;
 public final class Topics {
     /** Longest accepted topic name. */
     public static final int MAX_LENGTH = 255;
+
+    /**
+     * Names found valid lately: every envelope validates its topic, and a service publishes to few topics. Bounded
+     * (emptied when full), so that a caller making up topic names cannot grow it without limit.
+     */
+    private static final Map<String, Boolean> RECENTLY_VALID = new ConcurrentHashMap<>();
+    private static final int MAX_REMEMBERED = 4_096;
 
     private Topics() {
     }
@@ -47,6 +57,20 @@ public final class Topics {
 
     /** A description of what is wrong with {@code topic}, or {@code null} when it is valid. */
     public static String problem(String topic) {
+        if (topic != null && RECENTLY_VALID.containsKey(topic)) {
+            return null;
+        }
+        String problem = check(topic);
+        if (problem == null) {
+            if (RECENTLY_VALID.size() >= MAX_REMEMBERED) {
+                RECENTLY_VALID.clear();
+            }
+            RECENTLY_VALID.put(topic, Boolean.TRUE);
+        }
+        return problem;
+    }
+
+    private static String check(String topic) {
         if (topic == null) {
             return "topic must not be null";
         }

@@ -142,7 +142,10 @@ final class PulsarBroker extends AbstractBroker {
 
     private ProducerSlot producer(String topic, boolean chunked) {
         Map<String, ProducerSlot> cache = chunked ? chunkingProducers : producers;
-        ProducerSlot slot = cache.computeIfAbsent(topic, t -> new ProducerSlot(createProducer(t, chunked)));
+        ProducerSlot slot = cache.get(topic);   // the common case, cheaper than computeIfAbsent
+        if (slot == null) {
+            slot = cache.computeIfAbsent(topic, t -> new ProducerSlot(createProducer(t, chunked)));
+        }
         if (slot.creation.isCompletedExceptionally()) {
             // a failed creation (e.g. quota, broker down) is not cached: the next publish tries again
             cache.remove(topic, slot);
