@@ -11,13 +11,15 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionType;
 import io.courier.core.MessageServer;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -33,132 +35,308 @@ import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 
 /**
- * Courier against its baselines in one run: the raw Pulsar client on one embedded broker, and a plain
- * {@link ArrayBlockingQueue} hand-off for the in-memory broker. Contenders alternate A B A B ... on fresh topics so
- * that machine drift hits them alike; each round prints msg/s and the ratio Courier / baseline, and the end prints
- * medians and spreads as a Markdown table.
+ * Courier against its baselines in one run: the raw Pulsar client and Spring for Apache Pulsar on one embedded
+ * broker, and a plain {@link ArrayBlockingQueue} hand-off for the in-memory broker. Contenders alternate on fresh
+ * topics, their order reversed every other round, so that machine drift and broker caches hit them alike; each round
+ * prints its figures and the ratio Courier / baseline, and the end prints medians and spreads as Markdown tables.
  *
- * <p>Arguments: {@code [messages per run (200000)] [rounds (3)]}, or {@code alloc [messages]} for
- * {@link AllocationBench}, or {@code latency [seconds] [rounds]} for {@link LatencyBench}, or
- * {@code spring [messages] [rounds]} for Courier, the raw client and Spring for Apache Pulsar side by side.
+ * <p>Modes (first argument):
+ * <ul>
+ *   <li>{@code all [messages (1000000)] [rounds (3)] [latency seconds (30)] [latency rounds (2)]}: everything below
+ *       on one broker, tables also written to {@code target/benchmarks.md};</li>
+ *   <li>{@code throughput [messages] [rounds]}: publish and consume, raw client and Courier, plus the memory broker;</li>
+ *   <li>{@code spring [messages] [rounds]}: the same with Spring for Apache Pulsar as a third contender;</li>
+ *   <li>{@code latency [seconds] [rounds] [spring]}: fixed-rate end-to-end latency ({@link LatencyBench});</li>
+ *   <li>{@code memory [messages] [rounds]}: {@code memory://} through a {@code MessageServer} vs the queue;</li>
+ *   <li>{@code alloc [messages]}: bytes allocated per message on {@code memory://} ({@link AllocationBench}).</li>
+ * </ul>
  */
 public final class BenchMain {
     private static final byte[] PAYLOAD = new byte[100];
-    private final Map<String, List<Double>> results = new LinkedHashMap<>();
+    private static final byte[] PAYLOAD_1K = new byte[1024];
+    private final Results results = new Results();
 
-    /** A small record for the json codec run. */
+    /** A small record for the json codec runs. */
     public record Click(String user, String page, long at) {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("alloc")) {
-            AllocationBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            return;
+        String mode = args.length > 0 ? args[0] : "throughput";
+        String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
+        switch (mode) {
+            case "all" -> new BenchMain().all(intArg(rest, 0, 1_000_000), intArg(rest, 1, 3), intArg(rest, 2, 30),
+                    intArg(rest, 3, 2));
+            case "throughput" -> new BenchMain().throughput(intArg(rest, 0, 200_000), intArg(rest, 1, 3), false);
+            case "spring" -> new BenchMain().throughput(intArg(rest, 0, 200_000), intArg(rest, 1, 3), true);
+            case "latency" -> LatencyBench.main(rest);
+            case "memory" -> new BenchMain().memory(intArg(rest, 0, 1_000_000), intArg(rest, 1, 3));
+            case "alloc" -> AllocationBench.main(rest);
+            default -> throw new IllegalArgumentException("unknown mode '" + mode
+                    + "'; use all, throughput, spring, latency, memory or alloc");
         }
-        if (args.length > 0 && args[0].equals("spring")) {
-            int n = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
-            int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-            new BenchMain().runSpring(n, rounds);
-            return;
-        }
-        if (args.length > 0 && args[0].equals("latency")) {
-            LatencyBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            return;
-        }
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        new BenchMain().run(n, rounds);
     }
 
-    void run(int n, int rounds) throws Exception {
-        System.out.printf("Courier benchmarks: %,d messages of 100 B per run, %d rounds, %d cores, Java %s%n", n, rounds,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        for (int round = 1; round <= rounds; round++) {
-            memoryRound(round, n * 5);
-        }
-        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
-             PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
-             Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
-            System.out.printf("embedded Pulsar %s ready in %d ms%n", EmbeddedPulsar.version(), pulsar.lastStartupTime().toMillis());
-            for (int round = 1; round <= rounds; round++) {
-                String rawTopic = topic();
-                String courierTopic = topic();
-                record("publish 100 B: raw client", round, publishRaw(raw, rawTopic, n));
-                record("publish 100 B: Courier bytes", round, publishCourier(courier, courierTopic, n, false));
-                record("publish 100 B: raw client + 1 property", round, publishRaw(raw, topic(), n, true));
-                record("publish small record: Courier json", round, publishCourier(courier, topic(), n, true));
-                measured("consume backlog: raw client", round, n, () -> consumeRaw(raw, rawTopic, n));
-                measured("consume backlog: Courier c=1", round, n, () -> consumeCourier(courier, courierTopic, n, 1));
-                String again = topic();
-                publishCourier(courier, again, n, false);
-                measured("consume backlog: Courier c=8 unordered", round, n, () -> consumeCourier(courier, again, n, 8));
-                ratio(round, "publish 100 B: Courier bytes", "publish 100 B: raw client");
-                ratio(round, "publish 100 B: Courier bytes", "publish 100 B: raw client + 1 property");
-                ratio(round, "consume backlog: Courier c=1", "consume backlog: raw client");
-            }
-        }
-        table();
+    private static int intArg(String[] args, int index, int fallback) {
+        return args.length > index ? Integer.parseInt(args[index]) : fallback;
     }
 
-    /**
-     * Courier, the raw client and Spring for Apache Pulsar ({@code courier-bench-spring}, its own JVM since it brings
-     * its own Pulsar client version) against one broker, alternating per round.
-     */
-    void runSpring(int n, int rounds) throws Exception {
+    void all(int n, int rounds, int latencySeconds, int latencyRounds) throws Exception {
+        long began = System.nanoTime();
         SpringContender spring = SpringContender.locate();
-        int warmUp = n / 4;
-        System.out.printf("Courier vs Spring for Apache Pulsar: %,d messages of 100 B per run, %d rounds, %d cores, Java %s%n",
-                n, rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        String header = String.format("%,d messages per throughput run (1 KiB runs: %,d), %d rounds; latency %d s per run, "
+                        + "%d rounds; %d cores, Java %s, Pulsar %s, %s", n, n / 4, rounds, latencySeconds, latencyRounds,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), EmbeddedPulsar.version(),
+                LocalDate.now());
+        System.out.println("Courier benchmarks: " + header);
+        memory(n, rounds);
+        String latencyTable;
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
-             Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
-            // the in-process contenders warm up once, as each Spring process does before its clock starts
-            consumeRaw(raw, topicWith(t -> publishRaw(raw, t, warmUp)), warmUp);
-            consumeCourier(courier, topicWith(t -> publishCourier(courier, t, warmUp, false)), warmUp, 1);
-            for (int round = 1; round <= rounds; round++) {
-                String rawTopic = topic();
-                String courierTopic = topic();
-                String springTopic = topic();
-                subscribeRaw(raw, springTopic).close();
-                subscribeRaw(raw, springTopic + "-warm").close();
-                record("publish 100 B: raw client", round, publishRaw(raw, rawTopic, n));
-                record("publish 100 B: Courier bytes", round, publishCourier(courier, courierTopic, n, false));
-                record("publish 100 B: Spring PulsarTemplate", round, spring.run("publish", pulsar.serviceUrl(), springTopic, n, warmUp));
-                record("consume backlog: raw client", round, consumeRaw(raw, rawTopic, n));
-                record("consume backlog: Courier c=1", round, consumeCourier(courier, courierTopic, n, 1));
-                record("consume backlog: Spring @PulsarListener", round, spring.run("consume", pulsar.serviceUrl(), springTopic, n, warmUp));
-                ratio(round, "publish 100 B: Courier bytes", "publish 100 B: Spring PulsarTemplate");
-                ratio(round, "consume backlog: Courier c=1", "consume backlog: Spring @PulsarListener");
-                ratio(round, "publish 100 B: Spring PulsarTemplate", "publish 100 B: raw client");
-                ratio(round, "consume backlog: Spring @PulsarListener", "consume backlog: raw client");
+             Broker courier = open(pulsar)) {
+            pulsarRounds(pulsar, raw, courier, n, rounds, spring);
+            latencyTable = new LatencyBench().runOn(pulsar, raw, courier, latencySeconds, latencyRounds, spring);
+        }
+        String report = "## Results\n\n" + header + "\n\n### Throughput\n\n" + results.table()
+                + "\n### Fixed-rate end-to-end latency\n\n" + latencyTable
+                + String.format("%nTotal time: %.1f min%n", (System.nanoTime() - began) / 60e9);
+        System.out.println();
+        System.out.println(report);
+        Path file = Path.of("target", "benchmarks.md");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, report, StandardCharsets.UTF_8);
+        System.out.println("written to " + file.toAbsolutePath());
+    }
+
+    void throughput(int n, int rounds, boolean withSpring) throws Exception {
+        SpringContender spring = withSpring ? SpringContender.locate() : null;
+        System.out.printf("Courier throughput: %,d messages per run, %d rounds, %d cores, Java %s%n", n, rounds,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        memory(n, rounds);
+        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
+             PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
+             Broker courier = open(pulsar)) {
+            pulsarRounds(pulsar, raw, courier, n, rounds, spring);
+        }
+        System.out.println();
+        System.out.println(results.table());
+    }
+
+    private static Broker open(EmbeddedPulsar pulsar) {
+        return Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build());
+    }
+
+    // ------------------------------------------------------------------ pulsar
+
+    private static final String PUB_RAW = "publish 100 B: raw client";
+    private static final String PUB_RAW_PROPERTY = "publish 100 B: raw client + 1 property";
+    private static final String PUB_COURIER = "publish 100 B: Courier bytes";
+    private static final String PUB_JSON = "publish small record: Courier json";
+    private static final String PUB_SPRING = "publish 100 B: Spring PulsarTemplate";
+    private static final String PUB_RAW_1K = "publish 1 KiB: raw client";
+    private static final String PUB_COURIER_1K = "publish 1 KiB: Courier bytes";
+    private static final String CON_RAW = "consume backlog: raw client";
+    private static final String CON_C1 = "consume backlog: Courier bytes c=1";
+    private static final String CON_C8 = "consume backlog: Courier bytes c=8 unordered";
+    private static final String CON_JSON_C1 = "consume backlog: Courier json c=1";
+    private static final String CON_JSON_C8 = "consume backlog: Courier json c=8 unordered";
+    private static final String CON_SPRING = "consume backlog: Spring @PulsarListener";
+
+    /** A step of a round; steps run in one order in odd rounds and in the reverse order in even rounds. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void pulsarRounds(EmbeddedPulsar pulsar, PulsarClient raw, Broker courier, int n, int rounds,
+                              SpringContender spring) throws Exception {
+        System.out.printf("embedded Pulsar %s ready in %d ms%n", EmbeddedPulsar.version(), pulsar.lastStartupTime().toMillis());
+        int small = n / 4;
+        // one unrecorded pass first, so that no contender's first round pays for class loading and JIT compilation
+        String warm = topic();
+        createSubscriptions(raw, warm, "raw", "courier");
+        publishCourier(courier, warm, small, PAYLOAD, false);
+        consumeRaw(raw, warm, "raw", small);
+        consumeCourier(courier, warm, "courier", small, 1, byte[].class);
+        for (int r = 1; r <= rounds; r++) {
+            int round = r;
+            // Every consumer of a payload kind reads the same backlog through its own subscription: identical data
+            // for each. Backlogs are published by Courier, so every message carries its content-type property.
+            String bytesTopic = topic();
+            String jsonTopic = topic();
+            createSubscriptions(raw, bytesTopic, "raw", "c1", "c8");
+            createSubscriptions(raw, jsonTopic, "c1", "c8");
+            String springTopic = topic();
+            createSubscriptions(raw, springTopic, "spring");
+            List<Step> publishes = new ArrayList<>(List.of(
+                    () -> results.record(PUB_RAW, round, publishRaw(raw, topic(), n, PAYLOAD)),
+                    () -> results.record(PUB_RAW_PROPERTY, round, publishRaw(raw, topic(), n, PAYLOAD, true)),
+                    () -> results.record(PUB_COURIER, round, publishCourier(courier, bytesTopic, n, PAYLOAD, false)),
+                    () -> results.record(PUB_JSON, round, publishCourier(courier, jsonTopic, n, null, true)),
+                    () -> results.record(PUB_RAW_1K, round, publishRaw(raw, topic(), small, PAYLOAD_1K)),
+                    () -> results.record(PUB_COURIER_1K, round, publishCourier(courier, topic(), small, PAYLOAD_1K, false))));
+            if (spring != null) {
+                publishes.add(() -> results.record(PUB_SPRING, round,
+                        spring.run("publish", pulsar.serviceUrl(), springTopic, n, small)));
+            }
+            List<Step> consumes = new ArrayList<>(List.of(
+                    () -> results.measured(CON_RAW, round, n, () -> consumeRaw(raw, bytesTopic, "raw", n)),
+                    () -> results.measured(CON_C1, round, n, () -> consumeCourier(courier, bytesTopic, "c1", n, 1, byte[].class)),
+                    () -> results.measured(CON_C8, round, n, () -> consumeCourier(courier, bytesTopic, "c8", n, 8, byte[].class)),
+                    () -> results.measured(CON_JSON_C1, round, n, () -> consumeCourier(courier, jsonTopic, "c1", n, 1, Click.class)),
+                    () -> results.measured(CON_JSON_C8, round, n, () -> consumeCourier(courier, jsonTopic, "c8", n, 8, Click.class))));
+            if (spring != null) {
+                consumes.add(() -> results.record(CON_SPRING, round,
+                        spring.run("consume", pulsar.serviceUrl(), springTopic, n, small)));
+            }
+            if (round % 2 == 0) {
+                Collections.reverse(publishes);
+                Collections.reverse(consumes);
+            }
+            for (Step s : publishes) {
+                s.run();
+            }
+            for (Step s : consumes) {
+                s.run();
+            }
+            results.ratio(round, PUB_COURIER, PUB_RAW);
+            results.ratio(round, PUB_COURIER, PUB_RAW_PROPERTY);
+            results.ratio(round, PUB_COURIER_1K, PUB_RAW_1K);
+            results.ratio(round, PUB_JSON, PUB_RAW);
+            results.ratio(round, CON_C1, CON_RAW);
+            results.ratio(round, CON_C8, CON_RAW);
+            results.ratio(round, CON_JSON_C1, CON_RAW);
+            if (spring != null) {
+                results.ratio(round, PUB_COURIER, PUB_SPRING);
+                results.ratio(round, CON_C1, CON_SPRING);
+                results.ratio(round, PUB_SPRING, PUB_RAW);
+                results.ratio(round, CON_SPRING, CON_RAW);
             }
         }
-        table();
-    }
-
-    @FunctionalInterface
-    private interface Fill {
-        double into(String topic) throws Exception;
-    }
-
-    private static String topicWith(Fill fill) throws Exception {
-        String t = topic();
-        fill.into(t);
-        return t;
     }
 
     private static String topic() {
         return "bench-" + UUID.randomUUID();
     }
 
+    /** Subscriptions made before publishing, so that the broker keeps the backlog for each of them. */
+    private static void createSubscriptions(PulsarClient client, String topic, String... names) throws Exception {
+        for (String name : names) {
+            subscribeRaw(client, topic, name, false).close();
+        }
+    }
+
+    private static Consumer<byte[]> subscribeRaw(PulsarClient client, String topic, String subscription,
+                                                 boolean batchIndexAck) throws Exception {
+        return client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000)
+                .enableBatchIndexAcknowledgment(batchIndexAck).subscribe();
+    }
+
+    /** The raw client with the producer settings Courier uses: batches of up to 1,000 / 1 ms, key-based. */
+    private static double publishRaw(PulsarClient client, String topic, int n, byte[] payload) throws Exception {
+        return publishRaw(client, topic, n, payload, false);
+    }
+
+    /**
+     * With {@code property}, each message also carries the one property Courier writes on every message (its
+     * content-type header), to tell the cost of that header from the wrapper's own.
+     */
+    private static double publishRaw(PulsarClient client, String topic, int n, byte[] payload, boolean property)
+            throws Exception {
+        createSubscriptions(client, topic, "bench");
+        try (Producer<byte[]> p = client.newProducer(Schema.BYTES).topic(topic).enableBatching(true)
+                .batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
+                .batcherBuilder(BatcherBuilder.KEY_BASED).blockIfQueueFull(true).create()) {
+            p.send(payload);   // warm-up outside the clock, as for Courier (whose producer is made on first publish)
+            long start = System.nanoTime();
+            CompletableFuture<?> last = null;
+            for (int i = 0; i < n; i++) {
+                last = property ? p.newMessage().value(payload).property("content-type", "application/octet-stream").sendAsync()
+                        : p.sendAsync(payload);
+            }
+            last.get();
+            return Results.rate(n, start);
+        }
+    }
+
+    /** Publishes {@code payload} with the bytes codec, or with {@code json} a {@link Click} with the json codec. */
+    private static double publishCourier(Broker broker, String topic, int n, byte[] payload, boolean json) throws Exception {
+        Click click = new Click("user-1", "/home", 1_700_000_000_000L);
+        // warm-up outside the clock: creates the cached producer, as the raw run creates its producer first
+        broker.publish(json ? Envelope.of(topic, click) : Envelope.builder(topic, payload).codec("bytes").build());
+        long start = System.nanoTime();
+        CompletableFuture<MessageId> last = null;
+        for (int i = 0; i < n; i++) {
+            last = broker.publishAsync(json ? Envelope.of(topic, click) : Envelope.builder(topic, payload).codec("bytes").build());
+        }
+        last.get();
+        return Results.rate(n, start);
+    }
+
+    /** receive + acknowledgeAsync; the clock starts at the first (warm-up) message, as for Courier. */
+    private static double consumeRaw(PulsarClient client, String topic, String subscription, int n) throws Exception {
+        try (Consumer<byte[]> c = subscribeRaw(client, topic, subscription, false)) {
+            Message<byte[]> first = c.receive();
+            long start = System.nanoTime();
+            c.acknowledgeAsync(first.getMessageId());
+            for (int i = 0; i < n; i++) {
+                Message<byte[]> m = c.receive();
+                c.acknowledgeAsync(m.getMessageId());
+            }
+            return Results.rate(n, start);
+        }
+    }
+
+    /**
+     * A {@code MessageServer} handler (STRICT at concurrency 1, UNORDERED above). The clock starts when the warm-up
+     * message (the first of the backlog) is handled, so neither contender's subscribe time counts.
+     */
+    private static <T> double consumeCourier(Broker broker, String topic, String subscription, int n, int concurrency,
+                                             Class<T> type) {
+        LongAdder handled = new LongAdder();
+        long[] start = new long[1];
+        MessageServer server = MessageServer.builder(broker).build();
+        server.register(SubscribeOptions.builder(topic, subscription).initialPosition(InitialPosition.EARLIEST)
+                .ordering(concurrency == 1 ? Ordering.STRICT : Ordering.UNORDERED).concurrency(concurrency).build(),
+                type, m -> {
+                    if (handled.sum() == 0) {
+                        synchronized (start) {
+                            if (start[0] == 0) {
+                                start[0] = System.nanoTime();
+                            }
+                        }
+                    }
+                    handled.increment();
+                });
+        server.start();
+        while (handled.sum() < n + 1) {   // n + the warm-up message
+            LockSupport.parkNanos(200_000);
+        }
+        double r;
+        synchronized (start) {
+            r = Results.rate(n, start[0]);
+        }
+        server.stop(Duration.ofSeconds(10));
+        return r;
+    }
+
     // ------------------------------------------------------------------ memory
 
-    private void memoryRound(int round, int n) throws Exception {
-        record("in-process: ArrayBlockingQueue hand-off", round, handOff(n));
-        try (Broker broker = Brokers.open("memory://bench")) {
-            record("in-process: memory:// MessageServer bytes", round, memoryServer(broker, n));
+    private static final String QUEUE = "in-process: ArrayBlockingQueue hand-off";
+    private static final String MEMORY = "in-process: memory:// MessageServer bytes";
+
+    void memory(int n, int rounds) throws InterruptedException {
+        handOff(n);   // unrecorded warm-up of both
+        try (Broker broker = Brokers.open("memory://bench-warm-up")) {
+            memoryServer(broker, n);
         }
-        ratio(round, "in-process: memory:// MessageServer bytes", "in-process: ArrayBlockingQueue hand-off");
+        for (int round = 1; round <= rounds; round++) {
+            results.record(QUEUE, round, handOff(n));
+            try (Broker broker = Brokers.open("memory://bench-" + round)) {
+                results.record(MEMORY, round, memoryServer(broker, n));
+            }
+            results.ratio(round, MEMORY, QUEUE);
+        }
     }
 
     private static double handOff(int n) throws InterruptedException {
@@ -180,7 +358,7 @@ public final class BenchMain {
             queue.put(PAYLOAD);
         }
         consumer.join();
-        return rate(n, start);
+        return Results.rate(n, start);
     }
 
     private static double memoryServer(Broker broker, int n) {
@@ -198,150 +376,9 @@ public final class BenchMain {
         while (handled.sum() < n) {
             LockSupport.parkNanos(200_000);
         }
-        double r = rate(n, start);
+        double r = Results.rate(n, start);
         server.stop(Duration.ofSeconds(5));
         return r;
-    }
-
-    // ------------------------------------------------------------------ pulsar
-
-    private static double publishRaw(PulsarClient client, String topic, int n) throws Exception {
-        return publishRaw(client, topic, n, false);
-    }
-
-    /** With {@code property}, each message carries the one property Courier adds (its content-type header). */
-    private static double publishRaw(PulsarClient client, String topic, int n, boolean property) throws Exception {
-        subscribeRaw(client, topic).close();    // the subscription makes the broker keep the backlog for the consume run
-        try (Producer<byte[]> p = client.newProducer(Schema.BYTES).topic(topic).enableBatching(true)
-                .batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
-                .batcherBuilder(BatcherBuilder.KEY_BASED).blockIfQueueFull(true).create()) {
-            p.send(PAYLOAD);   // warm-up outside the clock, as for Courier (whose producer is made on first publish)
-            long start = System.nanoTime();
-            CompletableFuture<?> last = null;
-            for (int i = 0; i < n; i++) {
-                last = property ? p.newMessage().value(PAYLOAD).property("content-type", "application/octet-stream").sendAsync()
-                        : p.sendAsync(PAYLOAD);
-            }
-            last.get();
-            return rate(n, start);
-        }
-    }
-
-    private static Consumer<byte[]> subscribeRaw(PulsarClient client, String topic) throws Exception {
-        return client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("bench")
-                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000).subscribe();
-    }
-
-    private static double publishCourier(Broker broker, String topic, int n, boolean json) throws Exception {
-        broker.subscribe(SubscribeOptions.builder(topic, "bench").initialPosition(InitialPosition.EARLIEST).build(),
-                byte[].class, m -> { }).close(Duration.ofSeconds(5));
-        Click click = new Click("user-1", "/home", 1_700_000_000_000L);
-        // warm-up outside the clock: creates the cached producer, as the raw run creates its producer first
-        broker.publish(json ? Envelope.of(topic, click) : Envelope.builder(topic, PAYLOAD).codec("bytes").build());
-        long start = System.nanoTime();
-        CompletableFuture<MessageId> last = null;
-        for (int i = 0; i < n; i++) {
-            last = broker.publishAsync(json ? Envelope.of(topic, click) : Envelope.builder(topic, PAYLOAD).codec("bytes").build());
-        }
-        last.get();
-        return rate(n, start);
-    }
-
-    private static double consumeRaw(PulsarClient client, String topic, int n) throws Exception {
-        try (Consumer<byte[]> c = subscribeRaw(client, topic)) {
-            long start = System.nanoTime();
-            for (int i = 0; i <= n; i++) {   // n + the warm-up message
-                Message<byte[]> m = c.receive();
-                c.acknowledgeAsync(m.getMessageId());
-            }
-            return rate(n, start);
-        }
-    }
-
-    private static double consumeCourier(Broker broker, String topic, int n, int concurrency) {
-        LongAdder handled = new LongAdder();
-        MessageServer server = MessageServer.builder(broker).build();
-        server.register(SubscribeOptions.builder(topic, "bench").initialPosition(InitialPosition.EARLIEST)
-                .ordering(concurrency == 1 ? Ordering.STRICT : Ordering.UNORDERED).concurrency(concurrency).build(),
-                byte[].class, m -> handled.increment());
-        long start = System.nanoTime();
-        server.start();
-        while (handled.sum() < n + 1) {   // n + the warm-up message
-            LockSupport.parkNanos(200_000);
-        }
-        double r = rate(n, start);
-        server.stop(Duration.ofSeconds(10));
-        return r;
-    }
-
-    // ------------------------------------------------------------------ reporting
-
-    /**
-     * Records a consume run's rate, the bytes all live threads allocated per message during it, and the heap's
-     * high-water mark (peak since the run began, garbage included, in this JVM, which under exec:java is Maven's).
-     */
-    @FunctionalInterface
-    private interface Run {
-        double rate() throws Exception;
-    }
-
-    private void measured(String name, int round, int n, Run run) throws Exception {
-        java.lang.management.ManagementFactory.getMemoryPoolMXBeans().forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
-        long before = allocated();
-        double rate = run.rate();
-        long bytes = allocated() - before;
-        long peak = 0;
-        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == java.lang.management.MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-            }
-        }
-        record(name, round, rate);
-        results.computeIfAbsent("bytes/msg: " + name, k -> new ArrayList<>()).add((double) bytes / n);
-        results.computeIfAbsent("heap peak MiB: " + name, k -> new ArrayList<>()).add(peak / 1048576.0);
-        System.out.printf(Locale.ROOT, "round %d  %-44s %,8.0f B allocated per message, heap peak %,.0f MiB%n", round, name,
-                (double) bytes / n, peak / 1048576.0);
-    }
-
-    private static long allocated() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
-            sum += Math.max(0, b);
-        }
-        return sum;
-    }
-
-    private static double rate(int n, long startNanos) {
-        return n / ((System.nanoTime() - startNanos) / 1e9);
-    }
-
-    private void record(String name, int round, double perSecond) {
-        results.computeIfAbsent(name, k -> new ArrayList<>()).add(perSecond);
-        System.out.printf(Locale.ROOT, "round %d  %-44s %,12.0f msg/s%n", round, name, perSecond);
-    }
-
-    private void ratio(int round, String courier, String baseline) {
-        List<Double> c = results.get(courier);
-        List<Double> b = results.get(baseline);
-        double r = c.get(c.size() - 1) / b.get(b.size() - 1);
-        results.computeIfAbsent("ratio: " + courier + " / " + baseline, k -> new ArrayList<>()).add(r);
-        System.out.printf(Locale.ROOT, "round %d  ratio %s / %s = %.2f%n", round, courier, baseline, r);
-    }
-
-    private void table() {
-        System.out.println();
-        System.out.println("| workload | median | min | max |");
-        System.out.println("|---|---|---|---|");
-        results.forEach((name, values) -> {
-            List<Double> sorted = new ArrayList<>(values);
-            Collections.sort(sorted);
-            double median = sorted.get(sorted.size() / 2);
-            String fmt = name.startsWith("ratio") ? "%.2f" : name.startsWith("bytes/msg") ? "%,.0f B"
-                    : name.startsWith("heap peak") ? "%,.0f MiB" : "%,.0f msg/s";
-            System.out.printf(Locale.ROOT, "| %s | " + fmt + " | " + fmt + " | " + fmt + " |%n", name, median,
-                    sorted.get(0), sorted.get(sorted.size() - 1));
-        });
     }
 
     private BenchMain() {

@@ -52,25 +52,41 @@ final class LatencyBench {
     }
 
     void run(int seconds, int rounds, SpringContender spring) throws Exception {
-        System.out.printf("Courier latency benchmark: %d s per run, rates %s msg/s, %d rounds, %d cores, Java %s%n", seconds,
-                Arrays.toString(RATES), rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
              Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
-            // one unrecorded run each first, so that no contender's first round pays for JIT compilation
-            raw(raw, RATES[0], 10);
-            courier(courier, RATES[0], 10);
-            for (int round = 1; round <= rounds; round++) {
-                for (int rate : RATES) {
-                    record("raw client", rate, round, percentiles(raw(raw, rate, seconds)));
-                    record("Courier", rate, round, percentiles(courier(courier, rate, seconds)));
-                    if (spring != null) {
-                        record("Spring", rate, round, spring.latency(pulsar.serviceUrl(), "latency-" + UUID.randomUUID(), rate, seconds));
-                    }
+            System.out.println();
+            System.out.println(runOn(pulsar, raw, courier, seconds, rounds, spring));
+        }
+    }
+
+    /** Runs every rate and round against a broker already running; returns the table (Markdown) and the ratios. */
+    String runOn(EmbeddedPulsar pulsar, PulsarClient raw, Broker courier, int seconds, int rounds, SpringContender spring)
+            throws Exception {
+        System.out.printf("Courier latency benchmark: %d s per run, rates %s msg/s, %d rounds, %d cores, Java %s%n", seconds,
+                Arrays.toString(RATES), rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        // one unrecorded run each first, so that no contender's first round pays for JIT compilation
+        raw(raw, RATES[0], 10);
+        courier(courier, RATES[0], 10);
+        for (int round = 1; round <= rounds; round++) {
+            for (int rate : RATES) {
+                // the order alternates too: A B C in odd rounds, C B A in even ones
+                List<String> order = new ArrayList<>(spring == null ? List.of("raw client", "Courier")
+                        : List.of("raw client", "Courier", "Spring"));
+                if (round % 2 == 0) {
+                    Collections.reverse(order);
+                }
+                for (String who : order) {
+                    double[] p = switch (who) {
+                        case "raw client" -> percentiles(raw(raw, rate, seconds));
+                        case "Courier" -> percentiles(courier(courier, rate, seconds));
+                        default -> spring.latency(pulsar.serviceUrl(), "latency-" + UUID.randomUUID(), rate, seconds);
+                    };
+                    record(who, rate, round, p);
                 }
             }
         }
-        table();
+        return table();
     }
 
     /** Latencies in microseconds, in arrival order. */
@@ -176,10 +192,8 @@ final class LatencyBench {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
     }
 
-    private void table() {
-        System.out.println();
-        System.out.println("| rate: contender | p50 ms (median of rounds) | p99 ms | p99.9 ms | p99 per round |");
-        System.out.println("|---|---|---|---|---|");
+    private String table() {
+        StringBuilder out = new StringBuilder("| rate: contender | p50 ms (median of rounds) | p99 ms | p99.9 ms | p99 per round |\n|---|---|---|---|---|\n");
         results.forEach((name, rounds) -> {
             double[] medians = new double[3];
             for (int k = 0; k < 3; k++) {
@@ -187,14 +201,13 @@ final class LatencyBench {
                 for (double[] r : rounds) {
                     v.add(r[k]);
                 }
-                Collections.sort(v);
-                medians[k] = v.get(v.size() / 2);
+                medians[k] = Results.median(v);
             }
             StringBuilder perRound = new StringBuilder();
             for (double[] r : rounds) {
                 perRound.append(perRound.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", r[1]));
             }
-            System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s |%n", name, medians[0], medians[1], medians[2], perRound);
+            out.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %s |%n", name, medians[0], medians[1], medians[2], perRound));
         });
         for (int rate : RATES) {
             List<double[]> raw = results.get(rate + " msg/s: raw client");
@@ -203,7 +216,7 @@ final class LatencyBench {
             for (int i = 0; i < Math.min(raw.size(), courier.size()); i++) {
                 ratios.append(ratios.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", courier.get(i)[1] / raw.get(i)[1]));
             }
-            System.out.printf(Locale.ROOT, "p99 ratio Courier / raw at %,d msg/s, per round: %s%n", rate, ratios);
+            out.append(String.format(Locale.ROOT, "%np99 ratio Courier / raw at %,d msg/s, per round: %s%n", rate, ratios));
             List<double[]> spring = results.get(rate + " msg/s: Spring");
             if (spring != null) {
                 StringBuilder vsSpring = new StringBuilder();
@@ -211,11 +224,12 @@ final class LatencyBench {
                     vsSpring.append(vsSpring.length() == 0 ? "" : " / ")
                             .append(String.format(Locale.ROOT, "%.2f", courier.get(i)[1] / spring.get(i)[1]));
                 }
-                System.out.printf(Locale.ROOT, "p99 ratio Courier / Spring at %,d msg/s, per round: %s%n", rate, vsSpring);
+                out.append(String.format(Locale.ROOT, "%np99 ratio Courier / Spring at %,d msg/s, per round: %s%n", rate, vsSpring));
             }
         }
+        return out.toString();
     }
 
-    private LatencyBench() {
+    LatencyBench() {
     }
 }

@@ -101,7 +101,8 @@ public final class PipelineBench {
         List<Double> v = new ArrayList<>();
         runs.forEach(r -> v.add(f.applyAsDouble(r)));
         Collections.sort(v);
-        return v.get(v.size() / 2);
+        int mid = v.size() / 2;
+        return v.size() % 2 == 1 ? v.get(mid) : (v.get(mid - 1) + v.get(mid)) / 2;
     }
 
     private static double min(List<UbaMain.Summary> runs) {

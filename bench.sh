@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every benchmark of BENCHMARKS.md in one run: Courier against the raw Pulsar client, Spring for Apache Pulsar and
+# an ArrayBlockingQueue on one embedded Pulsar (throughput, allocation, heap, fixed-rate latency), then the example
+# pipeline on H2 and PostgreSQL. About 14 minutes on 2 cores; the tables land in target/benchmarks.md.
+#
+#   ./bench.sh                      # defaults: 1,000,000 messages, 3 rounds, latency 30 s x 2 rounds, 5,000 reports
+#   MESSAGES=200000 ROUNDS=3 LATENCY_SECONDS=10 LATENCY_ROUNDS=1 REPORTS=2000 ./bench.sh   # a quicker look
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p target
+mvn -q -B -DskipTests install
+mvn -q -B -pl courier-bench exec:java \
+    -Dexec.args="all ${MESSAGES:-1000000} ${ROUNDS:-3} ${LATENCY_SECONDS:-30} ${LATENCY_ROUNDS:-2}" \
+    | tee target/bench-pulsar.log
+mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.PipelineBench \
+    -Dexec.args="${REPORTS:-5000} 1,20,200 ${ROUNDS:-3}" | tee target/bench-pipeline.log
+{
+    printf '\n### The example pipeline (HTTP accept to database row)\n\n'
+    grep '^pipeline benchmark' target/bench-pipeline.log || true
+    printf '\n'
+    grep '^|' target/bench-pipeline.log
+} >> target/benchmarks.md
+echo "tables: $(pwd)/target/benchmarks.md"
