@@ -168,10 +168,10 @@ public final class BenchMain {
             String springTopic = topic();
             createSubscriptions(raw, springTopic, "spring");
             List<Step> publishes = new ArrayList<>(List.of(
-                    () -> results.record(PUB_RAW, round, publishRaw(raw, topic(), n, PAYLOAD)),
-                    () -> results.record(PUB_RAW_PROPERTY, round, publishRaw(raw, topic(), n, PAYLOAD, true)),
-                    () -> results.record(PUB_COURIER, round, publishCourier(courier, bytesTopic, n, PAYLOAD, false)),
-                    () -> results.record(PUB_JSON, round, publishCourier(courier, jsonTopic, n, null, true)),
+                    () -> results.measured(PUB_RAW, round, n, () -> publishRaw(raw, topic(), n, PAYLOAD)),
+                    () -> results.measured(PUB_RAW_PROPERTY, round, n, () -> publishRaw(raw, topic(), n, PAYLOAD, true)),
+                    () -> results.measured(PUB_COURIER, round, n, () -> publishCourier(courier, bytesTopic, n, PAYLOAD, false)),
+                    () -> results.measured(PUB_JSON, round, n, () -> publishCourier(courier, jsonTopic, n, null, true)),
                     () -> results.record(PUB_RAW_1K, round, publishRaw(raw, topic(), small, PAYLOAD_1K)),
                     () -> results.record(PUB_COURIER_1K, round, publishCourier(courier, topic(), small, PAYLOAD_1K, false))));
             if (spring != null) {

@@ -77,12 +77,17 @@ final class LatencyBench {
                     Collections.reverse(order);
                 }
                 for (String who : order) {
+                    long[] gcBefore = gc();
                     double[] p = switch (who) {
                         case "raw client" -> percentiles(raw(raw, rate, seconds));
                         case "Courier" -> percentiles(courier(courier, rate, seconds));
                         default -> spring.latency(pulsar.serviceUrl(), "latency-" + UUID.randomUUID(), rate, seconds);
                     };
                     record(who, rate, round, p);
+                    long[] gcAfter = gc();
+                    // pauses of this JVM (the raw client's and Courier's, not Spring's): they explain outliers
+                    System.out.printf(Locale.ROOT, "          %s: %d collections, %d ms in GC during the run%n", who,
+                            gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
                 }
             }
         }
@@ -180,6 +185,17 @@ final class LatencyBench {
 
     private static double[] percentiles(long[] sorted) {
         return new double[] {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+    }
+
+    /** Collections and milliseconds spent collecting so far, over every collector of this JVM. */
+    private static long[] gc() {
+        long count = 0;
+        long millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, b.getCollectionCount());
+            millis += Math.max(0, b.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     private void record(String who, int rate, int round, double[] p) {

@@ -1,14 +1,20 @@
 package io.courier.bench;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 
 /**
  * Figures per workload and round: each is printed as it is recorded, and {@link #table()} gives median, min and max of
@@ -30,12 +36,14 @@ final class Results {
     }
 
     /**
-     * Records a consume run's rate, the bytes all live threads allocated per message during it, and the heap's
-     * high-water mark (peak of the heap pools since the run began, garbage included, in this JVM).
+     * Records a run's rate and, for the same interval, the bytes all live threads allocated per message, the time this
+     * JVM spent in garbage collection, and the live heap's high-water mark: the most heap still in use right after a
+     * collection (garbage excluded, so it is what the run kept alive, not how lazily the collector ran).
      */
     void measured(String name, int round, int n, Run run) {
-        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+        LiveHeap.reset();
         long before = allocated();
+        long gcBefore = gcMillis();
         double rate;
         try {
             rate = run.rate();
@@ -43,17 +51,60 @@ final class Results {
             throw new IllegalStateException(name + " failed in round " + round, e);
         }
         long bytes = allocated() - before;
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-            }
-        }
+        long gc = gcMillis() - gcBefore;
+        long live = LiveHeap.peak();
         record(name, round, rate);
         values.computeIfAbsent("bytes/msg: " + name, k -> new ArrayList<>()).add((double) bytes / n);
-        values.computeIfAbsent("heap peak MiB: " + name, k -> new ArrayList<>()).add(peak / 1048576.0);
-        System.out.printf(Locale.ROOT, "round %d  %-52s %,8.0f B allocated per message, heap peak %,.0f MiB%n", round, name,
-                (double) bytes / n, peak / 1048576.0);
+        values.computeIfAbsent("GC ms: " + name, k -> new ArrayList<>()).add((double) gc);
+        if (live > 0) {   // zero: no collection ran during this run, so there is no after-collection figure
+            values.computeIfAbsent("live heap peak MiB: " + name, k -> new ArrayList<>()).add(live / 1048576.0);
+        }
+        System.out.printf(Locale.ROOT, "round %d  %-52s %,8.0f B allocated per message, %,d ms in GC, live heap peak %s%n",
+                round, name, (double) bytes / n, gc, live > 0 ? String.format(Locale.ROOT, "%,.0f MiB", live / 1048576.0)
+                        : "- (no collection)");
+    }
+
+    private static long gcMillis() {
+        long millis = 0;
+        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            millis += Math.max(0, b.getCollectionTime());
+        }
+        return millis;
+    }
+
+    /** The most heap in use after any collection since {@link #reset()}, from the collectors' notifications. */
+    private static final class LiveHeap {
+        private static final AtomicLong PEAK = new AtomicLong();
+
+        static {
+            for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (b instanceof NotificationEmitter emitter) {
+                    emitter.addNotificationListener((notification, handback) -> {
+                        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                            return;
+                        }
+                        GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
+                                (CompositeData) notification.getUserData());
+                        long used = 0;
+                        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                            MemoryUsage after = info.getGcInfo().getMemoryUsageAfterGc().get(pool.getName());
+                            if (pool.getType() == MemoryType.HEAP && after != null) {
+                                used += after.getUsed();
+                            }
+                        }
+                        PEAK.accumulateAndGet(used, Math::max);
+                    }, null, null);
+                }
+            }
+        }
+
+        static void reset() {
+            PEAK.set(0);
+        }
+
+        static long peak() {
+            return PEAK.get();
+        }
     }
 
     private static long allocated() {
@@ -89,7 +140,7 @@ final class Results {
         StringBuilder out = new StringBuilder("| workload | median | min | max | per round |\n|---|---|---|---|---|\n");
         values.forEach((name, list) -> {
             String fmt = name.startsWith("ratio") ? "%.2f" : name.startsWith("bytes/msg") ? "%,.0f B"
-                    : name.startsWith("heap peak") ? "%,.0f MiB" : "%,.0f msg/s";
+                    : name.startsWith("live heap") ? "%,.0f MiB" : name.startsWith("GC ms") ? "%,.0f ms" : "%,.0f msg/s";
             StringBuilder perRound = new StringBuilder();
             for (double v : list) {
                 perRound.append(perRound.length() == 0 ? "" : " / ").append(String.format(Locale.ROOT,
