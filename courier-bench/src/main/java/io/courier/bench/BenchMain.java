@@ -152,7 +152,7 @@ public final class BenchMain {
         System.out.printf("embedded Pulsar %s ready in %d ms%n", EmbeddedPulsar.version(), pulsar.lastStartupTime().toMillis());
         int small = n / 4;
         // one unrecorded pass of the full size first, so that no contender's first round pays for class loading and
-        // JIT compilation, here or in the broker (whose first million messages ran at a third of the speed)
+        // JIT compilation, here or in the broker
         String warm = topic();
         createSubscriptions(raw, warm, "raw", "courier");
         publishRaw(raw, topic(), n, PAYLOAD);

@@ -188,6 +188,22 @@ final class LatencyBench {
         if (sink.count.get() < n) {
             throw new IllegalStateException("only " + sink.count.get() + " of " + n + " messages arrived");
         }
+        // where in the run the slow messages were: a burst at the start points at set-up, spread ones at the steady state
+        long threshold = 50_000;
+        int slow = 0;
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            if (sink.micros[i] >= threshold) {
+                slow++;
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        if (slow > 0) {
+            System.out.printf(Locale.ROOT, "          %,d messages took 50 ms or more, arrivals %,d to %,d of %,d%n", slow, first,
+                    last, n);
+        }
         long[] sorted = sink.micros.clone();
         Arrays.sort(sorted);
         return sorted;
