@@ -106,13 +106,15 @@ final class PulsarBroker extends AbstractBroker {
         Producer<byte[]> ready = producer.ready();
         CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = ready != null ? send(ready, m)
                 : producer.send(p -> send(p, m));
+        // the stage keeps only the topic, not the message: a million pending publishes hold their stages alive
+        String topic = m.topic();
         return sent.handle((id, error) -> {
             if (error != null) {
-                io.courier.CourierException mapped = PulsarErrors.publish(error, m.topic(), url(), pulsarOptions.authToken());
+                io.courier.CourierException mapped = PulsarErrors.publish(error, topic, url(), pulsarOptions.authToken());
                 if (mapped instanceof io.courier.BacklogQuotaExceededException) {
                     // a producer the broker blocked keeps reconnecting with growing backoff; a new one is
                     // refused at once while the quota is exceeded and accepted as soon as consumers caught up
-                    evict(large ? chunkingProducers : producers, m.topic(), producer);
+                    evict(large ? chunkingProducers : producers, topic, producer);
                 }
                 throw new java.util.concurrent.CompletionException(mapped);
             }

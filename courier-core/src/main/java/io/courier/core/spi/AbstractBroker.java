@@ -111,13 +111,22 @@ public abstract class AbstractBroker implements Broker {
             return CompletableFuture.failedFuture(e instanceof CourierException ? e
                     : new PublishException("publish to '" + envelope.topic() + "' on " + url + " failed: " + e, e));
         }
-        return sent.whenComplete((id, error) -> {
-            if (pendingPublishes.decrementAndGet() == 0) {
-                synchronized (pendingPublishes) {
-                    pendingPublishes.notifyAll();
-                }
+        if (sent.isDone()) {   // a backend that stores synchronously (memory://) needs no extra stage
+            publishFinished(null, null);
+            return sent;
+        }
+        return sent.whenComplete(publishFinished);
+    }
+
+    /** One shared callback rather than a lambda per publish: it stays alive as long as the publish is pending. */
+    private final java.util.function.BiConsumer<MessageId, Throwable> publishFinished = this::publishFinished;
+
+    private void publishFinished(MessageId id, Throwable error) {
+        if (pendingPublishes.decrementAndGet() == 0) {
+            synchronized (pendingPublishes) {
+                pendingPublishes.notifyAll();
             }
-        });
+        }
     }
 
     @Override
