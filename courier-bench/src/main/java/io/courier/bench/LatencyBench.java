@@ -36,21 +36,26 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * the send, is the start, so a stalled publisher shows up as latency (no coordinated omission). Raw client and
  * Courier alternate per rate and round on fresh topics, with the same producer settings.
  *
- * <p>Arguments: {@code latency [seconds per run (30)] [rounds (3)] [spring]}. Each contender first runs 10 s
- * unrecorded; with {@code spring}, Spring for Apache Pulsar ({@code courier-bench-spring}, its own JVM, which warms
- * itself for 10 s in each run) joins as a third contender.
+ * <p>Arguments: {@code latency [seconds per run (30)] [rounds (3)] [spring] [batchindex]}. Each contender first runs
+ * 10 s unrecorded; with {@code spring}, Spring for Apache Pulsar ({@code courier-bench-spring}, its own JVM, which
+ * warms itself for 10 s in each run) joins as a contender; with {@code batchindex}, so does the raw client with
+ * batch-index acknowledgement, as Courier's consumers acknowledge.
  */
 final class LatencyBench {
     private static final int[] RATES = {5_000, 20_000};
     /** The send time a warm-up message carries; it is not recorded. */
     private static final long WARM_UP = Long.MIN_VALUE;
     private final Map<String, List<double[]>> results = new LinkedHashMap<>();
+    /** Adds the raw client with batch-index acknowledgement (as Courier's consumers ack) as a contender. */
+    private boolean withBatchIndexAck;
 
     static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        boolean withSpring = args.length > 2 && args[2].equals("spring");
-        new LatencyBench().run(seconds, rounds, withSpring ? SpringContender.locate() : null);
+        List<String> flags = Arrays.asList(args).subList(Math.min(2, args.length), args.length);
+        LatencyBench bench = new LatencyBench();
+        bench.withBatchIndexAck = flags.contains("batchindex");
+        bench.run(seconds, rounds, flags.contains("spring") ? SpringContender.locate() : null);
     }
 
     void run(int seconds, int rounds, SpringContender spring) throws Exception {
@@ -68,20 +73,26 @@ final class LatencyBench {
         System.out.printf("Courier latency benchmark: %d s per run, rates %s msg/s, %d rounds, %d cores, Java %s%n", seconds,
                 Arrays.toString(RATES), rounds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         // one unrecorded run each first, so that no contender's first round pays for JIT compilation
-        raw(raw, RATES[0], 10);
+        raw(raw, RATES[0], 10, false);
         courier(courier, RATES[0], 10);
         for (int round = 1; round <= rounds; round++) {
             for (int rate : RATES) {
                 // the order alternates too: A B C in odd rounds, C B A in even ones
-                List<String> order = new ArrayList<>(spring == null ? List.of("raw client", "Courier")
-                        : List.of("raw client", "Courier", "Spring"));
+                List<String> order = new ArrayList<>(List.of("raw client", "Courier"));
+                if (withBatchIndexAck) {
+                    order.add(1, RAW_BATCH_INDEX);
+                }
+                if (spring != null) {
+                    order.add("Spring");
+                }
                 if (round % 2 == 0) {
                     Collections.reverse(order);
                 }
                 for (String who : order) {
                     long[] gcBefore = gc();
                     double[] p = switch (who) {
-                        case "raw client" -> percentiles(raw(raw, rate, seconds));
+                        case "raw client" -> percentiles(raw(raw, rate, seconds, false));
+                        case RAW_BATCH_INDEX -> percentiles(raw(raw, rate, seconds, true));
                         case "Courier" -> percentiles(courier(courier, rate, seconds));
                         default -> spring.latency(pulsar.serviceUrl(), "latency-" + UUID.randomUUID(), rate, seconds);
                     };
@@ -117,12 +128,15 @@ final class LatencyBench {
         }
     }
 
-    private static long[] raw(PulsarClient client, int rate, int seconds) throws Exception {
+    private static final String RAW_BATCH_INDEX = "raw client + batch-index ack";
+
+    private static long[] raw(PulsarClient client, int rate, int seconds, boolean batchIndexAck) throws Exception {
         String topic = "latency-" + UUID.randomUUID();
         int n = rate * seconds;
         Sink sink = new Sink(n);
         try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("bench")
-                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000).subscribe();
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000)
+                .enableBatchIndexAcknowledgment(batchIndexAck).subscribe();
              Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(true)
                      .batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
                      .batcherBuilder(BatcherBuilder.KEY_BASED).blockIfQueueFull(true).create()) {
