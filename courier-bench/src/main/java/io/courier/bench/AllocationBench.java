@@ -10,7 +10,6 @@ import io.courier.Subscription;
 import io.courier.core.MessageServer;
 import io.courier.otel.CourierTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
@@ -58,32 +57,20 @@ public final class AllocationBench {
             server.register(options, byte[].class, m -> handled.increment());
             server.start();
         }
-        long before = allocated();
+        long before = Results.allocated();
         for (int i = 0; i < n; i++) {
             broker.publishAsync(Envelope.builder(topic, PAYLOAD).codec("bytes").build());
         }
         while (handled.sum() < n) {
             LockSupport.parkNanos(200_000);
         }
-        long bytes = allocated() - before;
+        long bytes = Results.allocated() - before;
         if (bare != null) {
             bare.close(Duration.ofSeconds(5));
         } else {
             server.stop(Duration.ofSeconds(5));
         }
         return bytes / (double) n;
-    }
-
-    /** Bytes allocated so far by the live threads (the dispatcher threads live until the run is measured). */
-    private static long allocated() {
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
-            if (b > 0) {
-                sum += b;
-            }
-        }
-        return sum;
     }
 
     private static void report(int round, String what, double bytesPerMessage) {

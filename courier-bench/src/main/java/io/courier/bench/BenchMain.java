@@ -121,7 +121,7 @@ public final class BenchMain {
         System.out.println(results.table());
     }
 
-    private static Broker open(EmbeddedPulsar pulsar) {
+    static Broker open(EmbeddedPulsar pulsar) {
         return Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build());
     }
 
@@ -227,14 +227,22 @@ public final class BenchMain {
         }
     }
 
-    private static Consumer<byte[]> subscribeRaw(PulsarClient client, String topic, String subscription,
-                                                 boolean batchIndexAck) throws Exception {
+    /** The raw client's consumer in every workload: receiver queue 1,000, as Courier's. */
+    static Consumer<byte[]> subscribeRaw(PulsarClient client, String topic, String subscription,
+                                         boolean batchIndexAck) throws Exception {
         return client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
                 .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000)
                 .enableBatchIndexAcknowledgment(batchIndexAck).subscribe();
     }
 
-    /** The raw client with the producer settings Courier uses: batches of up to 1,000 / 1 ms, key-based. */
+    /** The raw client's producer in every workload, with Courier's settings: batches of up to 1,000 / 1 ms, key-based. */
+    static Producer<byte[]> rawProducer(PulsarClient client, String topic) throws Exception {
+        return client.newProducer(Schema.BYTES).topic(topic).enableBatching(true).batchingMaxMessages(1000)
+                .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS).batcherBuilder(BatcherBuilder.KEY_BASED)
+                .blockIfQueueFull(true).create();
+    }
+
+    /** The raw client publishing {@code n} times {@code payload} asynchronously. */
     private static double publishRaw(PulsarClient client, String topic, int n, byte[] payload) throws Exception {
         return publishRaw(client, topic, n, payload, false);
     }
@@ -246,9 +254,7 @@ public final class BenchMain {
     private static double publishRaw(PulsarClient client, String topic, int n, byte[] payload, boolean property)
             throws Exception {
         createSubscriptions(client, topic, "bench");
-        try (Producer<byte[]> p = client.newProducer(Schema.BYTES).topic(topic).enableBatching(true)
-                .batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
-                .batcherBuilder(BatcherBuilder.KEY_BASED).blockIfQueueFull(true).create()) {
+        try (Producer<byte[]> p = rawProducer(client, topic)) {
             p.send(payload);   // warm-up outside the clock, as for Courier (whose producer is made on first publish)
             long start = System.nanoTime();
             CompletableFuture<?> last = null;

@@ -1,8 +1,6 @@
 package io.courier.bench;
 
 import io.courier.Broker;
-import io.courier.BrokerOptions;
-import io.courier.Brokers;
 import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.Ordering;
@@ -22,13 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.pulsar.client.api.BatcherBuilder;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
-import org.apache.pulsar.client.api.Schema;
-import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 
 /**
  * End-to-end latency at a fixed rate: one thread publishes 100-byte messages on a schedule (5,000 and 20,000 msg/s),
@@ -61,7 +56,7 @@ final class LatencyBench {
     void run(int seconds, int rounds, SpringContender spring) throws Exception {
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
-             Broker courier = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
+             Broker courier = BenchMain.open(pulsar)) {
             System.out.println();
             System.out.println(runOn(pulsar, raw, courier, seconds, rounds, spring));
         }
@@ -89,7 +84,7 @@ final class LatencyBench {
                     Collections.reverse(order);
                 }
                 for (String who : order) {
-                    long[] gcBefore = gc();
+                    long[] gcBefore = Results.gc();
                     double[] p = switch (who) {
                         case "raw client" -> percentiles(raw(raw, rate, seconds, false));
                         case RAW_BATCH_INDEX -> percentiles(raw(raw, rate, seconds, true));
@@ -97,7 +92,7 @@ final class LatencyBench {
                         default -> spring.latency(pulsar.serviceUrl(), "latency-" + UUID.randomUUID(), rate, seconds);
                     };
                     record(who, rate, round, p);
-                    long[] gcAfter = gc();
+                    long[] gcAfter = Results.gc();
                     // pauses of this JVM (the raw client's and Courier's, not Spring's): they explain outliers
                     System.out.printf(Locale.ROOT, "          %s: %d collections, %d ms in GC during the run%n", who,
                             gcAfter[0] - gcBefore[0], gcAfter[1] - gcBefore[1]);
@@ -134,12 +129,8 @@ final class LatencyBench {
         String topic = "latency-" + UUID.randomUUID();
         int n = rate * seconds;
         Sink sink = new Sink(n);
-        try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("bench")
-                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000)
-                .enableBatchIndexAcknowledgment(batchIndexAck).subscribe();
-             Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic).enableBatching(true)
-                     .batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
-                     .batcherBuilder(BatcherBuilder.KEY_BASED).blockIfQueueFull(true).create()) {
+        try (Consumer<byte[]> consumer = BenchMain.subscribeRaw(client, topic, "bench", batchIndexAck);
+             Producer<byte[]> producer = BenchMain.rawProducer(client, topic)) {
             Thread receiver = new Thread(() -> {
                 try {
                     while (sink.count.get() < n) {
@@ -225,17 +216,6 @@ final class LatencyBench {
 
     private static double[] percentiles(long[] sorted) {
         return new double[] {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
-    }
-
-    /** Collections and milliseconds spent collecting so far, over every collector of this JVM. */
-    private static long[] gc() {
-        long count = 0;
-        long millis = 0;
-        for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-            count += Math.max(0, b.getCollectionCount());
-            millis += Math.max(0, b.getCollectionTime());
-        }
-        return new long[] {count, millis};
     }
 
     private void record(String who, int rate, int round, double[] p) {

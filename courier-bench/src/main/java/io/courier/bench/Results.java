@@ -43,7 +43,7 @@ final class Results {
     void measured(String name, int round, int n, Run run) {
         LiveHeap.reset();
         long before = allocated();
-        long gcBefore = gcMillis();
+        long gcBefore = gc()[1];
         double rate;
         try {
             rate = run.rate();
@@ -51,7 +51,7 @@ final class Results {
             throw new IllegalStateException(name + " failed in round " + round, e);
         }
         long bytes = allocated() - before;
-        long gc = gcMillis() - gcBefore;
+        long gc = gc()[1] - gcBefore;
         long live = LiveHeap.peak();
         record(name, round, rate);
         values.computeIfAbsent("bytes/msg: " + name, k -> new ArrayList<>()).add((double) bytes / n);
@@ -64,12 +64,15 @@ final class Results {
                         : "- (no collection)");
     }
 
-    private static long gcMillis() {
+    /** Collections and milliseconds spent collecting so far, over every collector of this JVM. */
+    static long[] gc() {
+        long count = 0;
         long millis = 0;
         for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, b.getCollectionCount());
             millis += Math.max(0, b.getCollectionTime());
         }
-        return millis;
+        return new long[] {count, millis};
     }
 
     /** The most heap in use after any collection since {@link #reset()}, from the collectors' notifications. */
@@ -107,7 +110,8 @@ final class Results {
         }
     }
 
-    private static long allocated() {
+    /** Bytes allocated so far by the live threads of this JVM. */
+    static long allocated() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (long b : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {

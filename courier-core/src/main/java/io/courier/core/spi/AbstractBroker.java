@@ -42,6 +42,8 @@ public abstract class AbstractBroker implements Broker {
     private final Codec defaultCodec;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicLong pendingPublishes = new AtomicLong();
+    /** One shared callback rather than a lambda per publish: it stays alive as long as the publish is pending. */
+    private final java.util.function.BiConsumer<MessageId, Throwable> publishFinished = this::publishFinished;
     private final java.util.Map<String, Headers> contentTypeOnly = new ConcurrentHashMap<>();
     private final Object closeLock = new Object();
     private volatile boolean closed;
@@ -117,9 +119,6 @@ public abstract class AbstractBroker implements Broker {
         }
         return sent.whenComplete(publishFinished);
     }
-
-    /** One shared callback rather than a lambda per publish: it stays alive as long as the publish is pending. */
-    private final java.util.function.BiConsumer<MessageId, Throwable> publishFinished = this::publishFinished;
 
     private void publishFinished(MessageId id, Throwable error) {
         if (pendingPublishes.decrementAndGet() == 0) {
