@@ -2,6 +2,7 @@ package io.courier.core;
 
 import io.courier.ConfigurationException;
 import io.courier.LifecycleException;
+import io.courier.core.internal.Dispatcher;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -158,10 +159,20 @@ public final class App {
 
     /**
      * Asks the app to stop and waits until it has stopped (at most the stop timeout plus hooks). Safe from any thread,
-     * including a signal's shutdown hook; idempotent.
+     * including a signal's shutdown hook; idempotent. Called from a message handler of one of its servers, it returns
+     * at once and the stop goes on without it (the handler's message is acknowledged when the handler returns).
      */
     public void stop() {
         stopRequested.countDown();
+        if (Dispatcher.onHandlerThread()) {
+            // a message handler cannot wait for its own server to drain it: stop on another thread, return at once
+            if (!inRun) {
+                Thread stopper = new Thread(this::shutdown, "courier-app-stop");
+                stopper.setDaemon(true);
+                stopper.start();
+            }
+            return;
+        }
         if (!inRun) {
             shutdown();
         }

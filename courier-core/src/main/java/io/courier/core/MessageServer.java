@@ -15,6 +15,7 @@ import io.courier.Subscription;
 import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionState;
 import io.courier.core.internal.Closing;
+import io.courier.core.internal.Dispatcher;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
@@ -248,6 +249,12 @@ public final class MessageServer implements Server {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Called from one of this server's own handlers, it returns at once and the stop runs on another thread (a
+     * handler cannot wait for itself to finish); the calling handler's message is acknowledged when it returns.
+     */
     @Override
     public void stop(Duration grace) {
         List<Subscription> toClose;
@@ -265,6 +272,17 @@ public final class MessageServer implements Server {
             state = ServerState.STOPPING;
             toClose = new ArrayList<>(open.values());
         }
+        if (toClose.stream().anyMatch(s -> s instanceof Dispatcher<?> d && d.ownsCurrentThread())) {
+            // called from one of this server's handlers, which cannot wait for itself: stop on another thread
+            Thread stopper = new Thread(() -> closeAndFinish(toClose, grace), "courier-stop-" + name);
+            stopper.setDaemon(true);
+            stopper.start();
+            return;
+        }
+        closeAndFinish(toClose, grace);
+    }
+
+    private void closeAndFinish(List<Subscription> toClose, Duration grace) {
         int undrained = Closing.closeAll(toClose, grace);
         if (ownsBroker) {
             broker.close();

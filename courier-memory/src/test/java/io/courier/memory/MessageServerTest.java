@@ -138,4 +138,27 @@ class MessageServerTest {
         server.stop(Duration.ofSeconds(1));
         assertThat(server.broker().isClosed()).isTrue();
     }
+
+    @Test
+    void appStopFromAHandlerReturnsAtOnceAndAcknowledgesTheMessage() throws Exception {
+        MessageServer server = MessageServer.builder(broker).build();
+        io.courier.core.App[] app = new io.courier.core.App[1];
+        long[] stopNanos = {-1};
+        server.register(options("app-stop").concurrency(2).build(), String.class, m -> {
+            long start = System.nanoTime();
+            app[0].stop();
+            stopNanos[0] = System.nanoTime() - start;
+        });
+        app[0] = io.courier.core.App.builder().name("stopper").handleSignals(false).server(server)
+                .stopTimeout(Duration.ofSeconds(30)).build();
+        Thread runner = new Thread(app[0]::run, "app-run");
+        runner.start();
+        Await.until(WAIT, () -> server.state() == ServerState.RUNNING, () -> "server " + server.state());
+        broker.publish(Envelope.builder(topic, "fatal").codec("text").build());
+        runner.join(WAIT.toMillis());
+        assertThat(runner.isAlive()).as("run() returned").isFalse();
+        assertThat(app[0].state()).isEqualTo(ServerState.STOPPED);
+        assertThat(Duration.ofNanos(stopNanos[0])).isBetween(Duration.ZERO, Duration.ofSeconds(1));
+        assertThat(broker.admin().backlog(topic, "app-stop")).isZero();
+    }
 }

@@ -880,6 +880,65 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Test
+    @DisplayName("E26c close from the subscription's own handler (concurrency 1 and 4): returns at once, the calling "
+            + "handler's message is acknowledged when it returns, nothing is delivered again")
+    void e26c_closeFromOwnHandler() throws Exception {
+        for (int concurrency : new int[] {1, 4}) {
+            String topic = topic("c" + concurrency);
+            String sub = subscriptionName("e26c");
+            AtomicBoolean closeReturned = new AtomicBoolean();
+            AtomicInteger calls = new AtomicInteger();
+            Subscription[] self = new Subscription[1];
+            CountDownLatch subscribed = new CountDownLatch(1);
+            long[] closeNanos = new long[1];
+            self[0] = subscribe(options(topic, sub).concurrency(concurrency).build(), String.class, m -> {
+                subscribed.await();
+                calls.incrementAndGet();
+                long start = System.nanoTime();
+                self[0].close(Duration.ofSeconds(30));
+                closeNanos[0] = System.nanoTime() - start;
+                closeReturned.set(true);
+            });
+            subscribed.countDown();
+            broker.publish(Envelope.builder(topic, "fatal").codec("text").build());
+            Await.until(WAIT, () -> self[0].health().state() == io.courier.SubscriptionState.CLOSED,
+                    () -> "state " + self[0].health().state());
+            assertThat(closeReturned).as("close returned inside the handler").isTrue();
+            assertThat(Duration.ofNanos(closeNanos[0])).as("close called from its own handler returns at once")
+                    .isLessThan(Duration.ofSeconds(1));
+            assertThat(calls.get()).isEqualTo(1);
+            // acknowledged: nothing left for the subscription, and a new subscriber gets only what is published next
+            Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+            Recorder<String> next = new Recorder<>();
+            subscribe(options(topic, sub).build(), String.class, next);
+            MessageId marker = broker.publish(Envelope.builder(topic, "after").codec("text").build());
+            next.awaitIds(Set.of(marker), WAIT);
+            assertThat(next.ids()).containsExactly(marker);
+        }
+    }
+
+    @Test
+    @DisplayName("E26d MessageServer.stop from one of its handlers: returns at once, the message is acknowledged, the "
+            + "server reaches STOPPED")
+    void e26d_serverStopFromHandler() throws Exception {
+        String topic = topic("t");
+        String sub = subscriptionName("e26d");
+        MessageServer server = MessageServer.builder(broker).build();
+        long[] stopNanos = {-1};
+        server.register(options(topic, sub).concurrency(4).build(), String.class, m -> {
+            long start = System.nanoTime();
+            server.stop(Duration.ofSeconds(30));
+            stopNanos[0] = System.nanoTime() - start;
+        });
+        server.start();
+        broker.publish(Envelope.builder(topic, "fatal").codec("text").build());
+        Await.until(WAIT, () -> server.state() == ServerState.STOPPED, () -> "server " + server.state());
+        assertThat(Duration.ofNanos(stopNanos[0])).as("stop from a handler returns at once")
+                .isBetween(Duration.ZERO, Duration.ofSeconds(1));
+        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+    }
+
+    @Test
     @DisplayName("E27 close never deletes the durable subscription: messages published meanwhile arrive after restart")
     void e27_closeKeepsSubscription() {
         String topic = topic("t");

@@ -119,8 +119,7 @@ public final class Dispatcher<T> implements Subscription {
         this.lanes = inline ? new ExecutorService[0] : createLanes();
         String name = "courier-" + options.subscription();
         Runnable loop = inline ? this::receiveInlineLoop : batchHandler == null ? this::receiveLoop : this::receiveBatchLoop;
-        this.receiver = new Thread(loop, name + (inline ? "-worker" : "-receiver"));
-        this.receiver.setDaemon(true);
+        this.receiver = new OwnThread(this, loop, name + (inline ? "-worker" : "-receiver"));
         this.lastActivity = clock.instant();
     }
 
@@ -156,10 +155,35 @@ public final class Dispatcher<T> implements Subscription {
         return result;
     }
 
-    private static ExecutorService pool(int threads, String prefix) {
+    private ExecutorService pool(int threads, String prefix) {
         // Unbounded queue is safe: the in-flight semaphore bounds what is ever queued.
+        AtomicInteger n = new AtomicInteger();
         return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                Timers.daemonThreads(prefix));
+                r -> new OwnThread(this, r, prefix + "-" + n.incrementAndGet()));
+    }
+
+    /**
+     * A thread of one dispatcher (its receiver or a worker): knowing it lets a close called from a handler avoid
+     * waiting for itself. Daemon: Courier threads never keep a JVM alive by themselves.
+     */
+    private static final class OwnThread extends Thread {
+        final Dispatcher<?> owner;
+
+        OwnThread(Dispatcher<?> owner, Runnable task, String name) {
+            super(task, name);
+            this.owner = owner;
+            setDaemon(true);
+        }
+    }
+
+    /** True when the calling thread runs handlers of some subscription (any dispatcher's receiver or worker). */
+    public static boolean onHandlerThread() {
+        return Thread.currentThread() instanceof OwnThread;
+    }
+
+    /** True when the calling thread is this subscription's receiver or one of its workers. */
+    public boolean ownsCurrentThread() {
+        return Thread.currentThread() instanceof OwnThread own && own.owner == this;
     }
 
     public void start() {
@@ -628,15 +652,32 @@ public final class Dispatcher<T> implements Subscription {
         close(defaultGrace);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Called from one of this subscription's own handlers, it cannot wait for that handler: the close then runs on
+     * another thread, this call returns false at once, and the calling handler's message is acknowledged when the
+     * handler returns normally (as every in-flight message is within the grace).
+     */
     @Override
     public boolean close(Duration grace) {
         synchronized (lifecycle) {
             if (closed || closing) {
-                return awaitClosed();
+                return ownsCurrentThread() ? closed && drainedAtClose : awaitClosed();
             }
             closing = true;
             running = false;
         }
+        if (ownsCurrentThread()) {
+            Thread closer = new Thread(() -> closeNow(grace), "courier-close-" + options.subscription());
+            closer.setDaemon(true);
+            closer.start();
+            return false;
+        }
+        return closeNow(grace);
+    }
+
+    private boolean closeNow(Duration grace) {
         long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
         boolean drained = true;
         try {
@@ -704,10 +745,6 @@ public final class Dispatcher<T> implements Subscription {
 
     /** Wakes an inline receiver that waits for a message and gives its handler until the deadline; true if it ended. */
     private boolean stopInlineReceiver(long deadlineNanos) throws InterruptedException {
-        if (Thread.currentThread() == receiver) {
-            // closed from its own handler: that handler is the one message in flight, and it finishes after this returns
-            return inFlight.get() <= 1;
-        }
         synchronized (receiveWait) {
             if (waitingForMessage) {
                 receiver.interrupt();
