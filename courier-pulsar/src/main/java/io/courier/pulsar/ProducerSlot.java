@@ -19,11 +19,18 @@ final class ProducerSlot {
     final CompletableFuture<Producer<byte[]>> creation;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private volatile Producer<byte[]> ready;
+    /** Set when the broker refused this producer for the backlog quota and it was dropped from the cache. */
+    volatile boolean closedForQuota;
 
     ProducerSlot(CompletableFuture<Producer<byte[]>> creation) {
         this.creation = creation;
         // async: a send may block on a full producer queue, which must never happen on a client I/O thread
         creation.whenCompleteAsync(this::created);
+    }
+
+    /** A slot for a producer that is already created. */
+    static ProducerSlot of(Producer<byte[]> producer) {
+        return new ProducerSlot(CompletableFuture.completedFuture(producer));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.courier.pulsar;
 
+import io.courier.BacklogQuotaExceededException;
 import io.courier.BrokerAdmin;
 import io.courier.BrokerOptions;
 import io.courier.ConnectException;
@@ -49,6 +50,7 @@ final class PulsarBroker extends AbstractBroker {
     private final Map<String, ProducerSlot> chunkingProducers = new ConcurrentHashMap<>();
     private final List<Consumer<byte[]>> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PulsarAdminFacade admin;
+    private final QuotaBlocks quotaBlocks;
 
     PulsarBroker(String serviceUrl, BrokerOptions options, PulsarOptions pulsarOptions) {
         super(serviceUrl, options);
@@ -62,6 +64,8 @@ final class PulsarBroker extends AbstractBroker {
             throw e;
         }
         this.admin = new PulsarAdminFacade(adminUrl(), pulsarOptions, serviceUrl);
+        this.quotaBlocks = new QuotaBlocks(serviceUrl, topic -> createProducer(topic, false),
+                this::installProducer, options.clock());
     }
 
     /** Fails fast on a wrong URL, a broker that is down, or rejected credentials. */
@@ -102,6 +106,10 @@ final class PulsarBroker extends AbstractBroker {
                     + " bytes for topic '" + m.topic() + "' exceeds Pulsar's message limit and chunking is off (" + url() + ")",
                     m.payload().length, CHUNKING_THRESHOLD));
         }
+        BacklogQuotaExceededException refused = quotaBlocks.refusal(m.topic());
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
         ProducerSlot producer = producer(m.topic(), large);
         Producer<byte[]> ready = producer.ready();
         CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = ready != null ? send(ready, m)
@@ -110,13 +118,20 @@ final class PulsarBroker extends AbstractBroker {
         String topic = m.topic();
         return sent.handle((id, error) -> {
             if (error != null) {
-                io.courier.CourierException mapped = PulsarErrors.publish(error, topic, url(), pulsarOptions.authToken());
-                if (mapped instanceof io.courier.BacklogQuotaExceededException) {
-                    // a producer the broker blocked keeps reconnecting with growing backoff; a new one is
-                    // refused at once while the quota is exceeded and accepted as soon as consumers caught up
+                Throwable cause = PulsarErrors.unwrap(error);
+                if (QuotaBlocks.isQuota(cause)) {
+                    // a producer the broker blocked keeps reconnecting with growing backoff and queues later
+                    // publishes behind it: drop it, and refuse at once until the broker accepts a new producer
+                    producer.closedForQuota = true;
                     evict(large ? chunkingProducers : producers, topic, producer);
+                    quotaBlocks.block(topic, cause.getMessage());
+                } else if (producer.closedForQuota && cause instanceof PulsarClientException.AlreadyClosedException) {
+                    // queued on the producer dropped for the quota: refused for the quota, not for a closed producer
+                    cause = quotaBlocks.refusal(topic) != null ? quotaBlocks.refusal(topic)
+                            : new PulsarClientException.ProducerBlockedQuotaExceededException(cause.getMessage());
                 }
-                throw new java.util.concurrent.CompletionException(mapped);
+                throw new java.util.concurrent.CompletionException(
+                        PulsarErrors.publish(cause, topic, url(), pulsarOptions.authToken()));
             }
             return MessageId.lazy(id::toString);
         });
@@ -139,6 +154,13 @@ final class PulsarBroker extends AbstractBroker {
     private static void evict(Map<String, ProducerSlot> cache, String topic, ProducerSlot producer) {
         if (cache.remove(topic, producer)) {
             producer.creation.thenAccept(Producer::closeAsync);
+        }
+    }
+
+    private void installProducer(String topic, Producer<byte[]> producer) {
+        ProducerSlot replaced = producers.put(topic, ProducerSlot.of(producer));
+        if (replaced != null) {
+            replaced.creation.thenAccept(Producer::closeAsync);
         }
     }
 
@@ -231,6 +253,7 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     protected void closeBackend(Duration timeout) {
+        quotaBlocks.close();
         for (Consumer<byte[]> c : consumers) {
             c.closeAsync();
         }

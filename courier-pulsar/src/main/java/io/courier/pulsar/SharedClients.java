@@ -59,7 +59,11 @@ final class SharedClients {
             ClientBuilder b = PulsarClient.builder().serviceUrl(serviceUrl)
                     .operationTimeout((int) o.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .connectionTimeout((int) o.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .enableTcpNoDelay(true);
+                    .enableTcpNoDelay(true)
+                    // reconnect (and retry a producer the broker refused for the backlog quota) at least every
+                    // second, not after up to a minute: a topic refused for its quota takes publishes again within
+                    // about a second of its consumers catching up, and a restarted broker is found as soon
+                    .maxBackoffInterval(1, TimeUnit.SECONDS);
             if (o.authToken() != null) {
                 b.authentication(AuthenticationFactory.token(o.authToken()));
             } else if (o.oauth2IssuerUrl() != null) {
