@@ -41,6 +41,7 @@ public final class SubscribeOptions {
     private final int maxInFlight;
     private final RetryPolicy retry;
     private final String deadLetterTopic;
+    private final boolean includeDeadLetterTopics;
     private final Duration handlerTimeout;
     private final Duration stallThreshold;
     private final int batchSize;
@@ -58,6 +59,7 @@ public final class SubscribeOptions {
         this.maxInFlight = b.maxInFlight;
         this.retry = b.retry;
         this.deadLetterTopic = b.deadLetterTopic;
+        this.includeDeadLetterTopics = b.includeDeadLetterTopics;
         this.handlerTimeout = b.handlerTimeout;
         this.stallThreshold = b.stallThreshold;
         this.batchSize = b.batchSize;
@@ -99,6 +101,7 @@ public final class SubscribeOptions {
         b.maxInFlight = maxInFlight;
         b.retry = retry;
         b.deadLetterTopic = deadLetterTopic;
+        b.includeDeadLetterTopics = includeDeadLetterTopics;
         b.handlerTimeout = handlerTimeout;
         b.stallThreshold = stallThreshold;
         b.batchSize = batchSize;
@@ -164,6 +167,15 @@ public final class SubscribeOptions {
                 : Topics.partitionedTopicOf(messageTopic) + "-" + subscription + "-DLQ";
     }
 
+    /**
+     * For a pattern subscription: whether it matches dead-letter topics (names ending in {@code -DLQ}) of other
+     * subscriptions. Default false. A subscription never matches its own dead-letter topics, whatever this says: it
+     * would consume its own dead letters and dead-letter them again, one level deeper each time.
+     */
+    public boolean includeDeadLetterTopics() {
+        return includeDeadLetterTopics;
+    }
+
     /** Longest a handler attempt may run; {@link Duration#ZERO} means no limit. */
     public Duration handlerTimeout() {
         return handlerTimeout;
@@ -193,6 +205,7 @@ public final class SubscribeOptions {
                 + ", initialPosition=" + initialPosition + ", concurrency=" + concurrency + ", ordering=" + ordering
                 + ", maxInFlight=" + maxInFlight + ", retry=" + retry + ", deadLetterTopic="
                 + (deadLetterTopic != null ? deadLetterTopic : "<topic>-" + subscription + "-DLQ")
+                + (topicPattern != null ? ", includeDeadLetterTopics=" + includeDeadLetterTopics : "")
                 + ", handlerTimeout=" + handlerTimeout + ", batchSize=" + batchSize + ", batchWait=" + batchWait
                 + (codec != null ? ", codec=" + codec : "") + "}";
     }
@@ -211,6 +224,7 @@ public final class SubscribeOptions {
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private RetryPolicy retry = RetryPolicy.defaults();
         private String deadLetterTopic;
+        private boolean includeDeadLetterTopics;
         private Duration handlerTimeout = Duration.ZERO;
         private Duration stallThreshold = Duration.ofSeconds(60);
         private int batchSize = 100;
@@ -282,6 +296,15 @@ public final class SubscribeOptions {
         /** Longest a batch waits to fill up (default 200 ms); positive. */
         public Builder batchWait(Duration wait) {
             this.batchWait = wait;
+            return this;
+        }
+
+        /**
+         * For a pattern subscription: also match other subscriptions' dead-letter topics (default false); its own
+         * are never matched. See {@link SubscribeOptions#includeDeadLetterTopics()}.
+         */
+        public Builder includeDeadLetterTopics(boolean include) {
+            this.includeDeadLetterTopics = include;
             return this;
         }
 

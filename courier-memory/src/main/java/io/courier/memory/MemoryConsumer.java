@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.courier.core.spi.TopicPatterns;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +24,8 @@ final class MemoryConsumer implements RawConsumer {
     private final LinkedBlockingQueue<RawMessage> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger held = new AtomicInteger();
     private final int capacity;
+    /** The topic pattern less the dead-letter topics it must not match; null for a single-topic consumer. */
+    private final Pattern pattern;
     private final List<Member> members = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
@@ -30,6 +33,7 @@ final class MemoryConsumer implements RawConsumer {
         this.options = options;
         this.cluster = cluster;
         this.capacity = options.maxInFlight();
+        this.pattern = options.topicPattern().isPresent() ? TopicPatterns.excludingDeadLetters(options) : null;
     }
 
     /** Attaches to the topic, or to every matching topic now and later; throws when a topic refuses. */
@@ -50,7 +54,7 @@ final class MemoryConsumer implements RawConsumer {
     }
 
     void topicCreated(MemoryTopic topic) {
-        if (closed || !matches(options.topicPattern().orElseThrow(), topic.name)) {
+        if (closed || !matches(pattern, topic.name)) {
             return;
         }
         for (Member m : members) {

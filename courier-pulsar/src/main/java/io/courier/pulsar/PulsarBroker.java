@@ -13,6 +13,7 @@ import io.courier.SubscriptionBusyException;
 import io.courier.core.spi.AbstractBroker;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.TopicPatterns;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -215,7 +216,7 @@ final class PulsarBroker extends AbstractBroker {
             b.keySharedPolicy(KeySharedPolicy.autoSplitHashRange());
         }
         if (o.topicPattern().isPresent()) {
-            b.topicsPattern(o.topicPattern().get()).patternAutoDiscoveryPeriod(1, TimeUnit.SECONDS);
+            b.topicsPattern(pulsarPattern(o)).patternAutoDiscoveryPeriod(1, TimeUnit.SECONDS);
         } else {
             b.topic(o.topic().orElseThrow());
         }
@@ -233,6 +234,32 @@ final class PulsarBroker extends AbstractBroker {
         }
         consumers.add(consumer);
         return new PulsarRawConsumer(consumer, () -> consumers.remove(consumer));
+    }
+
+    /**
+     * The subscription's pattern as Pulsar needs it: qualified with {@code persistent://public/default/} when it names
+     * no namespace (as {@code memory://} matches short names), and refusing the dead-letter topics it must not match
+     * ({@link TopicPatterns}). Pulsar takes the namespace from the pattern's text and matches the rest against the
+     * topic's local name, so the exclusion goes after the namespace.
+     */
+    static java.util.regex.Pattern pulsarPattern(SubscribeOptions o) {
+        java.util.regex.Pattern given = o.topicPattern().orElseThrow();
+        String source = given.pattern();
+        String namespace = "persistent://public/default/";
+        String local = source;
+        int scheme = source.indexOf("://");
+        if (scheme >= 0) {
+            int tenantEnd = source.indexOf('/', scheme + 3);
+            int namespaceEnd = tenantEnd < 0 ? -1 : source.indexOf('/', tenantEnd + 1);
+            if (namespaceEnd < 0) {
+                throw new SubscribeException("topic pattern '" + source + "' names no namespace: Pulsar matches within "
+                        + "one namespace, e.g. persistent://public/default/orders-.* or just orders-.*");
+            }
+            namespace = source.substring(0, namespaceEnd + 1);
+            local = source.substring(namespaceEnd + 1);
+        }
+        return java.util.regex.Pattern.compile(namespace + TopicPatterns.deadLetterExclusion(o) + "(?:" + local + ")",
+                given.flags());
     }
 
     private static SubscriptionType type(io.courier.SubscriptionType t) {

@@ -342,6 +342,52 @@ public abstract class BrokerConformanceSuite {
     // =========================================================================================== B. Subscriptions
 
     @Test
+    @DisplayName("A7 a pattern subscription gets existing and new topics, never its own dead-letter topic, and other "
+            + "dead-letter topics only when asked to")
+    void a07_patternSkipsDeadLetterTopics() {
+        String base = "conf-a7-" + UUID.randomUUID().toString().substring(0, 8);
+        String existing = base + "-orders";
+        String foreignDeadLetters = base + "-audit-other-DLQ";
+        broker.admin().ensureTopic(existing, 0);
+        broker.admin().ensureTopic(foreignDeadLetters, 0);
+        String sub = subscriptionName("a7");
+        String asking = subscriptionName("a7all");
+        java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.Queue<String> seenAsking = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        io.courier.Handler<String> poisonRefused = m -> {
+            seen.add(m.payload());
+            if (m.payload().startsWith("poison")) {
+                throw new NonRetryableException("poison");
+            }
+        };
+        subscribe(SubscribeOptions.builderForPattern(java.util.regex.Pattern.quote(base) + "-.*", sub)
+                .initialPosition(InitialPosition.EARLIEST).build(), String.class, poisonRefused);
+        subscribe(SubscribeOptions.builderForPattern(java.util.regex.Pattern.quote(base) + "-.*", asking)
+                .initialPosition(InitialPosition.EARLIEST).includeDeadLetterTopics(true).build(), String.class, m -> {
+                    seenAsking.add(m.payload());
+                    if (m.payload().startsWith("poison")) {
+                        throw new NonRetryableException("poison");
+                    }
+                });
+        broker.publish(Envelope.builder(existing, "ok-1").codec("text").build());
+        broker.publish(Envelope.builder(foreignDeadLetters, "foreign-dead-letter").codec("text").build());
+        String created = base + "-payments";
+        broker.publish(Envelope.builder(created, "poison-1").codec("text").build());
+        // the poison's dead letter exists once both handled it; a topic created after that is found only by a later
+        // discovery, which also saw the dead-letter topics: once it is delivered, a dead letter would have been too
+        Recorder<String> ownDeadLetters = new Recorder<>();
+        subscribe(options(created + "-" + sub + "-DLQ", subscriptionName("dlq")).build(), String.class, ownDeadLetters);
+        Await.until(WAIT, () -> ownDeadLetters.ids().size() == 1, () -> "own dead letters: " + ownDeadLetters.ids().size());
+        Await.until(WAIT, () -> seenAsking.stream().filter("poison-1"::equals).count() == 1, () -> "asking: " + seenAsking);
+        String later = base + "-zmarker";
+        broker.publish(Envelope.builder(later, "marker").codec("text").build());
+        Await.until(WAIT, () -> seen.contains("marker") && seenAsking.contains("marker"), () -> "seen " + seen + ", asking " + seenAsking);
+        assertThat(seen).containsExactlyInAnyOrder("ok-1", "poison-1", "marker");
+        // asking for dead-letter topics brings the other subscription's ones, and the foreign one, never its own
+        assertThat(seenAsking).containsExactlyInAnyOrder("ok-1", "foreign-dead-letter", "poison-1", "poison-1", "marker");
+    }
+
+    @Test
     @DisplayName("B7 exclusive: a second subscriber on the same subscription is refused with a clear error")
     void b07_exclusiveRefusesSecond() {
         String topic = topic("t");
