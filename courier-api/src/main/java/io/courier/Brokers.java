@@ -68,12 +68,21 @@ public final class Brokers {
         return new ArrayList<>(providers().keySet());
     }
 
-    /** {@code url} without user-info and with secret-looking query values replaced by {@code ****}. */
+    /**
+     * {@code url} without user-info and with secret-looking query values replaced by {@code ****}. Everything between
+     * {@code ://} and the last {@code @} counts as user-info, since a password may itself hold {@code @}, {@code /} or
+     * {@code ?}: an {@code @} in a query value then hides the host too, which errs on the safe side.
+     */
     public static String redact(String url) {
         if (url == null) {
             return null;
         }
-        String s = url.replaceAll("(://)[^/@?#]*@", "$1****@");
+        String s = url;
+        int scheme = s.indexOf("://");
+        int at = s.lastIndexOf('@');
+        if (scheme >= 0 && at > scheme) {
+            s = s.substring(0, scheme + 3) + "****" + s.substring(at);
+        }
         return s.replaceAll("(?i)([?&][^=&]*(token|secret|password|key|credential|auth)[^=&]*=)[^&#]*", "$1****");
     }
 

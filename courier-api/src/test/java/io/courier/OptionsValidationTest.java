@@ -107,6 +107,10 @@ class OptionsValidationTest {
         assertThat(o.toString()).doesNotContain("s3cr3t").contains("retention=10");
         assertThat(Brokers.redact("pulsar+ssl://user:pw@host:6651/?token=abc&x=1")).doesNotContain("pw").doesNotContain("abc")
                 .contains("x=1");
+        // a password holding '@', '/' or '?' is hidden whole, not up to its first '@'
+        assertThat(Brokers.redact("pulsar://admin:p@ss/w?rd@broker:6650")).isEqualTo("pulsar://****@broker:6650");
+        assertThat(Brokers.redact("pulsar://admin:a@b@c@broker:6650/x")).doesNotContain("a@b").doesNotContain("admin")
+                .endsWith("@broker:6650/x");
     }
 
     @Test

@@ -30,6 +30,13 @@ public final class PulsarBrokers {
     }
 
     static Broker open(URI url, BrokerOptions options, PulsarOptions pulsarOptions) {
+        if (url.getRawAuthority() != null && url.getRawAuthority().contains("@")) {
+            // Pulsar has no user-info credentials: opening without authentication would hide the mistake
+            throw new ConfigurationException("Pulsar URL '" + Brokers.redact(url.toString()) + "' carries credentials "
+                    + "before the host, which Pulsar does not use; pass a token with the authToken property "
+                    + "(BrokerOptions.builder().property(\"authToken\", token)) or OAuth2 with oauth2IssuerUrl, "
+                    + "oauth2CredentialsUrl and oauth2Audience");
+        }
         if (url.getHost() == null) {
             throw new ConfigurationException("Pulsar URL '" + Brokers.redact(url.toString())
                     + "' needs a host, e.g. pulsar://localhost:6650");
