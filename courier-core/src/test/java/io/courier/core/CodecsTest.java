@@ -17,6 +17,7 @@ class CodecsTest {
     }
 
     private final Codecs codecs = Codecs.standard();
+    private final Codec json = codecs.byName("json");
 
     @Test
     void builtInCodecsAreFoundByNameAndContentType() {
@@ -34,7 +35,7 @@ class CodecsTest {
 
     @Test
     void jsonRoundTripsRecordsWithIsoTimes() {
-        Codec json = codecs.byName("json");
+
         Order o = new Order("o-1", 2, Instant.parse("2026-11-26T12:00:00Z"));
         byte[] bytes = json.encode(o);
         assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"2026-11-26T12:00:00Z\"");
@@ -45,7 +46,7 @@ class CodecsTest {
 
     @Test
     void jsonUsesProtobufJsonFormatForProtobufMessages() {
-        Codec json = codecs.byName("json");
+
         Api api = Api.newBuilder().setName("svc").setVersion("v1").build();
         byte[] bytes = json.encode(api);
         assertThat(new String(bytes, StandardCharsets.UTF_8)).isEqualTo("{\"name\":\"svc\",\"version\":\"v1\"}");
@@ -81,5 +82,51 @@ class CodecsTest {
         assertThat(codecs.byName("proto").decode(codecs.byName("proto").encode(api), Api.class)).isEqualTo(api);
         ByteBuffer buf = ByteBuffer.wrap(new byte[] {9, 8, 7});
         assertThat((byte[]) codecs.byName("bytes").decode(codecs.byName("bytes").encode(buf), byte[].class)).containsExactly(9, 8, 7);
+    }
+
+    record Invoice(String number, String customer, long cents) {
+    }
+
+    record Shipment(@com.fasterxml.jackson.annotation.JsonProperty(required = true) String trackingId, String carrier) {
+    }
+
+    static final class Profile {
+        public String name;
+        public int age;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void jsonRefusesAnObjectThatSharesNoPropertyWithTheType() {
+        byte[] order = json.encode(new Order("o-1", 3, Instant.parse("2026-01-01T00:00:00Z")));
+        assertThatThrownBy(() -> json.decode(order, Invoice.class)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("none of the properties").hasMessageContaining("Invoice")
+                .hasMessageContaining("[id, quantity, at]");
+        assertThatThrownBy(() -> json.decode(utf8(" { } "), Invoice.class)).isInstanceOf(CodecException.class);
+        assertThatThrownBy(() -> json.decode(utf8("{\"x\":1}"), Profile.class)).isInstanceOf(CodecException.class);
+        // nested unknown objects do not count as the top level's properties
+        assertThatThrownBy(() -> json.decode(utf8("{\"meta\":{\"number\":\"n\"}}"), Invoice.class))
+                .isInstanceOf(CodecException.class);
+    }
+
+    @Test
+    void jsonStillToleratesUnknownPropertiesBesideKnownOnesAndEmptyMaps() {
+        assertThat(json.decode(utf8("{\"number\":\"n-1\",\"added\":{\"a\":[1,2]},\"later\":true}"), Invoice.class))
+                .isEqualTo(new Invoice("n-1", null, 0));
+        assertThat(json.decode(utf8("{\"later\":true,\"name\":\"ann\"}"), Profile.class)).extracting(p -> ((Profile) p).name)
+                .isEqualTo("ann");
+        assertThat(json.decode(utf8("{}"), java.util.Map.class)).isEqualTo(java.util.Map.of());
+        assertThat(json.decode(utf8("{\"any\":1}"), com.fasterxml.jackson.databind.JsonNode.class)).isNotNull();
+        assertThat(json.decode(utf8("\"text\""), String.class)).isEqualTo("text");
+    }
+
+    @Test
+    void jsonHonoursRequiredOnRecordComponents() {
+        assertThatThrownBy(() -> json.decode(utf8("{\"carrier\":\"dhl\"}"), Shipment.class)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("trackingId");
+        assertThat(json.decode(utf8("{\"trackingId\":\"t\"}"), Shipment.class)).isEqualTo(new Shipment("t", null));
     }
 }

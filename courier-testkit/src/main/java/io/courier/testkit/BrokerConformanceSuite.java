@@ -606,7 +606,8 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Test
-    @DisplayName("C17 an undecodable payload goes to the dead-letter topic with reason decode, never retried; the rest flows")
+    @DisplayName("C17 an undecodable payload (garbage, a JSON string, a JSON object of another type) goes to the "
+            + "dead-letter topic with reason decode, never retried; the rest flows")
     void c17_undecodable() {
         String topic = topic("t");
         String sub = subscriptionName("c17");
@@ -618,14 +619,16 @@ public abstract class BrokerConformanceSuite {
         byte[] garbage = {(byte) 0xDE, (byte) 0xAD, '{', 'x'};
         MessageId bad = broker.publish(Envelope.builder(topic, garbage).codec("bytes").build());
         MessageId badJson = broker.publish(Envelope.builder(topic, "not an order").codec("json").build());
+        // an invoice sharing no property with TestOrder: not an empty order
+        MessageId otherType = broker.publish(Envelope.builder(topic, Map.of("invoiceNumber", "i-1", "cents", 100)).build());
         TestOrder order = new TestOrder("o-1", "carol", 1, Instant.parse("2026-03-01T00:00:00Z"));
         MessageId ok = broker.publish(Envelope.of(topic, order));
         good.awaitIds(Set.of(ok), WAIT);
-        dead.awaitCount(2, WAIT);
+        dead.awaitCount(3, WAIT);
         assertThat(good.ids()).containsExactly(ok);
         Map<String, Message<byte[]>> byId = new HashMap<>();
         dead.messages().forEach(m -> byId.put(m.headers().get(DeadLetter.MESSAGE_ID), m));
-        assertThat(byId.keySet()).containsExactlyInAnyOrder(bad.value(), badJson.value());
+        assertThat(byId.keySet()).containsExactlyInAnyOrder(bad.value(), badJson.value(), otherType.value());
         assertThat(byId.get(bad.value()).payload()).isEqualTo(garbage);
         for (Message<byte[]> m : byId.values()) {
             assertThat(m.headers().get(DeadLetter.REASON)).isEqualTo(DeadLetter.REASON_DECODE);
