@@ -8,7 +8,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Immutable string-to-string message headers (Pulsar message properties). Insertion order is kept.
+ * Immutable string-to-string message headers (Pulsar message properties). Headers you build keep insertion order;
+ * a received message's headers come sorted by name on every backend (Pulsar hands a batched message's properties
+ * over as a hash map, so the order they were sent in cannot be kept there: one rule everywhere instead, so that code
+ * tested on {@code memory://} sees the same order on a real broker). Equality ignores order.
  *
  * <p>Names starting with {@value #RESERVED_PREFIX} are reserved for Courier's own fields (dead-letter reasons);
  * trace context uses the W3C names {@code traceparent}, {@code tracestate} and {@code baggage}, and the codec
@@ -82,6 +85,18 @@ public final class Headers {
 
     public boolean isEmpty() {
         return values.isEmpty();
+    }
+
+    /** These headers sorted by name: this instance when they already are (no copy on the common path). */
+    public Headers sortedByName() {
+        String previous = null;
+        for (String name : values.keySet()) {
+            if (previous != null && previous.compareTo(name) > 0) {
+                return new Headers(java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(values)));
+            }
+            previous = name;
+        }
+        return this;
     }
 
     /** An unmodifiable view as a map. */

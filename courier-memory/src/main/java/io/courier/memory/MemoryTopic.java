@@ -74,7 +74,7 @@ final class MemoryTopic {
                 }
             }
             long offset = nextOffset++;
-            entries.add(new Entry(offset, m.payload(), m.key(), m.headers(), cluster.settings.clock().instant(),
+            entries.add(new Entry(offset, m.payload(), m.key(), m.headers().sortedByName(), cluster.settings.clock().instant(),
                     m.eventTime(), m.deliverAt()));
             for (Sub s : subs.values()) {
                 s.backlogBytes += size;

@@ -6,6 +6,7 @@ import io.courier.MessageId;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawMessage;
 import java.time.Instant;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
@@ -46,7 +47,7 @@ final class PulsarRawConsumer implements RawConsumer {
         // id string and headers are rendered on first use: a byte[] handler without middleware reads neither
         org.apache.pulsar.client.api.MessageId pulsarId = m.getMessageId();
         return new RawMessage(m.getTopicName(), MessageId.lazy(pulsarId::toString), m.hasKey() ? m.getKey() : null,
-                () -> m.getProperties().isEmpty() ? Headers.empty() : Headers.of(m.getProperties()), m.getData(),
+                () -> m.getProperties().isEmpty() ? Headers.empty() : Headers.of(new TreeMap<>(m.getProperties())), m.getData(),
                 Instant.ofEpochMilli(m.getPublishTime()), m.getEventTime() > 0 ? Instant.ofEpochMilli(m.getEventTime()) : null,
                 m.getRedeliveryCount(), pulsarId);
     }

@@ -166,7 +166,8 @@ public abstract class BrokerConformanceSuite {
     // =========================================================================================== A. Delivery
 
     @Test
-    @DisplayName("A1 publish-then-subscribe (EARLIEST): 100 messages arrive with payloads, headers and keys intact")
+    @DisplayName("A1 publish-then-subscribe (EARLIEST): 100 messages arrive with payloads, headers (sorted by name) and "
+            + "keys intact")
     void a01_publishThenSubscribe() {
         String topic = topic("t");
         String sub = subscriptionName("a1");
@@ -187,6 +188,8 @@ public abstract class BrokerConformanceSuite {
             assertThat(m.key()).contains("k-" + i);
             assertThat(m.headers().get("seq")).isEqualTo(Integer.toString(i));
             assertThat(m.headers().get("unique")).startsWith("h-" + i + "-");
+            // sent as seq, unique, content-type: received sorted by name on every backend
+            assertThat(new ArrayList<>(m.headers().names())).containsExactly(io.courier.Headers.CONTENT_TYPE, "seq", "unique");
             assertThat(m.topic()).endsWith(topic);
             assertThat(m.subscription()).isEqualTo(sub);
         }
