@@ -274,7 +274,11 @@ public final class SubscribeOptions {
             return this;
         }
 
-        /** Longest an attempt may run before it counts as failed (default none: {@link Duration#ZERO}). */
+        /**
+         * Longest an attempt may run before it counts as failed (default none: {@link Duration#ZERO}). At the timeout
+         * the handler's thread is interrupted and its late result ignored; the retry starts once the handler has
+         * returned (never two attempts of one message at once), so a handler that ignores interrupts holds its lane.
+         */
         public Builder handlerTimeout(Duration timeout) {
             this.handlerTimeout = timeout;
             return this;

@@ -693,6 +693,41 @@ public abstract class BrokerConformanceSuite {
     // =========================================================================================== D. Ordering
 
     @Test
+    @DisplayName("C19b a handler that ignores the timeout's interrupt: interrupted at the timeout, its result ignored, "
+            + "and the retry starts only after it returns (never two attempts of one message at once)")
+    void c19b_timeoutRetriesAfterTheHandlerReturns() {
+        String topic = topic("t");
+        long[] firstStart = new long[1];
+        long[] interruptedAt = {-1};
+        long[] firstReturned = new long[1];
+        long[] retryStart = new long[1];
+        Recorder<String> done = new Recorder<>();
+        subscribe(options(topic, subscriptionName("c19b")).handlerTimeout(Duration.ofMillis(300)).build(), String.class, m -> {
+            if (m.attempt() == 1) {
+                firstStart[0] = System.nanoTime();
+                long end = firstStart[0] + TimeUnit.MILLISECONDS.toNanos(900);
+                // a handler that does not stop when interrupted (e.g. a blocking call that ignores interrupts)
+                for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
+                    LockSupport.parkNanos(end - now);
+                    if (Thread.interrupted() && interruptedAt[0] < 0) {
+                        interruptedAt[0] = System.nanoTime();
+                    }
+                }
+                firstReturned[0] = System.nanoTime();
+                return;   // returned normally, but after its timeout: counted as failed, not acknowledged
+            }
+            retryStart[0] = System.nanoTime();
+            done.handle(m);
+        });
+        MessageId id = broker.publish(Envelope.builder(topic, "slow").codec("text").build());
+        done.awaitIds(Set.of(id), WAIT);
+        assertThat(done.messages()).extracting(Message::attempt).containsExactly(2);
+        assertThat(interruptedAt[0]).as("interrupted at the timeout").isPositive();
+        assertThat(Duration.ofNanos(interruptedAt[0] - firstStart[0])).isBetween(Duration.ofMillis(300), Duration.ofMillis(800));
+        assertThat(retryStart[0]).as("the retry starts after the late attempt returned").isGreaterThanOrEqualTo(firstReturned[0]);
+    }
+
+    @Test
     @DisplayName("D20 STRICT ordering: 1,000 messages handled in publish order")
     void d20_strictOrder() {
         String topic = topic("t");
