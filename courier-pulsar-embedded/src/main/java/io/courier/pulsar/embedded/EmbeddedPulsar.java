@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>Defaults: a fresh temporary data directory (deleted on close), child heap 512 MiB, start timeout 120 s, no
- * authentication. Thread-safe: lifecycle methods are synchronized.
+ * authentication. The broker JVM never outlives the JVM that started it: it stops when its parent ends for any reason,
+ * SIGKILL included, so no test or demo leaves a broker behind. Thread-safe: lifecycle methods are synchronized.
  */
 public final class EmbeddedPulsar implements AutoCloseable {
     private static final String VERSION = "4.2.4";
@@ -180,7 +181,9 @@ public final class EmbeddedPulsar implements AutoCloseable {
             cmd.add("--add-opens");
             cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
             cmd.add("-cp");
-            cmd.add(brokerClasspath());
+            // last on the classpath, for ParentWatch alone: the broker's own jars come first
+            cmd.add(brokerClasspath() + java.io.File.pathSeparator + ownLocation());
+            cmd.add(ParentWatch.class.getName());
             cmd.add("org.apache.pulsar.PulsarStandaloneStarter");
             cmd.add("--config");
             cmd.add(conf.toString());
@@ -202,6 +205,14 @@ public final class EmbeddedPulsar implements AutoCloseable {
         awaitReady(System.nanoTime() + startTimeout.toNanos());
         lastStartup = Duration.ofNanos(System.nanoTime() - begin);
         return this;
+    }
+
+    /** The process id of the broker JVM; it ends when this JVM ends, SIGKILL included ({@link ParentWatch}). */
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException("the embedded Pulsar is not running");
+        }
+        return process.pid();
     }
 
     /** Graceful stop (SIGTERM), waiting for the JVM to exit. */
@@ -385,6 +396,15 @@ public final class EmbeddedPulsar implements AutoCloseable {
 
     private static void line(StringBuilder c, String key, String value) {
         c.append(key).append('=').append(value).append('\n');
+    }
+
+    /** The jar (or classes directory) holding this class, for {@link ParentWatch} in the child JVM. */
+    private static String ownLocation() {
+        try {
+            return Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot locate courier-pulsar-embedded's classes", e);
+        }
     }
 
     private static String brokerClasspath() throws IOException {

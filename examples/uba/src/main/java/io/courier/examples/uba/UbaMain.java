@@ -75,7 +75,21 @@ public final class UbaMain {
         long t0 = System.nanoTime();
         io.opentelemetry.sdk.OpenTelemetrySdk otel = otlpEndpoint != null || metricsPort > 0
                 ? Telemetry.create(otlpEndpoint, metricsPort) : null;
-        try (UbaServices services = UbaServices.prepare(config)) {
+        UbaServices services;
+        try {
+            services = UbaServices.prepare(config);
+        } catch (RuntimeException e) {
+            if (otel != null) {
+                otel.close();
+            }
+            throw e;
+        }
+        // Everything is stopped inside the JVM's shutdown path: on Ctrl-C or SIGTERM the JVM runs its shutdown hooks
+        // and halts, so cleanup left to the main thread after a hook released it would be cut short (and leave the
+        // embedded broker running). The same stop runs when main ends normally.
+        Shutdown shutdown = new Shutdown(services, otel);
+        Runtime.getRuntime().addShutdownHook(new Thread(shutdown::run, "uba-shutdown"));
+        try {
             if (otel != null) {
                 services.withTelemetry(otel);
                 if (metricsPort > 0) {
@@ -102,14 +116,48 @@ public final class UbaMain {
             if (serve) {
                 System.out.println("serving; try: curl -s -X POST " + services.gatewayUri()
                         + "/agent/v1/report -d '{\"report_type\":\"event\",\"app_id\":\"demo\",\"event_name\":\"click\",\"content\":\"{}\"}'");
-                CountDownLatch forever = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-                forever.await();
+                System.out.println("Ctrl-C (or SIGTERM) stops the gateway, drains the saver and stops the broker");
+                new CountDownLatch(1).await();   // the shutdown hook stops everything; the JVM then exits
             }
         } finally {
-            if (otel != null) {
-                otel.close();
+            shutdown.run();
+        }
+    }
+
+    /** Stops the services once, from the shutdown hook or from main, whichever comes first; the other waits for it. */
+    private static final class Shutdown {
+        private final UbaServices services;
+        private final io.opentelemetry.sdk.OpenTelemetrySdk otel;
+        private boolean done;
+
+        Shutdown(UbaServices services, io.opentelemetry.sdk.OpenTelemetrySdk otel) {
+            this.services = services;
+            this.otel = otel;
+        }
+
+        synchronized void run() {
+            if (done) {
+                return;
             }
+            done = true;
+            // printed, not logged: java.util.logging resets itself in its own shutdown hook, so log lines written
+            // during a signal's shutdown may never appear
+            System.out.println("stopping: gateway, saver" + (services.embeddedPulsar() != null ? ", embedded Pulsar" : ""));
+            try {
+                services.stopGateway();
+                System.out.println("gateway stopped");
+                services.stopSaver(Duration.ofSeconds(10));
+                System.out.println("saver stopped");
+                services.close();
+                if (services.embeddedPulsar() != null) {
+                    System.out.println("embedded Pulsar stopped");
+                }
+            } finally {
+                if (otel != null) {
+                    otel.close();
+                }
+            }
+            System.out.println("stopped");
         }
     }
 
