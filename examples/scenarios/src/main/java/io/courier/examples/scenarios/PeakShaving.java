@@ -40,6 +40,7 @@ public final class PeakShaving implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
     private final int maxWaiting;
     private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger mostWaiting = new java.util.concurrent.atomic.AtomicInteger();
     private int stock;
     private int sold;
 
@@ -65,10 +66,12 @@ public final class PeakShaving implements AutoCloseable {
 
     /** The request API: QUEUED when the request is in the queue (the worker answers later), else BUSY at once. */
     public Outcome request(Purchase p) {
-        if (waiting.incrementAndGet() > maxWaiting) {
+        int now = waiting.incrementAndGet();
+        if (now > maxWaiting) {
             waiting.decrementAndGet();
             return Outcome.BUSY;
         }
+        mostWaiting.accumulateAndGet(now, Math::max);
         try {
             broker.publish(Envelope.builder(TOPIC, p).key(p.buyer()).build());
             return Outcome.QUEUED;
@@ -108,6 +111,21 @@ public final class PeakShaving implements AutoCloseable {
         return Map.copyOf(answers);
     }
 
+    /** The admission bound: most requests allowed to wait in the queue at once. */
+    public int maxWaiting() {
+        return maxWaiting;
+    }
+
+    /** The most requests that ever waited in the queue at once (never above {@link #maxWaiting()}). */
+    public int mostWaiting() {
+        return mostWaiting.get();
+    }
+
+    /** Requests waiting in the queue for the worker's answer now. */
+    public int waiting() {
+        return waiting.get();
+    }
+
     /** Requests that reached the queue although their buyer had been told busy; dropped unsold. */
     public int droppedAfterBusy() {
         return dropped.get();
@@ -121,5 +139,43 @@ public final class PeakShaving implements AutoCloseable {
     public void close() {
         worker.stop(Duration.ofSeconds(10));
         broker.admin().removeBacklogQuota(TOPIC);
+    }
+
+    /** A burst of purchase requests sent at once from several buyers, and what they were told. */
+    public record Burst(java.util.List<String> queued, java.util.List<String> busy) {
+        /** Sends {@code requests} requests from {@code buyers} threads at once and waits for every first answer. */
+        public static Burst of(PeakShaving sale, int requests, int buyers) {
+            java.util.List<String> queued = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.List<String> busy = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            for (int b = 0; b < buyers; b++) {
+                String buyer = "buyer-" + b;
+                Thread t = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i; (i = next.getAndIncrement()) < requests; ) {
+                        String id = "r-" + i;
+                        (sale.request(new Purchase(id, buyer)) == Outcome.QUEUED ? queued : busy).add(id);
+                    }
+                }, "buyer-" + b);
+                t.start();
+                threads.add(t);
+            }
+            go.countDown();
+            for (Thread t : threads) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return new Burst(java.util.List.copyOf(queued), java.util.List.copyOf(busy));
+        }
     }
 }
