@@ -1,0 +1,18 @@
+package com.example;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import io.courier.pulsar.embedded.EmbeddedPulsar;
+
+class ConsumerTest {
+    @Test
+    void startsAndStopsARealBroker() {
+        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().build().start()) {
+            assertTrue(pulsar.isRunning());
+            assertTrue(pulsar.serviceUrl().startsWith("pulsar://127.0.0.1:"), pulsar.serviceUrl());
+        }
+    }
+}
