@@ -101,15 +101,21 @@ public final class App {
 
     /** Starts, waits for a stop request or a signal, then stops. Can be called once. */
     public void run() {
-        start();
-        inRun = true;
+        inRun = true;   // before start: a stop requested while starting is then carried out here, after start
         try {
+            start();
             stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            inRun = false;
         }
         shutdown();
-        inRun = false;
+        try {
+            stopped.await();   // another thread may be carrying out the stop: run() returns once it is done
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>It reports on stdout, one line each: {@code READY}; {@code HANDLED <key>} when a handler returns;
  * {@code HELD <key>} when a handler (mode {@code hold}, after the first {@code handleFirst}) blocks for good;
- * {@code HEAP <bytes>} every 500 ms, the heap in use right after a full collection (the live set).
+ * {@code HEAP <bytes>} every 500 ms, the heap in use right after a full collection (the live set);
+ * {@code STOPPING handled=<n> inFlight=<m>} when the App begins to stop and {@code STOPPED handled=<n>} when it has.
  */
 public final class SubscriberProcess {
     private SubscriberProcess() {
@@ -69,7 +70,11 @@ public final class SubscriberProcess {
                 .handleSignals(true).afterStart(a -> {
                     say("READY");
                     heap.start();
-                }).afterStop(a -> say("STOPPED")).build();
+                })
+                // what the App held when the stop began, and what it had handled by then and after draining
+                .beforeStop(a -> say("STOPPING handled=" + handled.get() + " inFlight="
+                        + server.health().stream().mapToInt(h -> h.inFlight()).sum()))
+                .afterStop(a -> say("STOPPED handled=" + handled.get())).build();
         app.run();
     }
 

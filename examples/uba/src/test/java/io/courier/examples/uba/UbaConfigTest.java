@@ -66,9 +66,8 @@ class UbaConfigTest {
                 String scalar = value.startsWith("[") || value.startsWith("{") ? value : "'" + value.replace("'", "''") + "'";
                 yaml.append("  ".repeat(path.length - 1)).append(path[path.length - 1]).append(": ").append(scalar).append("\n");
                 Files.writeString(file, yaml.toString());
-                String leaf = path[path.length - 1];
                 assertThatThrownBy(() -> UbaConfig.load(file, Map.of())).as("%s = %s", e.getKey(), value)
-                        .isInstanceOf(ConfigurationException.class).hasMessageContaining(leaf);
+                        .isInstanceOf(ConfigurationException.class).hasMessageContaining(e.getKey());
             }
         }
         assertThat(cases).isGreaterThan(40);
