@@ -135,6 +135,10 @@ public final class BenchMain {
     private static final String PUB_RAW_1K = "publish 1 KiB: raw client";
     private static final String PUB_COURIER_1K = "publish 1 KiB: Courier bytes";
     private static final String CON_RAW = "consume backlog: raw client";
+    private static final String CON_RAW_BATCH = "consume backlog: raw client batchReceive + batch ack";
+    private static final String CON_RAW_LISTENER = "consume backlog: raw client MessageListener";
+    /** Per round the fastest of the three raw loops: what a user writing it by hand would get at best. */
+    private static final String CON_RAW_BEST = "consume backlog: best raw loop";
     private static final String CON_C1 = "consume backlog: Courier bytes c=1";
     private static final String CON_C8 = "consume backlog: Courier bytes c=8 unordered";
     private static final String CON_JSON_C1 = "consume backlog: Courier json c=1";
@@ -159,13 +163,14 @@ public final class BenchMain {
         publishCourier(courier, warm, n, PAYLOAD, false);
         consumeRaw(raw, warm, "raw", n);
         consumeCourier(courier, warm, "courier", n, 1, byte[].class);
+        stopServers();
         for (int r = 1; r <= rounds; r++) {
             int round = r;
             // Every consumer of a payload kind reads the same backlog through its own subscription: identical data
             // for each. Backlogs are published by Courier, so every message carries its content-type property.
             String bytesTopic = topic();
             String jsonTopic = topic();
-            createSubscriptions(raw, bytesTopic, "raw", "c1", "c8");
+            createSubscriptions(raw, bytesTopic, "raw", "rawb", "rawl", "c1", "c8");
             createSubscriptions(raw, jsonTopic, "c1", "c8");
             String springTopic = topic();
             createSubscriptions(raw, springTopic, "spring");
@@ -175,13 +180,17 @@ public final class BenchMain {
                     () -> results.measured(PUB_COURIER, round, n, () -> publishCourier(courier, bytesTopic, n, PAYLOAD, false)),
                     () -> results.measured(PUB_JSON, round, n, () -> publishCourier(courier, jsonTopic, n, null, true)),
                     () -> results.record(PUB_RAW_1K, round, publishRaw(raw, topic(), small, PAYLOAD_1K)),
-                    () -> results.record(PUB_COURIER_1K, round, publishCourier(courier, topic(), small, PAYLOAD_1K, false))));
+                    // set up as the raw run's topic: one durable subscription, so the broker keeps what is published
+                    () -> results.record(PUB_COURIER_1K, round, publishCourier(courier, topicWithSubscription(raw), small,
+                            PAYLOAD_1K, false))));
             if (spring != null) {
                 publishes.add(() -> results.record(PUB_SPRING, round,
                         spring.run("publish", pulsar.serviceUrl(), springTopic, n, small)));
             }
             List<Step> consumes = new ArrayList<>(List.of(
                     () -> results.measured(CON_RAW, round, n, () -> consumeRaw(raw, bytesTopic, "raw", n)),
+                    () -> results.measured(CON_RAW_BATCH, round, n, () -> consumeRawBatches(raw, bytesTopic, "rawb", n)),
+                    () -> results.measured(CON_RAW_LISTENER, round, n, () -> consumeRawListener(raw, bytesTopic, "rawl", n)),
                     () -> results.measured(CON_C1, round, n, () -> consumeCourier(courier, bytesTopic, "c1", n, 1, byte[].class)),
                     () -> results.measured(CON_C8, round, n, () -> consumeCourier(courier, bytesTopic, "c8", n, 8, byte[].class)),
                     () -> results.measured(CON_JSON_C1, round, n, () -> consumeCourier(courier, jsonTopic, "c1", n, 1, Click.class)),
@@ -199,12 +208,16 @@ public final class BenchMain {
             }
             for (Step s : consumes) {
                 s.run();
+                stopServers();   // outside the measured interval, whose allocation counts the servers' live threads
             }
+            results.best(round, CON_RAW_BEST, CON_RAW, CON_RAW_BATCH, CON_RAW_LISTENER);
             results.ratio(round, PUB_COURIER, PUB_RAW);
             results.ratio(round, PUB_COURIER, PUB_RAW_PROPERTY);
             results.ratio(round, PUB_COURIER_1K, PUB_RAW_1K);
             results.ratio(round, PUB_JSON, PUB_RAW);
             results.ratio(round, CON_C1, CON_RAW);
+            results.ratio(round, CON_C1, CON_RAW_BEST);
+            results.ratio(round, CON_C8, CON_RAW_BEST);
             results.ratio(round, CON_C8, CON_RAW);
             results.ratio(round, CON_JSON_C1, CON_RAW);
             if (spring != null) {
@@ -218,6 +231,12 @@ public final class BenchMain {
 
     private static String topic() {
         return "bench-" + UUID.randomUUID();
+    }
+
+    private static String topicWithSubscription(PulsarClient raw) throws Exception {
+        String t = topic();
+        createSubscriptions(raw, t, "bench");
+        return t;
     }
 
     /** Subscriptions made before publishing, so that the broker keeps the backlog for each of them. */
@@ -295,6 +314,55 @@ public final class BenchMain {
         }
     }
 
+    /** batchReceive (up to the receiver queue) + one acknowledgement per batch: the raw client's fastest loop. */
+    private static double consumeRawBatches(PulsarClient client, String topic, String subscription, int n) throws Exception {
+        try (Consumer<byte[]> c = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000)
+                .batchReceivePolicy(org.apache.pulsar.client.api.BatchReceivePolicy.builder().maxNumMessages(1000)
+                        .timeout(1, TimeUnit.MILLISECONDS).build()).subscribe()) {
+            Message<byte[]> first = c.receive();
+            long start = System.nanoTime();
+            c.acknowledgeAsync(first.getMessageId());
+            int got = 0;
+            while (got < n) {
+                org.apache.pulsar.client.api.Messages<byte[]> batch = c.batchReceive();
+                got += batch.size();
+                c.acknowledgeAsync(batch);
+            }
+            return Results.rate(n, start);
+        }
+    }
+
+    /** A MessageListener acknowledging each message: the client's push style, on its listener thread. */
+    private static double consumeRawListener(PulsarClient client, String topic, String subscription, int n) throws Exception {
+        LongAdder got = new LongAdder();
+        long[] start = new long[1];
+        try (Consumer<byte[]> c = client.newConsumer(Schema.BYTES).topic(topic).subscriptionName(subscription)
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000)
+                .messageListener((consumer, m) -> {
+                    if (start[0] == 0) {
+                        start[0] = System.nanoTime();   // the first (warm-up) message starts the clock, as for the others
+                    }
+                    consumer.acknowledgeAsync(m.getMessageId());
+                    got.increment();
+                }).subscribe()) {
+            while (got.sum() < n + 1) {
+                LockSupport.parkNanos(200_000);
+            }
+            return Results.rate(n, start[0]);
+        }
+    }
+
+    /** Servers of the last consume runs, stopped after their measurement. */
+    private static final List<MessageServer> TO_STOP = new ArrayList<>();
+
+    private static void stopServers() {
+        for (MessageServer s : TO_STOP) {
+            s.stop(Duration.ofSeconds(10));
+        }
+        TO_STOP.clear();
+    }
+
     /**
      * A {@code MessageServer} handler (STRICT at concurrency 1, UNORDERED above). The clock starts when the warm-up
      * message (the first of the backlog) is handled, so neither contender's subscribe time counts.
@@ -324,7 +392,8 @@ public final class BenchMain {
         synchronized (start) {
             r = Results.rate(n, start[0]);
         }
-        server.stop(Duration.ofSeconds(10));
+        // stopped by the caller after the allocation count: its threads' allocation ends with them
+        TO_STOP.add(server);
         return r;
     }
 

@@ -110,7 +110,10 @@ final class Results {
         }
     }
 
-    /** Bytes allocated so far by the live threads of this JVM. */
+    /**
+     * Bytes allocated so far by the live threads of this JVM. A thread that ends takes its count with it: measured
+     * runs keep their threads alive until the count is taken (consume runs stop their servers afterwards).
+     */
     static long allocated() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long sum = 0;
@@ -118,6 +121,22 @@ final class Results {
             sum += Math.max(0, b);
         }
         return sum;
+    }
+
+    /** Records under {@code name} the highest of this round's {@code rates}. */
+    void best(int round, String name, String... rates) {
+        double best = 0;
+        String which = null;
+        for (String r : rates) {
+            List<Double> v = values.get(r);
+            double last = v.get(v.size() - 1);
+            if (last > best) {
+                best = last;
+                which = r;
+            }
+        }
+        values.computeIfAbsent(name, k -> new ArrayList<>()).add(best);
+        System.out.printf(Locale.ROOT, "round %d  %-52s %,12.0f msg/s (%s)%n", round, name, best, which);
     }
 
     void ratio(int round, String contender, String baseline) {
