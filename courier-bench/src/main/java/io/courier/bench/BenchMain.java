@@ -213,6 +213,7 @@ public final class BenchMain {
             results.best(round, CON_RAW_BEST, CON_RAW, CON_RAW_BATCH, CON_RAW_LISTENER);
             results.ratio(round, PUB_COURIER, PUB_RAW);
             results.ratio(round, PUB_COURIER, PUB_RAW_PROPERTY);
+            results.ratio(round, PUB_RAW_PROPERTY, PUB_RAW);   // what the one property costs the raw client itself
             results.ratio(round, PUB_COURIER_1K, PUB_RAW_1K);
             results.ratio(round, PUB_JSON, PUB_RAW);
             results.ratio(round, CON_C1, CON_RAW);
