@@ -149,9 +149,10 @@ class SlowConsumerTest {
                     BACKLOG - slowHandled, drainMs, lost, duplicated);
             assertThat(stopped).as("the App's after-stop hook ran on SIGTERM").isTrue();
             // concurrency 1 handles on the receiving thread: at most the one running message is held, and the stop
-            // lets exactly what it held finish (nothing taken after the signal, nothing abandoned)
+            // lets it finish (acknowledged: nothing is duplicated below). The before-stop hook reads the count a moment
+            // before the server stops taking messages, so one more message may have been taken in that moment.
             assertThat(heldAtStop).isBetween(0, 1);
-            assertThat(drainedOnStop).isEqualTo(heldAtStop);
+            assertThat(drainedOnStop).isBetween(heldAtStop, heldAtStop + 1);
             assertThat(heapSamples).hasSizeGreaterThanOrEqualTo(10);
             assertThat(heapHighWater.get()).isLessThanOrEqualTo(bound);
             // acknowledged exactly what it had handled: the backlog is the rest, give or take the handful handled

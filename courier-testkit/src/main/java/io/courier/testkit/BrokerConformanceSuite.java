@@ -708,7 +708,7 @@ public abstract class BrokerConformanceSuite {
         healthy.awaitIds(sent, WAIT);
         assertThat(healthy.ids()).isEqualTo(sent);
         // acknowledgements may travel in groups: the backlog reaches zero shortly after the last handler returned
-        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+        awaitBacklogZero(topic, sub);
         report("C18", healthy.duplicates());
     }
 
@@ -1043,7 +1043,7 @@ public abstract class BrokerConformanceSuite {
                     .isLessThan(Duration.ofSeconds(1));
             assertThat(calls.get()).isEqualTo(1);
             // acknowledged: nothing left for the subscription, and a new subscriber gets only what is published next
-            Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+            awaitBacklogZero(topic, sub);
             Recorder<String> next = new Recorder<>();
             subscribe(options(topic, sub).build(), String.class, next);
             MessageId marker = broker.publish(Envelope.builder(topic, "after").codec("text").build());
@@ -1070,7 +1070,7 @@ public abstract class BrokerConformanceSuite {
         Await.until(WAIT, () -> server.state() == ServerState.STOPPED, () -> "server " + server.state());
         assertThat(Duration.ofNanos(stopNanos[0])).as("stop from a handler returns at once")
                 .isBetween(Duration.ZERO, Duration.ofSeconds(1));
-        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+        awaitBacklogZero(topic, sub);
     }
 
     @Test
@@ -1285,7 +1285,7 @@ public abstract class BrokerConformanceSuite {
         Recorder<byte[]> rec = new Recorder<>();
         Subscription s = subscribe(options(topic, sub).build(), byte[].class, rec);
         rec.awaitIds(accepted, WAIT);
-        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+        awaitBacklogZero(topic, sub);
         long drained = System.nanoTime();
         MessageId again = publishWhenAccepted(Envelope.builder(topic, new byte[size]).codec("bytes").build());
         Duration resumed = Duration.ofNanos(System.nanoTime() - drained);
@@ -1308,6 +1308,11 @@ public abstract class BrokerConformanceSuite {
 
     // =========================================================================================== helpers
 
+    /** Waits until every message of the subscription is acknowledged on the broker. */
+    private void awaitBacklogZero(String topic, String sub) {
+        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+    }
+
     /** Payload (or id) of the message a dead-letter scenario publishes last, which its handler accepts. */
     private static final String MARKER = "marker";
 
@@ -1317,12 +1322,12 @@ public abstract class BrokerConformanceSuite {
      * topic is handled; the caller then checks the handler saw the original exactly as often as the policy says.
      */
     private void assertAcknowledgedAndNotRedelivered(String topic, String sub, Envelope marker, AtomicBoolean markerHandled) {
-        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+        awaitBacklogZero(topic, sub);
         if (marker != null) {
             broker.publish(marker);
         }
         Await.until(WAIT, markerHandled::get, () -> "the message published after the dead letter was not handled");
-        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == 0, () -> "backlog " + broker.admin().backlog(topic, sub));
+        awaitBacklogZero(topic, sub);
     }
 
     /** Publishes, retrying while the broker still reports the backlog quota exceeded (it re-measures periodically). */
