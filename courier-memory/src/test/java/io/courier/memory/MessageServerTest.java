@@ -161,4 +161,20 @@ class MessageServerTest {
         assertThat(Duration.ofNanos(stopNanos[0])).isBetween(Duration.ZERO, Duration.ofSeconds(1));
         assertThat(broker.admin().backlog(topic, "app-stop")).isZero();
     }
+
+    @Test
+    void brokerCloseFromAHandlerReturnsAtOnceAndAcknowledgesTheMessage() throws Exception {
+        Broker own = Brokers.open("memory://server-test");
+        long[] closeNanos = {-1};
+        io.courier.Subscription s = own.subscribe(options("broker-close").concurrency(2).build(), String.class, m -> {
+            long start = System.nanoTime();
+            own.close();
+            closeNanos[0] = System.nanoTime() - start;
+        });
+        own.publish(Envelope.builder(topic, "fatal").codec("text").build());
+        Await.until(WAIT, () -> s.health().state() == SubscriptionState.CLOSED, () -> "state " + s.health().state());
+        assertThat(Duration.ofNanos(closeNanos[0])).isBetween(Duration.ZERO, Duration.ofSeconds(1));
+        // the shared in-memory cluster outlives this client: the handled message is acknowledged there
+        assertThat(broker.admin().backlog(topic, "broker-close")).isZero();
+    }
 }

@@ -192,6 +192,11 @@ public abstract class AbstractBroker implements Broker {
         return new ArrayList<>(subscriptions);
     }
 
+    /**
+     * Closes every subscription (draining within the close timeout), waits for pending publishes, then closes the
+     * backend. Called from a handler of one of this broker's subscriptions, it returns at once and closes on another
+     * thread: a handler cannot wait for its own subscription to drain.
+     */
     @Override
     public void close() {
         synchronized (closeLock) {
@@ -200,6 +205,16 @@ public abstract class AbstractBroker implements Broker {
             }
             closed = true;
         }
+        if (subscriptions.stream().anyMatch(s -> s instanceof Dispatcher<?> d && d.ownsCurrentThread())) {
+            Thread closer = new Thread(this::closeNow, "courier-close-" + url);
+            closer.setDaemon(true);
+            closer.start();
+            return;
+        }
+        closeNow();
+    }
+
+    private void closeNow() {
         Duration grace = options.closeTimeout();
         Closing.closeAll(openSubscriptions(), grace);
         awaitPendingPublishes(grace);
