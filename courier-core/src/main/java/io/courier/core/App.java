@@ -2,6 +2,7 @@ package io.courier.core;
 
 import io.courier.ConfigurationException;
 import io.courier.LifecycleException;
+import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -173,9 +174,7 @@ public final class App {
         if (Dispatcher.onHandlerThread()) {
             // a message handler cannot wait for its own server to drain it: stop on another thread, return at once
             if (!inRun) {
-                Thread stopper = new Thread(this::shutdown, "courier-app-stop");
-                stopper.setDaemon(true);
-                stopper.start();
+                Closing.inBackground("courier-app-stop", this::shutdown);
             }
             return;
         }

@@ -274,9 +274,7 @@ public final class MessageServer implements Server {
         }
         if (toClose.stream().anyMatch(s -> s instanceof Dispatcher<?> d && d.ownsCurrentThread())) {
             // called from one of this server's handlers, which cannot wait for itself: stop on another thread
-            Thread stopper = new Thread(() -> closeAndFinish(toClose, grace), "courier-stop-" + name);
-            stopper.setDaemon(true);
-            stopper.start();
+            Closing.inBackground("courier-stop-" + name, () -> closeAndFinish(toClose, grace));
             return;
         }
         closeAndFinish(toClose, grace);

@@ -35,4 +35,14 @@ public final class Closing {
         }
         return undrained.get();
     }
+
+    /**
+     * Runs {@code stop} on a new daemon thread: what a stop called from one of the handlers it would wait for does
+     * instead of waiting for itself.
+     */
+    public static void inBackground(String threadName, Runnable stop) {
+        Thread t = new Thread(stop, threadName);
+        t.setDaemon(true);
+        t.start();
+    }
 }

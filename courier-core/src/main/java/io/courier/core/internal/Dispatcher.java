@@ -669,9 +669,7 @@ public final class Dispatcher<T> implements Subscription {
             running = false;
         }
         if (ownsCurrentThread()) {
-            Thread closer = new Thread(() -> closeNow(grace), "courier-close-" + options.subscription());
-            closer.setDaemon(true);
-            closer.start();
+            Closing.inBackground("courier-close-" + options.subscription(), () -> closeNow(grace));
             return false;
         }
         return closeNow(grace);

@@ -206,9 +206,7 @@ public abstract class AbstractBroker implements Broker {
             closed = true;
         }
         if (subscriptions.stream().anyMatch(s -> s instanceof Dispatcher<?> d && d.ownsCurrentThread())) {
-            Thread closer = new Thread(this::closeNow, "courier-close-" + url);
-            closer.setDaemon(true);
-            closer.start();
+            Closing.inBackground("courier-close-" + url, this::closeNow);
             return;
         }
         closeNow();
