@@ -55,6 +55,12 @@ public interface Broker extends AutoCloseable {
     /** Like {@link #subscribe} but hands messages over in batches (see {@link BatchHandler}). */
     <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler);
 
+    /**
+     * What this backend offers: subscription types, optional capabilities (each missing one with what to use
+     * instead) and limits. A call that needs something missing throws {@link UnsupportedFeatureException}.
+     */
+    Capabilities capabilities();
+
     /** Administrative operations (topics, backlog quotas, backlog). */
     BrokerAdmin admin();
 

@@ -3,14 +3,22 @@ package io.courier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
- * How often and how fast a failing handler is tried again in process before its message goes to the dead-letter
- * topic. The wait before attempt {@code n+1} is {@code min(initialBackoff * multiplier^(n-1), maxBackoff)}, spread by
- * &plusmn;{@code jitter}. Thread-safe (immutable).
+ * A subscription's failure policy: which failures are tried again, how long to wait before each new attempt, and what
+ * happens after the last one. The wait before attempt {@code n+1} is
+ * {@code min(initialBackoff * multiplier^(n-1), maxBackoff)}, spread by &plusmn;{@code jitter}, unless a
+ * {@link Backoff} of your own is given. Thread-safe (immutable).
  *
  * <p>Defaults: {@value #DEFAULT_MAX_ATTEMPTS} attempts, 200 ms initial backoff, multiplier 2.0, 10 s max backoff,
- * jitter 0.2.
+ * jitter 0.2; every exception is retried except {@link NonRetryableException}; after the last attempt the message goes
+ * to the dead-letter topic ({@link AfterLastAttempt#DEAD_LETTER}).
+ *
+ * <p>Classification: a failure is retried when it is not a {@link NonRetryableException}, not an instance of a type
+ * given to {@link Builder#doNotRetryOn}, an instance of a type given to {@link Builder#retryOn} (when any was given),
+ * and accepted by the {@link Builder#retryIf} predicate (when one was given). A failure that is not retried goes
+ * straight to the last-attempt action with reason {@code non-retryable}. A handler timeout is a failure like any other.
  */
 public final class RetryPolicy {
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
@@ -22,6 +30,11 @@ public final class RetryPolicy {
     private final double multiplier;
     private final Duration maxBackoff;
     private final double jitter;
+    private final Backoff backoff;
+    private final List<Class<? extends Throwable>> retryOn;
+    private final List<Class<? extends Throwable>> doNotRetryOn;
+    private final Predicate<? super Throwable> retryIf;
+    private final AfterLastAttempt afterLastAttempt;
 
     private RetryPolicy(Builder b) {
         this.maxAttempts = b.maxAttempts;
@@ -29,6 +42,11 @@ public final class RetryPolicy {
         this.multiplier = b.multiplier;
         this.maxBackoff = b.maxBackoff;
         this.jitter = b.jitter;
+        this.backoff = b.backoff;
+        this.retryOn = List.copyOf(b.retryOn);
+        this.doNotRetryOn = List.copyOf(b.doNotRetryOn);
+        this.retryIf = b.retryIf;
+        this.afterLastAttempt = b.afterLastAttempt;
     }
 
     /** The default policy (see the class comment). */
@@ -46,8 +64,13 @@ public final class RetryPolicy {
     }
 
     public Builder toBuilder() {
-        return new Builder().maxAttempts(maxAttempts).initialBackoff(initialBackoff).multiplier(multiplier)
-                .maxBackoff(maxBackoff).jitter(jitter);
+        Builder b = new Builder().maxAttempts(maxAttempts).initialBackoff(initialBackoff).multiplier(multiplier)
+                .maxBackoff(maxBackoff).jitter(jitter).afterLastAttempt(afterLastAttempt);
+        b.backoff = backoff;
+        b.retryOn.addAll(retryOn);
+        b.doNotRetryOn.addAll(doNotRetryOn);
+        b.retryIf = retryIf;
+        return b;
     }
 
     /** Total attempts including the first; at least 1. */
@@ -71,22 +94,62 @@ public final class RetryPolicy {
         return jitter;
     }
 
+    /** What happens after the last attempt (default {@link AfterLastAttempt#DEAD_LETTER}). */
+    public AfterLastAttempt afterLastAttempt() {
+        return afterLastAttempt;
+    }
+
     /**
-     * The wait before the attempt after {@code failedAttempt} (1-based).
+     * The exponential wait before the attempt after {@code failedAttempt} (1-based), ignoring a custom
+     * {@link Backoff}.
      *
      * @param random a value in [0, 1) that places the jitter
      */
     public Duration backoffAfter(int failedAttempt, double random) {
-        double base = initialBackoff.toNanos() * Math.pow(multiplier, Math.max(0, failedAttempt - 1));
-        double capped = Math.min(base, maxBackoff.toNanos());
-        double spread = capped * jitter * (2 * random - 1);
-        return Duration.ofNanos((long) Math.max(0, Math.min(capped + spread, maxBackoff.toNanos())));
+        return Backoff.exponentialDelay(initialBackoff, multiplier, maxBackoff, jitter, failedAttempt, random);
+    }
+
+    /**
+     * The wait before the attempt after {@code failedAttempt}: the custom {@link Backoff} when one was given, else the
+     * exponential one with random jitter. A custom backoff that returns null or a negative wait counts as zero.
+     */
+    public Duration delayAfter(int failedAttempt, Throwable failure) {
+        if (backoff == null) {
+            return backoffAfter(failedAttempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        }
+        Duration d = backoff.delayAfter(failedAttempt, failure);
+        return d == null || d.isNegative() ? Duration.ZERO : d;
+    }
+
+    /** True when {@code failure} may be tried again under this policy's classification (see the class comment). */
+    public boolean retries(Throwable failure) {
+        if (failure instanceof NonRetryableException) {
+            return false;
+        }
+        for (Class<? extends Throwable> type : doNotRetryOn) {
+            if (type.isInstance(failure)) {
+                return false;
+            }
+        }
+        if (!retryOn.isEmpty() && retryOn.stream().noneMatch(type -> type.isInstance(failure))) {
+            return false;
+        }
+        return retryIf == null || retryIf.test(failure);
     }
 
     @Override
     public String toString() {
-        return "RetryPolicy{maxAttempts=" + maxAttempts + ", initialBackoff=" + initialBackoff + ", multiplier="
-                + multiplier + ", maxBackoff=" + maxBackoff + ", jitter=" + jitter + "}";
+        return "RetryPolicy{maxAttempts=" + maxAttempts
+                + (backoff != null ? ", backoff=" + backoff : ", initialBackoff=" + initialBackoff + ", multiplier="
+                + multiplier + ", maxBackoff=" + maxBackoff + ", jitter=" + jitter)
+                + (retryOn.isEmpty() ? "" : ", retryOn=" + names(retryOn))
+                + (doNotRetryOn.isEmpty() ? "" : ", doNotRetryOn=" + names(doNotRetryOn))
+                + (retryIf != null ? ", retryIf=<predicate>" : "")
+                + ", afterLastAttempt=" + afterLastAttempt + "}";
+    }
+
+    private static List<String> names(List<Class<? extends Throwable>> types) {
+        return types.stream().map(Class::getSimpleName).toList();
     }
 
     /** Builds a {@link RetryPolicy}; {@link #build()} lists every problem. Not thread-safe. */
@@ -96,8 +159,48 @@ public final class RetryPolicy {
         private double multiplier = 2.0;
         private Duration maxBackoff = Duration.ofSeconds(10);
         private double jitter = 0.2;
+        private Backoff backoff;
+        private final List<Class<? extends Throwable>> retryOn = new ArrayList<>();
+        private final List<Class<? extends Throwable>> doNotRetryOn = new ArrayList<>();
+        private Predicate<? super Throwable> retryIf;
+        private AfterLastAttempt afterLastAttempt = AfterLastAttempt.DEAD_LETTER;
 
         private Builder() {
+        }
+
+        /**
+         * A wait function of your own instead of the exponential one (whose settings are then unused); null restores
+         * the exponential one.
+         */
+        public Builder backoff(Backoff backoff) {
+            this.backoff = backoff;
+            return this;
+        }
+
+        /** Retry only failures of these types (and their subtypes); by default every type is retried. Adds to the list. */
+        @SafeVarargs
+        public final Builder retryOn(Class<? extends Throwable>... types) {
+            retryOn.addAll(List.of(types));
+            return this;
+        }
+
+        /** Never retry failures of these types (and their subtypes), as {@link NonRetryableException}. Adds to the list. */
+        @SafeVarargs
+        public final Builder doNotRetryOn(Class<? extends Throwable>... types) {
+            doNotRetryOn.addAll(List.of(types));
+            return this;
+        }
+
+        /** Retry only failures this predicate accepts (besides the type lists); null removes it. Must be thread-safe. */
+        public Builder retryIf(Predicate<? super Throwable> predicate) {
+            this.retryIf = predicate;
+            return this;
+        }
+
+        /** What happens after the last attempt (default {@link AfterLastAttempt#DEAD_LETTER}). */
+        public Builder afterLastAttempt(AfterLastAttempt action) {
+            this.afterLastAttempt = action;
+            return this;
         }
 
         /** Total attempts including the first (default 3); at least 1. */
@@ -148,6 +251,19 @@ public final class RetryPolicy {
             }
             if (!(jitter >= 0.0 && jitter <= 1.0)) {
                 problems.add("jitter must be in [0, 1], got " + jitter);
+            }
+            if (afterLastAttempt == null) {
+                problems.add("afterLastAttempt must not be null");
+            }
+            for (Class<? extends Throwable> type : retryOn) {
+                if (type == null) {
+                    problems.add("retryOn must not contain null");
+                } else if (doNotRetryOn.contains(type)) {
+                    problems.add(type.getName() + " is given to both retryOn and doNotRetryOn");
+                }
+            }
+            if (doNotRetryOn.contains(null)) {
+                problems.add("doNotRetryOn must not contain null");
             }
             if (!problems.isEmpty()) {
                 throw new ConfigurationException("invalid retry policy", problems);

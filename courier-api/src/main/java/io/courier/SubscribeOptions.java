@@ -20,8 +20,9 @@ import java.util.regex.PatternSyntaxException;
  *       order; raise concurrency to handle keys in parallel)</li>
  *   <li>max in flight 1000</li>
  *   <li>retry {@link RetryPolicy#defaults()} (3 attempts, exponential backoff from 200 ms)</li>
- *   <li>dead-letter topic {@code <topic>-<subscription>-DLQ} (Pulsar's convention; for a pattern subscription the
- *       topic is the message's own)</li>
+ *   <li>dead-letter topic: the backend's naming, {@code <topic>-<subscription>-DLQ} on Pulsar and
+ *       {@code memory://} (Pulsar's convention; for a pattern subscription the topic is the message's own, for a
+ *       partition the partitioned topic's)</li>
  *   <li>no handler timeout; stall threshold 60 s</li>
  *   <li>batch size 100 (or maxInFlight when smaller), batch wait 200 ms (batch handlers only)</li>
  *   <li>codec: the message's {@code content-type} header, else the broker's default codec; a {@code byte[]}
@@ -47,6 +48,7 @@ public final class SubscribeOptions {
     private final int batchSize;
     private final Duration batchWait;
     private final String codec;
+    private final List<FailureListener> failureListeners;
 
     private SubscribeOptions(Builder b) {
         this.topic = b.topic;
@@ -65,6 +67,7 @@ public final class SubscribeOptions {
         this.batchSize = b.batchSize;
         this.batchWait = b.batchWait;
         this.codec = b.codec;
+        this.failureListeners = List.copyOf(b.failureListeners);
     }
 
     /** Options for {@code topic} on the durable subscription {@code subscription}; both required. */
@@ -108,7 +111,13 @@ public final class SubscribeOptions {
         b.batchSizeSet = true;
         b.batchWait = batchWait;
         b.codec = codec;
+        b.failureListeners.addAll(failureListeners);
         return b;
+    }
+
+    /** The listeners told of every retry, dead letter, drop and stop, in the order added (default none). */
+    public List<FailureListener> failureListeners() {
+        return failureListeners;
     }
 
     /** The topic, or empty for a pattern subscription. */
@@ -161,12 +170,6 @@ public final class SubscribeOptions {
         return Optional.ofNullable(deadLetterTopic);
     }
 
-    /** The dead-letter topic for a message from {@code messageTopic} (all partitions of a topic share one). */
-    public String deadLetterTopicFor(String messageTopic) {
-        return deadLetterTopic != null ? deadLetterTopic
-                : Topics.partitionedTopicOf(messageTopic) + "-" + subscription + "-DLQ";
-    }
-
     /**
      * For a pattern subscription: whether it matches dead-letter topics (names ending in {@code -DLQ}) of other
      * subscriptions. Default false. A subscription never matches its own dead-letter topics, whatever this says: it
@@ -204,7 +207,7 @@ public final class SubscribeOptions {
         return "SubscribeOptions{topic=" + topicDescription() + ", subscription=" + subscription + ", type=" + type
                 + ", initialPosition=" + initialPosition + ", concurrency=" + concurrency + ", ordering=" + ordering
                 + ", maxInFlight=" + maxInFlight + ", retry=" + retry + ", deadLetterTopic="
-                + (deadLetterTopic != null ? deadLetterTopic : "<topic>-" + subscription + "-DLQ")
+                + (deadLetterTopic != null ? deadLetterTopic : "<backend default>")
                 + (topicPattern != null ? ", includeDeadLetterTopics=" + includeDeadLetterTopics : "")
                 + ", handlerTimeout=" + handlerTimeout + ", batchSize=" + batchSize + ", batchWait=" + batchWait
                 + (codec != null ? ", codec=" + codec : "") + "}";
@@ -231,8 +234,15 @@ public final class SubscribeOptions {
         private boolean batchSizeSet;
         private Duration batchWait = Duration.ofMillis(200);
         private String codec;
+        private final List<FailureListener> failureListeners = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Adds a listener of the failure policy's decisions (see {@link FailureListener}). */
+        public Builder failureListener(FailureListener listener) {
+            failureListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+            return this;
         }
 
         public Builder type(SubscriptionType type) {
@@ -268,7 +278,7 @@ public final class SubscribeOptions {
             return this;
         }
 
-        /** Dead-letter topic; null restores the default {@code <topic>-<subscription>-DLQ}. */
+        /** Dead-letter topic; null restores the backend's default (see the class comment). */
         public Builder deadLetterTopic(String topic) {
             this.deadLetterTopic = topic;
             return this;

@@ -4,10 +4,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Topic-name rules shared by every backend. A topic is either a short name ({@code logger.report.event}), a
- * {@code tenant/namespace/name} triple, or a full Pulsar-style name
- * ({@code persistent://tenant/namespace/name}, {@code non-persistent://...}). Each part is made of letters,
- * digits and {@code - _ . = :}; a name is at most {@value #MAX_LENGTH} characters.
+ * The topic-name rules true of every broker: a name is not blank, at most {@value #MAX_LENGTH} characters, and holds
+ * no whitespace or control characters. Each backend adds its own rules (Pulsar's {@code persistent://tenant/ns/name},
+ * Kafka's character set) and checks them when a topic reaches it, with the same {@link InvalidTopicException}.
  */
 public final class Topics {
     /** Longest accepted topic name. */
@@ -28,29 +27,6 @@ public final class Topics {
         String problem = problem(topic);
         if (problem != null) {
             throw new InvalidTopicException(problem);
-        }
-        return topic;
-    }
-
-    /**
-     * The full name of a valid topic, as Pulsar spells it: {@code orders} and {@code public/default/orders} are
-     * {@code persistent://public/default/orders}.
-     *
-     * @throws InvalidTopicException when the topic is not valid
-     */
-    public static String qualified(String topic) {
-        validate(topic);
-        if (topic.contains("://")) {
-            return topic;
-        }
-        return topic.indexOf('/') < 0 ? "persistent://public/default/" + topic : "persistent://" + topic;
-    }
-
-    /** The topic a partition belongs to: {@code orders-partition-3} is a partition of {@code orders}. */
-    public static String partitionedTopicOf(String topic) {
-        int i = topic.lastIndexOf("-partition-");
-        if (i > 0 && i + 11 < topic.length() && topic.substring(i + 11).chars().allMatch(Character::isDigit)) {
-            return topic.substring(0, i);
         }
         return topic;
     }
@@ -80,46 +56,12 @@ public final class Topics {
         if (topic.length() > MAX_LENGTH) {
             return "topic '" + topic.substring(0, 40) + "...' is " + topic.length() + " characters long; the limit is " + MAX_LENGTH;
         }
-        String rest = topic;
-        boolean qualified = false;
-        int scheme = topic.indexOf("://");
-        if (scheme >= 0) {
-            String domain = topic.substring(0, scheme);
-            if (!domain.equals("persistent") && !domain.equals("non-persistent")) {
-                return "topic '" + topic + "' has domain '" + domain + "'; only persistent:// and non-persistent:// exist";
-            }
-            rest = topic.substring(scheme + 3);
-            qualified = true;
-        }
-        String[] parts = rest.split("/", -1);
-        if (qualified && parts.length != 3) {
-            return "topic '" + topic + "' must have the form " + topic.substring(0, scheme + 3) + "tenant/namespace/name";
-        }
-        if (!qualified && parts.length != 1 && parts.length != 3) {
-            return "topic '" + topic + "' must be a short name or tenant/namespace/name";
-        }
-        for (String part : parts) {
-            if (!isValidPart(part)) {
-                return "topic '" + topic + "' has an invalid part '" + part
-                        + "': use letters, digits and - _ . = : only (no spaces, no empty parts)";
+        for (int i = 0; i < topic.length(); i++) {
+            char c = topic.charAt(i);
+            if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+                return "topic '" + topic + "' has a whitespace or control character at position " + i;
             }
         }
         return null;
-    }
-
-    /** Letters, digits and - _ . = : only, at least one: checked by hand since every publish validates its topic. */
-    private static boolean isValidPart(String part) {
-        if (part.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < part.length(); i++) {
-            char c = part.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '_' || c == '.' || c == '=' || c == ':' || c == '-';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -11,14 +11,10 @@ class OptionsValidationTest {
     @Test
     void invalidTopicNamesAreRejectedWithTheReason() {
         assertThatThrownBy(() -> Envelope.of("has space", "x")).isInstanceOf(InvalidTopicException.class)
-                .hasMessageContaining("has space").hasMessageContaining("invalid part");
+                .hasMessageContaining("has space").hasMessageContaining("whitespace");
         assertThatThrownBy(() -> Envelope.of("", "x")).isInstanceOf(InvalidTopicException.class).hasMessageContaining("blank");
         assertThatThrownBy(() -> Envelope.of(null, "x")).isInstanceOf(InvalidTopicException.class).hasMessageContaining("null");
-        assertThatThrownBy(() -> Topics.validate("kafka://a/b/c")).isInstanceOf(InvalidTopicException.class)
-                .hasMessageContaining("only persistent:// and non-persistent://");
-        assertThatThrownBy(() -> Topics.validate("persistent://public/orders")).isInstanceOf(InvalidTopicException.class)
-                .hasMessageContaining("tenant/namespace/name");
-        assertThatThrownBy(() -> Topics.validate("a//b")).isInstanceOf(InvalidTopicException.class);
+        assertThatThrownBy(() -> Topics.validate("tab\there")).isInstanceOf(InvalidTopicException.class);
         assertThatThrownBy(() -> Topics.validate("x".repeat(300))).isInstanceOf(InvalidTopicException.class)
                 .hasMessageContaining("300 characters");
         assertThat(Topics.validate("logger.report.event")).isEqualTo("logger.report.event");
@@ -75,7 +71,7 @@ class OptionsValidationTest {
         assertThat(o.ordering()).isEqualTo(Ordering.PER_KEY);
         assertThat(o.maxInFlight()).isEqualTo(1000);
         assertThat(o.retry().maxAttempts()).isEqualTo(3);
-        assertThat(o.deadLetterTopicFor("persistent://public/default/orders")).isEqualTo("persistent://public/default/orders-s-DLQ");
+        assertThat(o.deadLetterTopic()).isEmpty();
         assertThat(o.handlerTimeout()).isZero();
         assertThat(o.batchSize()).isEqualTo(100);
         assertThat(SubscribeOptions.builder("orders", "s").maxInFlight(10).build().batchSize()).isEqualTo(10);
@@ -131,13 +127,5 @@ class OptionsValidationTest {
         assertThat(first.asMap()).containsExactly(java.util.Map.entry("a", "1"));
         assertThat(second.asMap()).containsExactly(java.util.Map.entry("b", "2"));
         assertThat(Headers.builder().remove("x").build()).isSameAs(Headers.empty());
-    }
-
-    @Test
-    void topicPartsAcceptExactlyLettersDigitsAndTheFivePunctuationMarks() {
-        assertThat(Topics.problem("a-b_c.d=e:f/Z9/x")).isNull();
-        for (String bad : new String[] {"a b", "a/b", "a//b/c", "ü", "a*b", "a/b/c$", "persistent://t/n/"}) {
-            assertThat(Topics.problem(bad)).as(bad).isNotNull();
-        }
     }
 }

@@ -165,28 +165,53 @@ public final class App {
     }
 
     /**
-     * Asks the app to stop and waits until it has stopped (at most the stop timeout plus hooks). Safe from any thread,
-     * including a signal's shutdown hook; idempotent. Called from a message handler of one of its servers, it returns
-     * at once and the stop goes on without it (the handler's message is acknowledged when the handler returns).
+     * Asks the app to stop and waits until it has stopped, giving the servers the builder's stop timeout; see
+     * {@link #stop(Duration)}.
      */
     public void stop() {
+        stop(stopTimeout);
+    }
+
+    /**
+     * Asks the app to stop, giving its servers {@code timeout} in all to drain (instead of the builder's stop
+     * timeout), and waits until it has stopped: at most the timeout plus 5 s for the hooks. Safe from any thread,
+     * including a signal's shutdown hook; idempotent (a stop already under way keeps its own timeout). Called from a
+     * message handler of one of its servers, it returns false at once and the stop goes on without it (the handler's
+     * message is acknowledged when the handler returns).
+     *
+     * @return true when the app has stopped by the time this returns
+     * @throws IllegalArgumentException when {@code timeout} is null or negative
+     */
+    public boolean stop(Duration timeout) {
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("stop timeout must be zero or positive, got " + timeout);
+        }
+        synchronized (this) {
+            if (requestedStopTimeout == null) {
+                requestedStopTimeout = timeout;
+            }
+        }
         stopRequested.countDown();
         if (Dispatcher.onHandlerThread()) {
             // a message handler cannot wait for its own server to drain it: stop on another thread, return at once
             if (!inRun) {
                 Closing.inBackground("courier-app-stop", this::shutdown);
             }
-            return;
+            return false;
         }
         if (!inRun) {
             shutdown();
         }
         try {
-            stopped.await(stopTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            return stopped.await(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return stopped.getCount() == 0;
         }
     }
+
+    /** The timeout of the first stop request; null until one is made. Guarded by this. */
+    private Duration requestedStopTimeout;
 
     /** True while {@link #run()} is waiting: the run thread then performs the shutdown. */
     private volatile boolean inRun;
@@ -225,7 +250,11 @@ public final class App {
             started.clear();
         }
         Collections.reverse(toStop);
-        long deadline = System.nanoTime() + stopTimeout.toNanos();
+        Duration budget;
+        synchronized (this) {
+            budget = requestedStopTimeout != null ? requestedStopTimeout : stopTimeout;
+        }
+        long deadline = System.nanoTime() + budget.toNanos();
         for (Server server : toStop) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             try {

@@ -3,6 +3,7 @@ package io.courier.core;
 import io.courier.BatchHandler;
 import io.courier.Broker;
 import io.courier.BrokerAdmin;
+import io.courier.Capabilities;
 import io.courier.BrokerOptions;
 import io.courier.Envelope;
 import io.courier.Handler;
@@ -67,6 +68,11 @@ final class InterceptingBroker implements Broker {
     @Override
     public BrokerAdmin admin() {
         return delegate.admin();
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return delegate.capabilities();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.courier.BrokerOptions;
 import io.courier.Brokers;
 import io.courier.ConfigurationException;
 import io.courier.CourierException;
+import io.courier.FailureListener;
 import io.courier.Handler;
 import io.courier.LifecycleException;
 import io.courier.Message;
@@ -172,16 +173,29 @@ public final class MessageServer implements Server {
 
     private <T> Subscription openOne(Registration<T> r) {
         try {
+            SubscribeOptions options = withListeningMiddleware(r.options);
             if (r.batchHandler != null) {
-                return broker.subscribeBatch(r.options, r.payloadType, wrapBatch(r.options, r.batchHandler));
+                return broker.subscribeBatch(options, r.payloadType, wrapBatch(options, r.batchHandler));
             }
-            return broker.subscribe(r.options, r.payloadType, wrap(r.options, r.handler));
+            return broker.subscribe(options, r.payloadType, wrap(options, r.handler));
         } catch (SubscribeException e) {
             throw e;
         } catch (CourierException e) {
             throw new SubscribeException("message server '" + name + "' cannot open subscription '"
                     + r.options.subscription() + "' on '" + r.options.topicDescription() + "': " + e.getMessage(), e);
         }
+    }
+
+    /** Middleware that also listens to the failure policy (metrics, tracing) hears of its decisions too. */
+    private SubscribeOptions withListeningMiddleware(SubscribeOptions options) {
+        SubscribeOptions.Builder b = null;
+        for (Middleware m : middleware) {
+            if (m instanceof FailureListener listener && !options.failureListeners().contains(listener)) {
+                b = b == null ? options.toBuilder() : b;
+                b.failureListener(listener);
+            }
+        }
+        return b == null ? options : b.build();
     }
 
     private <T> Handler<T> wrap(SubscribeOptions options, Handler<T> handler) {
@@ -387,7 +401,10 @@ public final class MessageServer implements Server {
             return this;
         }
 
-        /** Adds middleware; the first added is the outermost. */
+        /**
+         * Adds middleware; the first added is the outermost. A middleware that also implements
+         * {@link FailureListener} is registered as a listener on every subscription of this server.
+         */
         public Builder use(Middleware... middleware) {
             for (Middleware m : middleware) {
                 this.middleware.add(Objects.requireNonNull(m, "middleware"));

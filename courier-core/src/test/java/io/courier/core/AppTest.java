@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class AppTest {
     private final List<String> events = new CopyOnWriteArrayList<>();
+    private final List<Duration> graces = new CopyOnWriteArrayList<>();
 
     /** A server that records its moves; fails to start when asked to. */
     private final class RecordingServer implements Server {
@@ -43,6 +44,7 @@ class AppTest {
         @Override
         public synchronized void stop(Duration grace) {
             events.add("stop " + name);
+            graces.add(grace);
             state = ServerState.STOPPED;
         }
 
@@ -86,6 +88,21 @@ class AppTest {
                 .hasCauseInstanceOf(IllegalStateException.class);
         assertThat(events).containsExactly("start messages", "stop messages");
         assertThat(app.state()).isEqualTo(ServerState.FAILED);
+    }
+
+    @Test
+    void stopWithATimeoutGivesTheServersThatTimeoutInsteadOfTheBuilders() {
+        App app = App.builder().handleSignals(false).stopTimeout(Duration.ofSeconds(30))
+                .server(new RecordingServer("http", false), new RecordingServer("messages", false)).build();
+        app.start();
+        assertThatThrownBy(() -> app.stop(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT-1S");
+        assertThat(app.stop(Duration.ofSeconds(2))).isTrue();
+        assertThat(app.state()).isEqualTo(ServerState.STOPPED);
+        assertThat(graces).hasSize(2).allSatisfy(g -> assertThat(g).isLessThanOrEqualTo(Duration.ofSeconds(2))
+                .isGreaterThan(Duration.ofSeconds(1)));
+        assertThat(app.stop(Duration.ofSeconds(9))).isTrue();
+        assertThat(graces).hasSize(2);
     }
 
     @Test

@@ -3,11 +3,16 @@ package io.courier.memory;
 import io.courier.BacklogQuota;
 import io.courier.BrokerAdmin;
 import io.courier.BrokerOptions;
+import io.courier.Capabilities;
+import io.courier.Capability;
 import io.courier.MessageId;
 import io.courier.SubscribeOptions;
+import io.courier.SubscriptionType;
 import io.courier.core.spi.AbstractBroker;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.TenantNamespaceNaming;
+import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -19,10 +24,12 @@ final class MemoryBroker extends AbstractBroker {
     private final MemoryCluster cluster;
     private final Set<MemoryConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final Admin admin = new Admin();
+    private final Capabilities capabilities;
 
     MemoryBroker(String url, BrokerOptions options, MemoryCluster cluster) {
         super(url, options);
         this.cluster = cluster;
+        this.capabilities = capabilitiesOf(cluster.settings);
     }
 
     @Override
@@ -70,6 +77,27 @@ final class MemoryBroker extends AbstractBroker {
             c.close();
         }
         consumers.clear();
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    private static Capabilities capabilitiesOf(MemorySettings settings) {
+        return Capabilities.builder("memory")
+                .delayedDeliveryTypes(SubscriptionType.SHARED, SubscriptionType.KEY_SHARED)
+                .note(Capability.DELAYED_DELIVERY, "honoured on SHARED and KEY_SHARED subscriptions; EXCLUSIVE and "
+                        + "FAILOVER ones receive delayed messages at once, as on Pulsar")
+                .maxPayloadBytes(settings.maxMessageBytes())
+                .without(Capability.LARGE_PAYLOADS, "raise maxMessageBytes in the URL (memory://name?maxMessageBytes=N)")
+                .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead")
+                .build();
+    }
+
+    @Override
+    protected TopicNaming naming() {
+        return TenantNamespaceNaming.instance();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.courier.memory;
 
 import io.courier.ConfigurationException;
-import io.courier.Topics;
+import io.courier.core.spi.TenantNamespaceNaming;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +44,7 @@ final class MemoryCluster {
         if (known != null) {
             return known;
         }
-        MemoryTopic topic = topicByFullName(Topics.qualified(name));
+        MemoryTopic topic = topicByFullName(TenantNamespaceNaming.instance().qualified(name));
         if (byGivenName.size() < MAX_GIVEN_NAMES) {
             byGivenName.putIfAbsent(name, topic);
         }
@@ -70,7 +70,7 @@ final class MemoryCluster {
     }
 
     MemoryTopic existingTopic(String name) {
-        return topics.get(Topics.qualified(name));
+        return topics.get(TenantNamespaceNaming.instance().qualified(name));
     }
 
     List<MemoryTopic> topics() {
@@ -89,7 +89,7 @@ final class MemoryCluster {
         if (count < 0) {
             throw new ConfigurationException("partitions must be zero or more, got " + count + " for topic '" + topic + "'");
         }
-        String full = Topics.qualified(topic);
+        String full = TenantNamespaceNaming.instance().qualified(topic);
         Integer previous = partitions.putIfAbsent(full, count);
         if (previous != null && previous != count) {
             throw new ConfigurationException("topic '" + topic + "' already exists with " + previous

@@ -3,6 +3,7 @@ package io.courier.memory;
 import io.courier.SubscribeOptions;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawMessage;
+import io.courier.core.spi.TenantNamespaceNaming;
 import io.courier.memory.MemoryTopic.Handle;
 import io.courier.memory.MemoryTopic.Member;
 import java.util.List;
@@ -33,7 +34,7 @@ final class MemoryConsumer implements RawConsumer {
         this.options = options;
         this.cluster = cluster;
         this.capacity = options.maxInFlight();
-        this.pattern = options.topicPattern().isPresent() ? TopicPatterns.excludingDeadLetters(options) : null;
+        this.pattern = options.topicPattern().isPresent() ? TopicPatterns.excludingDeadLetters(options, TenantNamespaceNaming.instance()) : null;
     }
 
     /** Attaches to the topic, or to every matching topic now and later; throws when a topic refuses. */

@@ -10,6 +10,7 @@ import io.courier.ConfigurationException;
 import io.courier.DeadLetter;
 import io.courier.Envelope;
 import io.courier.InitialPosition;
+import io.courier.InvalidTopicException;
 import io.courier.MessageId;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
@@ -44,6 +45,19 @@ class MemoryBrokerTest {
         assertThatThrownBy(() -> Brokers.open("localhost:6650")).isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> Brokers.open("no scheme")).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("malformed");
+    }
+
+    @Test
+    void topicsTheBackendsNamingRefusesFailAtPublishAndSubscribe() {
+        assertThatThrownBy(() -> broker.publish(Envelope.of("a//b", "x"))).isInstanceOf(InvalidTopicException.class)
+                .hasMessageContaining("invalid part");
+        assertThat(broker.publishAsync(Envelope.of("kafka://a/b/c", "x"))).failsWithin(WAIT)
+                .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .withCauseInstanceOf(InvalidTopicException.class);
+        assertThatThrownBy(() -> broker.subscribe(SubscribeOptions.builder("a//b", "s").build(), String.class, m -> { }))
+                .isInstanceOf(InvalidTopicException.class);
+        assertThatThrownBy(() -> broker.subscribe(SubscribeOptions.builder(topic, "s").deadLetterTopic("x/y").build(),
+                String.class, m -> { })).isInstanceOf(InvalidTopicException.class).hasMessageContaining("x/y");
     }
 
     @Test

@@ -22,6 +22,9 @@ final class MessagingMetrics {
     final LongCounter failed;
     final LongCounter retried;
     final LongCounter deadLettered;
+    final LongCounter deadLetterFailed;
+    final LongCounter decodeFailed;
+    final LongCounter dropped;
     final DoubleHistogram processDuration;
     final LongUpDownCounter inFlight;
 
@@ -41,6 +44,12 @@ final class MessagingMetrics {
                 .setDescription("Handler attempts made again after a failure").build();
         deadLettered = meter.counterBuilder("courier.process.dead_lettered").setUnit("{message}")
                 .setDescription("Messages sent to the dead-letter topic after their last attempt").build();
+        deadLetterFailed = meter.counterBuilder("courier.process.dead_letter_failed").setUnit("{message}")
+                .setDescription("Dead-letter publishes that failed (the message went back to the broker)").build();
+        decodeFailed = meter.counterBuilder("courier.process.decode_failed").setUnit("{message}")
+                .setDescription("Messages whose payload could not be decoded to the handler's type").build();
+        dropped = meter.counterBuilder("courier.process.dropped").setUnit("{message}")
+                .setDescription("Messages acknowledged unhandled after their last attempt (LOG_AND_DROP)").build();
         processDuration = meter.histogramBuilder("messaging.process.duration").setUnit("s")
                 .setDescription("Handler attempt duration").build();
         inFlight = meter.upDownCounterBuilder("courier.process.in_flight").setUnit("{message}")

@@ -1,8 +1,9 @@
 package io.courier.otel;
 
+import io.courier.FailureEvent;
+import io.courier.FailureListener;
 import io.courier.Headers;
 import io.courier.Message;
-import io.courier.NonRetryableException;
 import io.courier.core.Invocation;
 import io.courier.core.Middleware;
 import io.opentelemetry.api.common.AttributeKey;
@@ -22,9 +23,12 @@ import java.util.List;
 /**
  * A CONSUMER span per handler attempt. A single message continues its producer's trace (the producer span is the
  * parent); a batch span continues the first message's trace and links to every message's producer span, as the
- * semantic conventions advise for batches. Failures, retries and dead-lettering are recorded on the span and in the metrics.
+ * semantic conventions advise for batches. Failures and retries are recorded on the span and in the metrics. What
+ * the failure policy decides after an attempt (dead letter, drop, a dead-letter publish that failed) and decode
+ * failures, which no handler attempt sees, are counted from the policy's own events ({@link FailureListener}): a
+ * {@code MessageServer} registers this middleware as a listener too.
  */
-final class TracingMiddleware implements Middleware {
+final class TracingMiddleware implements Middleware, FailureListener {
     static final AttributeKey<Long> BATCH_COUNT = AttributeKey.longKey("messaging.batch.message_count");
     static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("courier.attempt");
 
@@ -96,16 +100,31 @@ final class TracingMiddleware implements Middleware {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             span.setAttribute(MessagingMetrics.ERROR_TYPE, e.getClass().getName());
             metrics.failed.add(n, attributes.toBuilder().put(MessagingMetrics.ERROR_TYPE, e.getClass().getName()).build());
-            if (e instanceof NonRetryableException || attempt >= invocation.options().retry().maxAttempts()) {
-                span.addEvent("dead_letter", Attributes.of(AttributeKey.stringKey("courier.dead_letter.topic"),
-                        invocation.options().deadLetterTopicFor(topic)));
-                metrics.deadLettered.add(n, attributes);
-            }
             throw e;
         } finally {
             metrics.inFlight.add(-n, attributes);
             metrics.processDuration.record((System.nanoTime() - start) / 1e9, attributes);
             span.end();
         }
+    }
+
+    @Override
+    public void onDeadLettered(FailureEvent event) {
+        metrics.deadLettered.add(1, metrics.processAttributes(event.topic(), event.subscription()));
+    }
+
+    @Override
+    public void onDeadLetterPublishFailed(FailureEvent event) {
+        metrics.deadLetterFailed.add(1, metrics.processAttributes(event.topic(), event.subscription()));
+    }
+
+    @Override
+    public void onDecodeFailed(FailureEvent event) {
+        metrics.decodeFailed.add(1, metrics.processAttributes(event.topic(), event.subscription()));
+    }
+
+    @Override
+    public void onDropped(FailureEvent event) {
+        metrics.dropped.add(1, metrics.processAttributes(event.topic(), event.subscription()));
     }
 }

@@ -2,6 +2,7 @@ package io.courier.otel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.courier.BacklogQuota;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
@@ -135,7 +136,35 @@ class CourierTelemetryTest {
         assertThat(processes).hasSize(10 + 3 * 2 + 1);
         assertThat(processes.stream().filter(s -> s.getStatus().getStatusCode() == StatusCode.ERROR)).hasSize(4);
         assertThat(processes.stream().filter(s -> s.getEvents().stream().anyMatch(e -> e.getName().equals("retry")))).hasSize(3);
-        assertThat(processes.stream().filter(s -> s.getEvents().stream().anyMatch(e -> e.getName().equals("dead_letter")))).hasSize(1);
+    }
+
+    @Test
+    void deadLettersAreCountedOnlyWhenPublishedAndDecodeFailuresAreCounted() {
+        String topic = "otel-" + UUID.randomUUID();
+        String dlq = topic + "-s-DLQ";
+        try (Broker broker = telemetry.instrument(Brokers.open("memory://otel"))) {
+            // the dead-letter topic takes the 8-byte message, then refuses the 17-byte one for its backlog quota (20 bytes)
+            broker.subscribe(SubscribeOptions.builder(dlq, "holder").build(), byte[].class, m -> { }).close();
+            broker.admin().setBacklogQuota(dlq, BacklogQuota.ofBytes(20));
+            MessageServer server = MessageServer.builder(broker).use(telemetry.middleware()).build();
+            server.register(SubscribeOptions.builder(topic, "s").retry(RetryPolicy.none()).build(), Report.class, m -> {
+                throw new IllegalStateException("cannot store " + m.payload().name());
+            });
+            server.start();
+            broker.publish(Envelope.builder(topic, "not json").codec("text").build());
+            Await.until(WAIT, () -> counter("courier.process.decode_failed") == 1
+                    && counter("courier.process.dead_lettered") == 1, () -> "decode_failed " + counter("courier.process.decode_failed") + ", dead_lettered " + counter("courier.process.dead_lettered") + ", dead_letter_failed " + counter("courier.process.dead_letter_failed"));
+            broker.publish(Envelope.of(topic, new Report("second")));
+            Await.until(WAIT, () -> counter("courier.process.dead_letter_failed") >= 1,
+                    () -> "failed dead-letter publish not counted");
+            server.stop(Duration.ofSeconds(5));
+        }
+        assertThat(counter("courier.process.dead_lettered")).as("only the decode failure reached the topic").isEqualTo(1);
+        assertThat(counter("courier.process.failed")).as("handler attempts that threw").isGreaterThanOrEqualTo(1);
+    }
+
+    /** A JSON payload for the decode-failure test. */
+    public record Report(String name) {
     }
 
     @Test

@@ -5,7 +5,7 @@ import io.courier.BrokerAdmin;
 import io.courier.ConfigurationException;
 import io.courier.ConnectException;
 import io.courier.CourierException;
-import io.courier.Topics;
+import io.courier.core.spi.TenantNamespaceNaming;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -70,7 +70,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
         if (partitions < 0) {
             throw new ConfigurationException("partitions must be zero or more, got " + partitions + " for topic '" + topic + "'");
         }
-        String full = Topics.qualified(topic);
+        String full = TenantNamespaceNaming.instance().qualified(topic);
         try {
             int existing = partitionsOf(full);
             if (existing > 0) {
@@ -110,7 +110,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
     @Override
     public void setBacklogQuota(String topic, BacklogQuota quota) {
         Objects.requireNonNull(quota, "quota");
-        String full = Topics.qualified(topic);
+        String full = TenantNamespaceNaming.instance().qualified(topic);
         ensureTopicExists(topic);
         org.apache.pulsar.common.policies.data.BacklogQuota q = org.apache.pulsar.common.policies.data.BacklogQuota.builder()
                 .limitSize(quota.limitBytes()).retentionPolicy(RetentionPolicy.producer_exception).build();
@@ -126,7 +126,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
     @Override
     public void removeBacklogQuota(String topic) {
         try {
-            admin().topicPolicies().removeBacklogQuota(Topics.qualified(topic), BacklogQuotaType.destination_storage);
+            admin().topicPolicies().removeBacklogQuota(TenantNamespaceNaming.instance().qualified(topic), BacklogQuotaType.destination_storage);
         } catch (PulsarAdminException.NotFoundException e) {
             return;
         } catch (PulsarAdminException e) {
@@ -139,7 +139,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
     public Optional<BacklogQuota> backlogQuota(String topic) {
         try {
             Map<BacklogQuotaType, org.apache.pulsar.common.policies.data.BacklogQuota> map =
-                    admin().topicPolicies().getBacklogQuotaMap(Topics.qualified(topic));
+                    admin().topicPolicies().getBacklogQuotaMap(TenantNamespaceNaming.instance().qualified(topic));
             org.apache.pulsar.common.policies.data.BacklogQuota q = map.get(BacklogQuotaType.destination_storage);
             return q == null || q.getLimitSize() <= 0 ? Optional.empty() : Optional.of(BacklogQuota.ofBytes(q.getLimitSize()));
         } catch (PulsarAdminException.NotFoundException e) {
@@ -151,7 +151,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
 
     @Override
     public long backlog(String topic, String subscription) {
-        String full = Topics.qualified(topic);
+        String full = TenantNamespaceNaming.instance().qualified(topic);
         try {
             int partitions = partitionsOf(full);
             // precise: count messages inside batches, not entries
@@ -169,7 +169,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
     /** Creates {@code topic} without partitions unless it exists (partitioned or not). */
     private void ensureTopicExists(String topic) {
         try {
-            if (partitionsOf(Topics.qualified(topic)) > 0) {
+            if (partitionsOf(TenantNamespaceNaming.instance().qualified(topic)) > 0) {
                 return;
             }
         } catch (PulsarAdminException e) {

@@ -3,6 +3,8 @@ package io.courier.pulsar;
 import io.courier.BacklogQuotaExceededException;
 import io.courier.BrokerAdmin;
 import io.courier.BrokerOptions;
+import io.courier.Capabilities;
+import io.courier.Capability;
 import io.courier.ConnectException;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
@@ -13,6 +15,8 @@ import io.courier.SubscriptionBusyException;
 import io.courier.core.spi.AbstractBroker;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.TenantNamespaceNaming;
+import io.courier.core.spi.TopicNaming;
 import io.courier.core.spi.TopicPatterns;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -258,7 +262,7 @@ final class PulsarBroker extends AbstractBroker {
             namespace = source.substring(0, namespaceEnd + 1);
             local = source.substring(namespaceEnd + 1);
         }
-        return java.util.regex.Pattern.compile(namespace + TopicPatterns.deadLetterExclusion(o) + "(?:" + local + ")",
+        return java.util.regex.Pattern.compile(namespace + TopicPatterns.deadLetterExclusion(o, TenantNamespaceNaming.instance()) + "(?:" + local + ")",
                 given.flags());
     }
 
@@ -269,6 +273,28 @@ final class PulsarBroker extends AbstractBroker {
             case FAILOVER -> SubscriptionType.Failover;
             case KEY_SHARED -> SubscriptionType.Key_Shared;
         };
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    private static final Capabilities CAPABILITIES = Capabilities.builder("pulsar")
+            .delayedDeliveryTypes(io.courier.SubscriptionType.SHARED, io.courier.SubscriptionType.KEY_SHARED)
+            .note(Capability.DELAYED_DELIVERY, "honoured on SHARED and KEY_SHARED subscriptions; Pulsar delivers "
+                    + "delayed messages at once to EXCLUSIVE and FAILOVER subscriptions")
+            .maxPayloadBytes(0)
+            .note(Capability.LARGE_PAYLOADS, "payloads above the broker's 5 MiB frame are chunked (option chunking)")
+            .exactBacklogQuota(false)
+            .note(Capability.BACKLOG_QUOTA, "the broker measures the backlog in storage bytes, about once a second")
+            .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; Pulsar "
+                    + "transactions are not mapped by Courier yet")
+            .build();
+
+    @Override
+    protected TopicNaming naming() {
+        return TenantNamespaceNaming.instance();
     }
 
     @Override

@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.Api;
+import io.courier.AfterLastAttempt;
+import io.courier.Backoff;
 import io.courier.BacklogQuota;
 import io.courier.BacklogQuotaExceededException;
 import io.courier.Broker;
+import io.courier.Capabilities;
+import io.courier.Capability;
 import io.courier.CodecException;
 import io.courier.DeadLetter;
 import io.courier.Envelope;
+import io.courier.FailureEvent;
+import io.courier.FailureListener;
 import io.courier.Headers;
 import io.courier.InitialPosition;
 import io.courier.LifecycleException;
@@ -26,6 +32,7 @@ import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionBusyException;
+import io.courier.SubscriptionState;
 import io.courier.SubscriptionType;
 import io.courier.core.MessageServer;
 import io.courier.core.ServerState;
@@ -77,8 +84,43 @@ public abstract class BrokerConformanceSuite {
     /** Opens a new broker client; called before each test (and again where a test needs a second client). */
     protected abstract Broker openBroker();
 
-    /** What this backend offers. */
-    protected abstract Features features();
+    /** What this backend offers: the broker's own {@link Broker#capabilities()}, the suite's only source. */
+    protected final Capabilities capabilities() {
+        return broker.capabilities();
+    }
+
+    /** Skips the running scenario, printing why, when the backend lacks {@code capability}. */
+    protected final void requireCapability(Capability capability) {
+        String instead = capabilities().missing().get(capability);
+        if (instead != null) {
+            System.out.println("[conformance] " + testName + " skipped: " + capabilities().backend() + " has no "
+                    + capability + " (" + instead + ")");
+        }
+        assumeTrue(instead == null, () -> capabilities().backend() + " has no " + capability + ": " + instead);
+    }
+
+    /**
+     * The type for scenarios that need several consumers sharing one subscription but not a particular split:
+     * SHARED where the backend has it, else KEY_SHARED, else FAILOVER.
+     */
+    protected final SubscriptionType competingType() {
+        for (SubscriptionType t : List.of(SubscriptionType.SHARED, SubscriptionType.KEY_SHARED, SubscriptionType.FAILOVER)) {
+            if (capabilities().supports(t)) {
+                return t;
+            }
+        }
+        return SubscriptionType.EXCLUSIVE;
+    }
+
+    /** Skips the running scenario, printing why, when the backend has no subscriptions of {@code type}. */
+    protected final void requireType(SubscriptionType type) {
+        boolean present = capabilities().supports(type);
+        if (!present) {
+            System.out.println("[conformance] " + testName + " skipped: " + capabilities().backend() + " has no "
+                    + type + " subscriptions (it maps " + capabilities().subscriptionTypes() + ")");
+        }
+        assumeTrue(present, () -> capabilities().backend() + " has no " + type + " subscriptions");
+    }
 
     @BeforeEach
     void openForTest(TestInfo info) {
@@ -216,7 +258,7 @@ public abstract class BrokerConformanceSuite {
     void a03_concurrentPublishers() throws Exception {
         String topic = topic("t");
         Recorder<String> rec = new Recorder<>();
-        subscribe(options(topic, subscriptionName("a3")).type(SubscriptionType.SHARED).concurrency(4)
+        subscribe(options(topic, subscriptionName("a3")).type(competingType()).concurrency(4)
                 .ordering(Ordering.UNORDERED).build(), String.class, rec);
         int threads = 20;
         int each = scaled(500);
@@ -325,7 +367,7 @@ public abstract class BrokerConformanceSuite {
         rec.awaitIds(Set.of(id), WAIT);
         assertThat(rec.payloads().get(0)).isEqualTo(big);
 
-        long limit = features().maxPayloadBytes();
+        long limit = capabilities().maxPayloadBytes();
         if (limit == 0) {
             // no limit: a payload above the usual 5 MiB message limit travels in chunks
             byte[] huge = new byte[6 * 1024 * 1024];
@@ -348,6 +390,7 @@ public abstract class BrokerConformanceSuite {
     @DisplayName("A7 a pattern subscription gets existing and new topics, never its own dead-letter topic, and other "
             + "dead-letter topics only when asked to")
     void a07_patternSkipsDeadLetterTopics() {
+        requireCapability(Capability.TOPIC_PATTERNS);
         String base = "conf-a7-" + UUID.randomUUID().toString().substring(0, 8);
         String existing = base + "-orders";
         String foreignDeadLetters = base + "-audit-other-DLQ";
@@ -407,6 +450,7 @@ public abstract class BrokerConformanceSuite {
     @Test
     @DisplayName("B8 shared: 2 subscribers split 1,000 messages, none to both, none lost")
     void b08_sharedSplits() {
+        requireType(SubscriptionType.SHARED);
         String topic = topic("t");
         String sub = subscriptionName("b8");
         Recorder<String> a = new Recorder<>();
@@ -425,6 +469,7 @@ public abstract class BrokerConformanceSuite {
     @Test
     @DisplayName("B9 failover: one active subscriber gets everything; when it closes the standby continues, no loss")
     void b09_failover() {
+        requireType(SubscriptionType.FAILOVER);
         String topic = topic("t");
         String sub = subscriptionName("b9");
         Recorder<String> a = new Recorder<>();
@@ -448,6 +493,7 @@ public abstract class BrokerConformanceSuite {
     @Test
     @DisplayName("B10 key-shared: 20 keys x 50 messages over 2 subscribers; each key to one subscriber, in order")
     void b10_keyShared() {
+        requireType(SubscriptionType.KEY_SHARED);
         String topic = topic("t");
         String sub = subscriptionName("b10");
         Recorder<String> a = new Recorder<>();
@@ -484,8 +530,8 @@ public abstract class BrokerConformanceSuite {
         Recorder<String> twoA = new Recorder<>();
         Recorder<String> twoB = new Recorder<>();
         subscribe(options(topic, s1).build(), String.class, one);
-        subscribe(options(topic, s2).type(SubscriptionType.SHARED).maxInFlight(10).build(), String.class, twoA);
-        subscribe(options(topic, s2).type(SubscriptionType.SHARED).maxInFlight(10).build(), String.class, twoB);
+        subscribe(options(topic, s2).type(competingType()).maxInFlight(10).build(), String.class, twoA);
+        subscribe(options(topic, s2).type(competingType()).maxInFlight(10).build(), String.class, twoB);
         Set<MessageId> sent = new HashSet<>(publishTexts(topic, 200, "m"));
         one.awaitIds(sent, WAIT);
         Await.until(WAIT, () -> union(twoA.ids(), twoB.ids()).containsAll(sent), () -> "second subscription incomplete");
@@ -497,6 +543,7 @@ public abstract class BrokerConformanceSuite {
     @Test
     @DisplayName("B12 a new subscription with EARLIEST reads retained history; with LATEST it does not")
     void b12_initialPosition() {
+        requireCapability(Capability.RETENTION);
         String topic = topic("t");
         createSubscription(topic, subscriptionName("holder"), SubscriptionType.EXCLUSIVE);
         Set<MessageId> history = new HashSet<>(publishTexts(topic, 50, "old-"));
@@ -689,7 +736,7 @@ public abstract class BrokerConformanceSuite {
         String sub = subscriptionName("c18");
         AtomicInteger failures = new AtomicInteger();
         List<Subscription> failing = new ArrayList<>();
-        SubscribeOptions failingOptions = options(topic, sub).type(SubscriptionType.SHARED).maxInFlight(10).concurrency(2)
+        SubscribeOptions failingOptions = options(topic, sub).type(competingType()).maxInFlight(10).concurrency(2)
                 .ordering(Ordering.UNORDERED).retry(RetryPolicy.builder().maxAttempts(Integer.MAX_VALUE)
                         .initialBackoff(Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(2)).build()).build();
         for (int i = 0; i < 3; i++) {
@@ -704,7 +751,7 @@ public abstract class BrokerConformanceSuite {
             assertThat(s.close(Duration.ZERO)).as("a failing subscriber holding messages cannot drain: " + s.health()).isFalse();
         }
         Recorder<String> healthy = new Recorder<>();
-        subscribe(options(topic, sub).type(SubscriptionType.SHARED).build(), String.class, healthy);
+        subscribe(options(topic, sub).type(competingType()).build(), String.class, healthy);
         healthy.awaitIds(sent, WAIT);
         assertThat(healthy.ids()).isEqualTo(sent);
         // acknowledgements may travel in groups: the backlog reaches zero shortly after the last handler returned
@@ -767,6 +814,162 @@ public abstract class BrokerConformanceSuite {
         assertThat(interruptedAt[0]).as("interrupted at the timeout").isPositive();
         assertThat(Duration.ofNanos(interruptedAt[0] - firstStart[0])).isBetween(Duration.ofMillis(300), Duration.ofMillis(800));
         assertThat(retryStart[0]).as("the retry starts after the late attempt returned").isGreaterThanOrEqualTo(firstReturned[0]);
+    }
+
+    @Test
+    @DisplayName("C20 a 5 s backoff holds back only its own key (PER_KEY, concurrency 1 and 4): 200 messages of 20 "
+            + "other keys are handled while it waits; the key's next message runs after the retry")
+    void c20_backoffHoldsOnlyItsKey() {
+        Duration backoff = Duration.ofSeconds(5);
+        for (int concurrency : new int[] {1, 4}) {
+            String topic = topic("c" + concurrency);
+            List<String> order = new CopyOnWriteArrayList<>();
+            Set<MessageId> othersHandled = ConcurrentHashMap.newKeySet();
+            Map<String, Long> handledAt = new ConcurrentHashMap<>();
+            long[] failedAt = new long[1];
+            subscribe(options(topic, subscriptionName("c20")).concurrency(concurrency)
+                    .retry(RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(backoff)).build()).build(),
+                    String.class, m -> {
+                        String seen = m.payload() + "#" + m.attempt();
+                        if (seen.equals("slow:0#1")) {
+                            failedAt[0] = System.nanoTime();
+                            throw new IllegalStateException("first attempt of slow:0 fails");
+                        }
+                        handledAt.put(seen, System.nanoTime());
+                        order.add(seen);
+                        if (!m.payload().startsWith("slow")) {
+                            othersHandled.add(m.id());
+                        }
+                    });
+            broker.publish(Envelope.builder(topic, "slow:0").key("slow").codec("text").build());
+            List<CompletableFuture<MessageId>> futures = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                futures.add(broker.publishAsync(Envelope.builder(topic, "k" + (i % 20) + ":" + i).key("k" + (i % 20))
+                        .codec("text").build()));
+            }
+            broker.publish(Envelope.builder(topic, "slow:1").key("slow").codec("text").build());
+            Set<MessageId> others = new HashSet<>();
+            futures.forEach(f -> others.add(f.join()));
+            Await.until(WAIT, () -> othersHandled.containsAll(others), () -> "other keys handled: " + othersHandled.size());
+            long othersDoneMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt[0]);
+            List<String> atThatPoint = new ArrayList<>(order);
+            note("C20 concurrency " + concurrency + ": ms from the failure to the 200 other keys' messages handled",
+                    (int) othersDoneMs);
+            assertThat(othersDoneMs).as("other keys must not wait for the 5 s backoff").isLessThan(2_000);
+            assertThat(atThatPoint).as("the slow key waits for its retry").noneMatch(s -> s.startsWith("slow"));
+            Await.until(WAIT, () -> order.contains("slow:1#1"), () -> "handled: " + order.size());
+            assertThat(order.indexOf("slow:0#2")).isLessThan(order.indexOf("slow:1#1")).isGreaterThanOrEqualTo(0);
+            assertThat(handledAt.get("slow:0#2") - failedAt[0]).isGreaterThanOrEqualTo(backoff.toNanos());
+        }
+    }
+
+    /** Records each failure-policy event as {@code kind:attempt}. */
+    private static FailureListener recordingListener(List<String> events) {
+        return new FailureListener() {
+            @Override
+            public void onRetry(FailureEvent e) {
+                events.add("retry:" + e.attempt());
+            }
+
+            @Override
+            public void onDecodeFailed(FailureEvent e) {
+                events.add("decodeFailed:" + e.attempt());
+            }
+
+            @Override
+            public void onDeadLettered(FailureEvent e) {
+                events.add("deadLettered:" + e.attempt());
+            }
+
+            @Override
+            public void onDeadLetterPublishFailed(FailureEvent e) {
+                events.add("deadLetterPublishFailed:" + e.attempt());
+            }
+
+            @Override
+            public void onDropped(FailureEvent e) {
+                events.add("dropped:" + e.attempt());
+            }
+
+            @Override
+            public void onSubscriptionStopped(FailureEvent e) {
+                events.add("stopped:" + e.attempt());
+            }
+        };
+    }
+
+    @Test
+    @DisplayName("C21 after the last attempt: LOG_AND_DROP acknowledges without a dead letter; listeners hear of every "
+            + "retry, drop, decode failure and dead letter")
+    void c21_dropAndListeners() {
+        String topic = topic("t");
+        String sub = subscriptionName("c21");
+        String dlq = topic + "-" + sub + "-DLQ";
+        String dlqSub = subscriptionName("dlq");
+        Recorder<byte[]> dead = new Recorder<>();
+        subscribe(options(dlq, dlqSub).codec("bytes").build(), byte[].class, dead);
+        List<String> events = new CopyOnWriteArrayList<>();
+        AtomicBoolean markerHandled = new AtomicBoolean();
+        subscribe(options(topic, sub).failureListener(recordingListener(events)).retry(RetryPolicy.builder()
+                .maxAttempts(2).initialBackoff(Duration.ofMillis(10)).afterLastAttempt(AfterLastAttempt.LOG_AND_DROP)
+                .build()).build(), String.class, m -> {
+                    if (m.payload().equals(MARKER)) {
+                        markerHandled.set(true);
+                        return;
+                    }
+                    throw new IllegalStateException("always fails");
+                });
+        broker.publish(Envelope.builder(topic, "unwanted").codec("text").build());
+        assertAcknowledgedAndNotRedelivered(topic, sub, Envelope.builder(topic, MARKER).codec("text").build(), markerHandled);
+        assertThat(events).containsExactly("retry:1", "dropped:2");
+        assertThat(dead.count()).isZero();
+        assertThat(broker.admin().backlog(dlq, dlqSub)).as("nothing published to the dead-letter topic").isZero();
+
+        String orders = topic("orders");
+        List<String> orderEvents = new CopyOnWriteArrayList<>();
+        Recorder<TestOrder> good = new Recorder<>();
+        subscribe(options(orders, subscriptionName("c21o")).failureListener(recordingListener(orderEvents)).build(),
+                TestOrder.class, good);
+        broker.publish(Envelope.builder(orders, new byte[] {(byte) 0xDE, (byte) 0xAD}).codec("bytes").build());
+        MessageId fine = broker.publish(Envelope.of(orders, new TestOrder("o-1", "ann", 1, Instant.EPOCH)));
+        good.awaitIds(Set.of(fine), WAIT);
+        Await.until(WAIT, () -> orderEvents.size() == 2, () -> "events: " + orderEvents);
+        assertThat(orderEvents).containsExactly("decodeFailed:0", "deadLettered:0");
+    }
+
+    @Test
+    @DisplayName("C22 after the last attempt: STOP_SUBSCRIPTION closes the subscription, handles nothing more and "
+            + "leaves the failed message for the next subscriber")
+    void c22_stopSubscription() {
+        String topic = topic("t");
+        String sub = subscriptionName("c22");
+        List<String> events = new CopyOnWriteArrayList<>();
+        Recorder<String> first = new Recorder<>();
+        Subscription s = subscribe(options(topic, sub).failureListener(recordingListener(events))
+                .retry(RetryPolicy.none().toBuilder().afterLastAttempt(AfterLastAttempt.STOP_SUBSCRIPTION).build())
+                .build(), String.class, m -> {
+                    if (m.payload().equals("poison")) {
+                        throw new IllegalStateException("cannot handle poison");
+                    }
+                    first.handle(m);
+                });
+        MessageId ok1 = broker.publish(Envelope.builder(topic, "ok1").codec("text").build());
+        first.awaitIds(Set.of(ok1), WAIT);
+        MessageId poison = broker.publish(Envelope.builder(topic, "poison").codec("text").build());
+        MessageId ok2 = broker.publish(Envelope.builder(topic, "ok2").codec("text").build());
+        Await.until(WAIT, () -> s.health().state() == SubscriptionState.CLOSED, () -> "state " + s.health().state());
+        assertThat(first.ids()).containsExactly(ok1);
+        assertThat(events).containsExactly("stopped:1");
+        assertThat(s.health().lastError()).contains("cannot handle poison");
+
+        Recorder<String> next = new Recorder<>();
+        subscribe(options(topic, sub).build(), String.class, next);
+        next.awaitIds(Set.of(poison, ok2), WAIT);
+        if (capabilities().lazyAcks()) {
+            assertThat(Set.of(ok1, poison, ok2)).containsAll(next.ids());
+        } else {
+            assertThat(next.ids()).containsExactlyInAnyOrder(poison, ok2);
+        }
     }
 
     @Test
@@ -939,7 +1142,7 @@ public abstract class BrokerConformanceSuite {
         subscribe(options(topic, sub).build(), String.class, next);
         MessageId marker = broker.publish(Envelope.builder(topic, "marker").codec("text").build());
         next.awaitIds(Set.of(marker), WAIT);
-        if (features().lazyAcks()) {
+        if (capabilities().lazyAcks()) {
             assertThat(sent).containsAll(minus(next.ids(), Set.of(marker)));
             note("E25 redelivered after restart", next.count() - 1);
         } else {
@@ -1009,7 +1212,7 @@ public abstract class BrokerConformanceSuite {
         Recorder<String> next = new Recorder<>();
         subscribe(options(topic, sub).build(), String.class, next);
         next.awaitIds(Set.of(second), WAIT);
-        if (!features().lazyAcks()) {
+        if (!capabilities().lazyAcks()) {
             assertThat(next.ids()).containsExactly(second);
         }
     }
@@ -1118,7 +1321,7 @@ public abstract class BrokerConformanceSuite {
         String sub = subscriptionName("e29");
         List<Subscription> subs = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            subs.add(broker.subscribe(options(topic, sub).type(SubscriptionType.SHARED).build(), String.class, m -> { }));
+            subs.add(broker.subscribe(options(topic, sub).type(competingType()).build(), String.class, m -> { }));
         }
         publishTexts(topic, 100, "m");
         CyclicBarrier barrier = new CyclicBarrier(10);
@@ -1140,7 +1343,7 @@ public abstract class BrokerConformanceSuite {
             pool.shutdownNow();
         }
         Recorder<String> rec = new Recorder<>();
-        subscribe(options(topic, sub).type(SubscriptionType.SHARED).build(), String.class, rec);
+        subscribe(options(topic, sub).type(competingType()).build(), String.class, rec);
         MessageId marker = broker.publish(Envelope.builder(topic, "after").codec("text").build());
         rec.awaitIds(Set.of(marker), WAIT);
     }
@@ -1210,7 +1413,8 @@ public abstract class BrokerConformanceSuite {
     @Test
     @DisplayName("F33 deliverAfter(2 s): not delivered before 2 s; an immediate message published later arrives first")
     void f33_delayedDelivery() {
-        assumeTrue(features().delayedDelivery(), "backend declares no delayed delivery");
+        requireCapability(Capability.DELAYED_DELIVERY);
+        requireType(SubscriptionType.SHARED);
         String topic = topic("t");
         Map<MessageId, Long> arrivals = new ConcurrentHashMap<>();
         List<MessageId> order = new CopyOnWriteArrayList<>();
@@ -1230,7 +1434,7 @@ public abstract class BrokerConformanceSuite {
     @DisplayName("F34 backlog quota: past the limit every publish, sync and async, is refused within 1 s with a distinct "
             + "error; after draining publishing works again within 5 s")
     void f34_backlogQuota() {
-        assumeTrue(features().backlogQuota(), "backend declares no backlog quota");
+        requireCapability(Capability.BACKLOG_QUOTA);
         String topic = topic("t");
         String sub = subscriptionName("f34");
         createSubscription(topic, sub, SubscriptionType.EXCLUSIVE);
@@ -1239,7 +1443,7 @@ public abstract class BrokerConformanceSuite {
         broker.admin().setBacklogQuota(topic, BacklogQuota.ofBytes((long) size * n));
         assertThat(broker.admin().backlogQuota(topic)).contains(BacklogQuota.ofBytes((long) size * n));
         Set<MessageId> accepted = new LinkedHashSet<>();
-        if (features().exactBacklogQuota()) {
+        if (capabilities().exactBacklogQuota()) {
             for (int i = 0; i < n; i++) {
                 accepted.add(broker.publish(Envelope.builder(topic, new byte[size]).codec("bytes").build()));
             }
@@ -1292,7 +1496,7 @@ public abstract class BrokerConformanceSuite {
         note("F34 ms from the backlog drained to a publish accepted again", (int) resumed.toMillis());
         assertThat(resumed).as("publishing works again soon after the backlog drained").isLessThan(Duration.ofSeconds(5));
         rec.awaitIds(Set.of(again), WAIT);
-        if (features().exactBacklogQuota()) {
+        if (capabilities().exactBacklogQuota()) {
             assertThat(rec.ids()).isEqualTo(union(accepted, Set.of(again)));
         } else {
             // the broker cuts the producer off for the quota and fails the publish it had not confirmed yet, though
@@ -1337,7 +1541,7 @@ public abstract class BrokerConformanceSuite {
             try {
                 return broker.publish(envelope);
             } catch (BacklogQuotaExceededException e) {
-                if (features().exactBacklogQuota() || System.nanoTime() > deadline) {
+                if (capabilities().exactBacklogQuota() || System.nanoTime() > deadline) {
                     throw e;
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));

@@ -1,14 +1,8 @@
 package io.courier.core.internal;
 
 import io.courier.BatchHandler;
-import io.courier.Codec;
-import io.courier.CodecException;
-import io.courier.DeadLetter;
 import io.courier.Handler;
-import io.courier.HandlerTimeoutException;
-import io.courier.Headers;
 import io.courier.Message;
-import io.courier.NonRetryableException;
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
@@ -21,30 +15,36 @@ import io.courier.core.spi.RawMessage;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 
 /**
- * Drives one {@link RawConsumer} for one handler: bounded in-flight receive, STRICT / PER_KEY / UNORDERED dispatch,
- * decode, the failure policy (retry with backoff, then dead-letter and ack), handler timeouts, pause and a draining
- * close. Every backend shares it, so every backend has the same semantics.
+ * Drives one {@link RawConsumer} for one handler, the same way on every backend: bounded in-flight receive, STRICT /
+ * PER_KEY / UNORDERED dispatch, and a draining close. Its parts: {@link PayloadDecoder} (payload to the handler's type),
+ * {@link TimedInvoker} (the handler timeout), {@link FailureHandling} (the retry policy and what follows the last
+ * attempt), {@link KeyGate} (a key waiting for a retry holds back only that key) and {@link SubscriptionStats}.
+ *
+ * <p>Threads: with concurrency 1 and a single-message handler the receiving thread runs the handler itself and keeps
+ * waiting retries in its own queue; otherwise handlers run on lanes (one thread per lane for PER_KEY, hashed by key;
+ * one pool for UNORDERED; one thread for batches) and waiting retries on the {@link DispatchClock}'s timer. A retry
+ * never waits on a handler thread, except a batch's, which holds the batch lane.
  */
 public final class Dispatcher<T> implements Subscription {
     private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final int MAX_REASON_LENGTH = 1024;
 
     /** Where dead letters go: the broker's raw publish. */
     @FunctionalInterface
@@ -54,105 +54,114 @@ public final class Dispatcher<T> implements Subscription {
 
     private final SubscribeOptions options;
     private final RawConsumer consumer;
-    private final Class<T> payloadType;
     private final Handler<T> handler;
     private final BatchHandler<T> batchHandler;
-    private final Codecs codecs;
-    private final Codec overrideCodec;
-    private final Codec defaultCodec;
-    private final DeadLetterSink deadLetters;
-    private final Clock clock;
-    private final Duration deadLetterTimeout;
-    private final Runnable onClosed;
+    private final PayloadDecoder<T> decoder;
+    private final TimedInvoker invoker;
+    private final FailureHandling failures;
+    private final SubscriptionStats stats;
+    private final DispatchClock clock;
     private final Duration defaultGrace;
+    private final Runnable onClosed;
 
     private final Semaphore permits;
     /**
      * Concurrency 1 without a batch handler: the receiving thread runs the handler itself. Handing each message to a
      * second thread (a queue offer and often a wake-up per message) was one of the two costs, with eager header
-     * copies, that held concurrency-1 consume near 0.6 x the raw client; with one handler at a time the order is the
-     * receive order either way.
+     * copies, that held concurrency-1 consume near 0.6 x the raw client.
      */
     private final boolean inline;
-    private final ExecutorService[] lanes;
+    private final List<Lane> lanes;
     private final Thread receiver;
+    /** Inline dispatch only, touched by the receiver alone: retries by due time, and the keys they hold. */
+    private final PriorityQueue<Delivery<T>> inlineRetries = new PriorityQueue<>(Comparator.comparingLong(d -> d.dueNanos));
+    private final KeyGate<Delivery<T>> inlineGate;
     /** Guards {@link #waitingForMessage}, so that close interrupts an inline receiver's wait but never its handler. */
     private final Object receiveWait = new Object();
     private boolean waitingForMessage;
 
     private final Object lifecycle = new Object();
-    private volatile boolean running;
+    private volatile Phase phase = Phase.CREATED;
     private volatile boolean paused;
-    private volatile boolean closing;
-    private volatile boolean hardStopped;
-    private volatile boolean closed;
-    private volatile boolean failed;
+    /** Set by the STOP_SUBSCRIPTION action: nothing more is handled; what is in flight stays unacknowledged. */
+    private volatile boolean halted;
+    private volatile boolean receiveFailing;
     private boolean drainedAtClose;
-
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong processed = new AtomicLong();
-    private final AtomicLong failedAttempts = new AtomicLong();
-    private final AtomicLong retried = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
-    private volatile Instant lastActivity;
-    private volatile String lastError;
 
-    private Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
-                       BatchHandler<T> batchHandler, Codecs codecs, String defaultCodecName,
-                       DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
-                       Runnable onClosed) {
+    /** Where handlers run when they do not run on the receiving thread. */
+    private final class Lane {
+        final ExecutorService executor;
+        /** Null when order does not matter (UNORDERED, batches). */
+        final KeyGate<Delivery<T>> gate;
+
+        Lane(ExecutorService executor, boolean ordered) {
+            this.executor = executor;
+            this.gate = ordered ? new KeyGate<>() : null;
+        }
+    }
+
+    Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
+               BatchHandler<T> batchHandler, Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
+               UnaryOperator<String> deadLetterTopics, Clock wallClock, DispatchClock clock, Duration deadLetterTimeout, Duration defaultGrace,
+               Runnable onClosed) {
         this.options = options;
-        this.defaultGrace = defaultGrace;
         this.consumer = consumer;
-        this.payloadType = payloadType;
         this.handler = handler;
         this.batchHandler = batchHandler;
-        this.codecs = codecs;
-        this.overrideCodec = options.codec().map(codecs::byName).orElse(null);
-        this.defaultCodec = codecs.byName(defaultCodecName);
-        this.deadLetters = deadLetters;
         this.clock = clock;
-        this.deadLetterTimeout = deadLetterTimeout;
+        this.defaultGrace = defaultGrace;
         this.onClosed = onClosed;
+        this.stats = new SubscriptionStats(wallClock);
+        this.decoder = new PayloadDecoder<>(payloadType, codecs, options.codec().orElse(null), defaultCodec);
+        this.invoker = new TimedInvoker(options.handlerTimeout(), "subscription '" + options.subscription() + "' on '"
+                + options.topicDescription() + "'", clock);
+        this.failures = new FailureHandling(options, deadLetters, deadLetterTopics, deadLetterTimeout, stats,
+                new Settle());
         this.permits = new Semaphore(options.maxInFlight());
         this.inline = batchHandler == null && options.concurrency() == 1;
-        this.lanes = inline ? new ExecutorService[0] : createLanes();
+        this.inlineGate = inline && options.ordering() != Ordering.UNORDERED ? new KeyGate<>() : null;
+        this.lanes = inline ? null : createLanes();
         String name = "courier-" + options.subscription();
         Runnable loop = inline ? this::receiveInlineLoop : batchHandler == null ? this::receiveLoop : this::receiveBatchLoop;
         this.receiver = new OwnThread(this, loop, name + (inline ? "-worker" : "-receiver"));
-        this.lastActivity = clock.instant();
     }
 
     /** A dispatcher calling {@code handler} for each message. Call {@link #start()} to begin. */
     public static <T> Dispatcher<T> forHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
                                                Handler<T> handler, Codecs codecs, String defaultCodec,
-                                               DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout,
-                                               Duration defaultGrace, Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, handler, null, codecs, defaultCodec, deadLetters, clock,
-                deadLetterTimeout, defaultGrace, onClosed);
+                                               DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics,
+                                               Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
+                                               Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, handler, null, codecs, defaultCodec, deadLetters,
+                deadLetterTopics, clock,
+                DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
     }
 
     /** A dispatcher calling {@code handler} with batches. Call {@link #start()} to begin. */
     public static <T> Dispatcher<T> forBatchHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
                                                     BatchHandler<T> handler, Codecs codecs, String defaultCodec,
-                                                    DeadLetterSink deadLetters, Clock clock, Duration deadLetterTimeout,
-                                                    Duration defaultGrace, Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, null, handler, codecs, defaultCodec, deadLetters, clock,
-                deadLetterTimeout, defaultGrace, onClosed);
+                                                    DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics,
+                                                    Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
+                                                    Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, null, handler, codecs, defaultCodec, deadLetters,
+                deadLetterTopics, clock,
+                DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
     }
 
-    private ExecutorService[] createLanes() {
+    private List<Lane> createLanes() {
         String prefix = "courier-" + options.subscription() + "-worker";
-        boolean parallelPool = options.ordering() == Ordering.UNORDERED;
-        if (parallelPool || batchHandler != null) {
-            int threads = parallelPool ? options.concurrency() : 1;
-            return new ExecutorService[] {pool(threads, prefix)};
+        if (batchHandler != null) {
+            return List.of(new Lane(pool(1, prefix), false));
         }
-        ExecutorService[] result = new ExecutorService[options.concurrency()];
-        for (int i = 0; i < result.length; i++) {
-            result[i] = pool(1, prefix + "-lane" + i);
+        if (options.ordering() == Ordering.UNORDERED) {
+            return List.of(new Lane(pool(options.concurrency(), prefix), false));
         }
-        return result;
+        List<Lane> result = new ArrayList<>(options.concurrency());
+        for (int i = 0; i < options.concurrency(); i++) {
+            result.add(new Lane(pool(1, prefix + "-lane" + i), true));
+        }
+        return List.copyOf(result);
     }
 
     private ExecutorService pool(int threads, String prefix) {
@@ -188,7 +197,10 @@ public final class Dispatcher<T> implements Subscription {
 
     public void start() {
         synchronized (lifecycle) {
-            running = true;
+            if (phase != Phase.CREATED) {
+                throw new IllegalStateException("subscription '" + options.subscription() + "' already started");
+            }
+            phase = Phase.RUNNING;
             receiver.start();
         }
     }
@@ -212,29 +224,38 @@ public final class Dispatcher<T> implements Subscription {
     @Override
     public SubscriptionHealth health() {
         return new SubscriptionHealth(options.topicDescription(), options.subscription(), state(), inFlight.get(),
-                processed.get(), failedAttempts.get(), retried.get(), deadLettered.get(), lastActivity, lastError);
+                stats.processed.get(), stats.failedAttempts.get(), stats.retried.get(), stats.deadLettered.get(),
+                stats.lastActivity(), stats.lastError());
     }
 
     private SubscriptionState state() {
-        if (closed) {
-            return SubscriptionState.CLOSED;
+        switch (phase) {
+            case CLOSED:
+                return SubscriptionState.CLOSED;
+            case DRAINING:
+            case ABANDONED:
+                return SubscriptionState.CLOSING;
+            default:
+                break;
         }
-        if (closing) {
-            return SubscriptionState.CLOSING;
-        }
-        if (failed) {
+        if (receiveFailing) {
             return SubscriptionState.FAILED;
         }
-        if (inFlight.get() > 0 && Duration.between(lastActivity, clock.instant()).compareTo(options.stallThreshold()) > 0) {
+        if (inFlight.get() > 0
+                && Duration.between(stats.lastActivity(), stats.now()).compareTo(options.stallThreshold()) > 0) {
             return SubscriptionState.STALLED;
         }
         return paused ? SubscriptionState.PAUSED : SubscriptionState.RUNNING;
     }
 
+    private boolean receiving() {
+        return phase == Phase.RUNNING && !halted;
+    }
+
     // ---------------------------------------------------------------- receiving
 
     private void receiveLoop() {
-        while (running) {
+        while (receiving()) {
             if (paused) {
                 LockSupport.parkNanos(this, POLL_NANOS);
                 continue;
@@ -250,35 +271,49 @@ public final class Dispatcher<T> implements Subscription {
                 }
                 inFlight.incrementAndGet();
                 holdWhilePaused();
-                lane(m).execute(() -> process(m));
+                Delivery<T> d = new Delivery<>(m, keyOf(m));
+                Lane lane = laneOf(d);
+                lane.executor.execute(() -> dispatch(d, lane.gate, lane));
             } catch (InterruptedException e) {
-                if (!running) {
+                if (!receiving()) {
                     return;
                 }
             }
         }
     }
 
+    /**
+     * The receiving thread is the handler's thread: it runs due retries first, then receives, waiting no longer than
+     * the next retry is due. While draining it only runs what is still in flight.
+     */
     private void receiveInlineLoop() {
         while (true) {
+            runDueRetries();
+            long wait = POLL_NANOS;
+            Delivery<T> nextRetry = inlineRetries.peek();
+            if (nextRetry != null) {
+                wait = Math.max(1, Math.min(wait, nextRetry.dueNanos - clock.nanoTime()));
+            }
+            boolean receive;
             synchronized (receiveWait) {
-                if (!running) {
+                receive = receiving();
+                if (!receive && (inFlight.get() == 0 || phase == Phase.ABANDONED || halted)) {
                     return;
                 }
                 waitingForMessage = true;
             }
             RawMessage m = null;
             try {
-                if (paused) {
-                    LockSupport.parkNanos(this, POLL_NANOS);
-                } else if (permits.tryAcquire()) {
-                    m = receiveOne(POLL_NANOS);
+                if (receive && !paused && permits.tryAcquire()) {
+                    m = receiveOne(wait);
                     if (m == null) {
                         permits.release();
                     }
+                } else {
+                    LockSupport.parkNanos(this, wait);
                 }
             } catch (InterruptedException e) {
-                // close() wakes the wait; the loop's head sees running == false
+                // close() wakes the wait; the loop's head sees the new phase
             }
             synchronized (receiveWait) {
                 waitingForMessage = false;
@@ -287,15 +322,23 @@ public final class Dispatcher<T> implements Subscription {
             if (m != null) {
                 inFlight.incrementAndGet();
                 holdWhilePaused();
-                process(m);
+                dispatch(new Delivery<>(m, keyOf(m)), inlineGate, null);
             }
+        }
+    }
+
+    private void runDueRetries() {
+        Delivery<T> d;
+        while ((d = inlineRetries.peek()) != null && d.dueNanos - clock.nanoTime() <= 0) {
+            inlineRetries.poll();
+            runFrom(d, inlineGate, null);
         }
     }
 
     private void receiveBatchLoop() {
         List<RawMessage> batch = new ArrayList<>();
         long deadline = 0;
-        while (running) {
+        while (receiving()) {
             try {
                 if (!batch.isEmpty() && (batch.size() >= options.batchSize() || System.nanoTime() - deadline >= 0)) {
                     submitBatch(batch);
@@ -325,7 +368,7 @@ public final class Dispatcher<T> implements Subscription {
                 }
                 batch.add(m);
             } catch (InterruptedException e) {
-                if (!running) {
+                if (!receiving()) {
                     break;
                 }
             }
@@ -337,7 +380,7 @@ public final class Dispatcher<T> implements Subscription {
 
     /** A message that arrived while pause() was being called waits here, held in flight, until resume or close. */
     private void holdWhilePaused() {
-        while (paused && running) {
+        while (paused && receiving()) {
             LockSupport.parkNanos(this, POLL_NANOS);
         }
     }
@@ -345,8 +388,8 @@ public final class Dispatcher<T> implements Subscription {
     private RawMessage receiveOne(long waitNanos) throws InterruptedException {
         try {
             RawMessage m = consumer.receive(waitNanos, TimeUnit.NANOSECONDS);
-            if (failed) {
-                failed = false;
+            if (receiveFailing) {
+                receiveFailing = false;
                 LOG.log(Level.INFO, "subscription ''{0}'' on ''{1}'' receives again", options.subscription(),
                         options.topicDescription());
             }
@@ -354,84 +397,147 @@ public final class Dispatcher<T> implements Subscription {
         } catch (InterruptedException e) {
             throw e;
         } catch (RuntimeException e) {
-            if (!running) {
+            if (!receiving()) {
                 return null;
             }
-            if (!failed) {
+            if (!receiveFailing) {
                 LOG.log(Level.WARNING, "subscription '" + options.subscription() + "' on '" + options.topicDescription()
                         + "' cannot receive; retrying", e);
             }
-            failed = true;
-            lastError = describe(e);
+            receiveFailing = true;
+            stats.failed(e);
             Thread.sleep(200);
             return null;
         }
     }
 
-    private void submitBatch(List<RawMessage> batch) {
-        List<RawMessage> copy = List.copyOf(batch);
-        lanes[0].execute(() -> processBatch(copy));
+    private String keyOf(RawMessage m) {
+        switch (options.ordering()) {
+            case STRICT:
+                return "";
+            case PER_KEY:
+                return m.key() == null ? "" : m.key();
+            default:
+                return null;
+        }
     }
 
-    private ExecutorService lane(RawMessage m) {
-        if (lanes.length == 1) {
-            return lanes[0];
+    private Lane laneOf(Delivery<T> d) {
+        if (lanes.size() == 1) {
+            return lanes.get(0);
         }
-        String key = m.key() == null ? "" : m.key();
-        return lanes[Math.floorMod(key.hashCode() * 0x9E3779B9, lanes.length)];
+        return lanes.get(Math.floorMod(d.key.hashCode() * 0x9E3779B9, lanes.size()));
     }
 
     // ---------------------------------------------------------------- handling
 
-    private void process(RawMessage raw) {
-        try {
-            if (hardStopped) {
+    /** A newly received message, on its lane's thread: it waits behind its key if that key is held, else runs. */
+    private void dispatch(Delivery<T> d, KeyGate<Delivery<T>> gate, Lane lane) {
+        if (gate != null && !gate.isEmpty() && gate.parkIfHeld(d.key, d)) {
+            return;
+        }
+        runFrom(d, gate, lane);
+    }
+
+    /**
+     * Runs {@code d}, then the messages parked behind its key, until one of them must wait for a retry (its key stays
+     * held) or none is left (the key is free).
+     */
+    private void runFrom(Delivery<T> d, KeyGate<Delivery<T>> gate, Lane lane) {
+        Delivery<T> next = d;
+        while (next != null) {
+            Duration backoff = attempt(next);
+            if (backoff != null) {
+                if (gate != null) {
+                    gate.hold(next.key);
+                }
+                scheduleRetry(next, backoff, lane);
                 return;
             }
-            DeliveredMessage<T> message;
-            try {
-                message = new DeliveredMessage<>(raw, options.subscription(), decode(raw), 1);
-            } catch (RuntimeException e) {
-                failedAttempts.incrementAndGet();
-                lastError = describe(e);
-                deadLetter(raw, DeadLetter.REASON_DECODE, 0, e);
-                return;
-            }
-            for (int attempt = 1; ; attempt++) {
-                DeliveredMessage<T> current = message.withAttempt(attempt);
-                Throwable failure = invoke(() -> handler.handle(current));
-                if (hardStopped) {
-                    return;
-                }
-                if (failure == null) {
-                    ack(raw);
-                    processed.incrementAndGet();
-                    return;
-                }
-                if (!retryOrDeadLetter(List.of(raw), attempt, failure)) {
-                    return;
-                }
-            }
-        } finally {
-            finish(1);
+            next = gate == null || next.key == null ? null : gate.next(next.key);
         }
     }
 
+    private void scheduleRetry(Delivery<T> d, Duration backoff, Lane lane) {
+        if (lane == null) {
+            d.dueNanos = clock.nanoTime() + backoff.toNanos();
+            inlineRetries.add(d);
+            return;
+        }
+        clock.schedule(() -> {
+            try {
+                lane.executor.execute(() -> runFrom(d, lane.gate, lane));
+            } catch (RejectedExecutionException e) {
+                // the subscription was abandoned at close: the message stays unacknowledged for redelivery
+            }
+        }, backoff.toNanos());
+    }
+
+    /**
+     * Attempts {@code d} until it is settled (acknowledged, or finished by the failure policy): returns null; or until
+     * it must wait before the next attempt: returns the wait, and {@code d} stays in flight.
+     */
+    private Duration attempt(Delivery<T> d) {
+        boolean settled = true;
+        try {
+            if (stopped()) {
+                return null;
+            }
+            if (d.message == null) {
+                try {
+                    d.message = new DeliveredMessage<>(d.raw, options.subscription(), decoder.decode(d.raw), 1);
+                } catch (RuntimeException e) {
+                    failures.decodeFailed(d.raw, e);
+                    return null;
+                }
+            }
+            while (true) {
+                DeliveredMessage<T> current = d.message.withAttempt(d.attempt);
+                Throwable failure = invoker.invoke(() -> handler.handle(current));
+                if (stopped()) {
+                    return null;
+                }
+                if (failure == null) {
+                    ack(d.raw);
+                    stats.processed.incrementAndGet();
+                    return null;
+                }
+                Duration backoff = failures.afterFailure(List.of(d.raw), d.attempt, failure);
+                if (backoff == null) {
+                    return null;
+                }
+                d.attempt++;
+                if (!backoff.isZero()) {
+                    settled = false;
+                    return backoff;
+                }
+            }
+        } finally {
+            if (settled) {
+                finish(1);
+            }
+        }
+    }
+
+    private void submitBatch(List<RawMessage> batch) {
+        List<RawMessage> copy = List.copyOf(batch);
+        lanes.get(0).executor.execute(() -> processBatch(copy));
+    }
+
+    /** A batch holds its lane through its retries: batches are handled one at a time, in the order received. */
     private void processBatch(List<RawMessage> raws) {
         try {
-            if (hardStopped) {
+            if (stopped()) {
                 return;
             }
             List<DeliveredMessage<T>> decoded = new ArrayList<>(raws.size());
             List<RawMessage> good = new ArrayList<>(raws.size());
             for (RawMessage raw : raws) {
                 try {
-                    decoded.add(new DeliveredMessage<>(raw, options.subscription(), decode(raw), 1));
+                    decoded.add(new DeliveredMessage<>(raw, options.subscription(), decoder.decode(raw), 1));
                     good.add(raw);
                 } catch (RuntimeException e) {
-                    failedAttempts.incrementAndGet();
-                    lastError = describe(e);
-                    deadLetter(raw, DeadLetter.REASON_DECODE, 0, e);
+                    failures.decodeFailed(raw, e);
                 }
             }
             if (decoded.isEmpty()) {
@@ -442,19 +548,20 @@ public final class Dispatcher<T> implements Subscription {
                 for (DeliveredMessage<T> m : decoded) {
                     batch.add(m.withAttempt(attempt));
                 }
-                List<Message<T>> view = java.util.Collections.unmodifiableList(batch);
-                Throwable failure = invoke(() -> batchHandler.handle(view));
-                if (hardStopped) {
+                List<Message<T>> view = Collections.unmodifiableList(batch);
+                Throwable failure = invoker.invoke(() -> batchHandler.handle(view));
+                if (stopped()) {
                     return;
                 }
                 if (failure == null) {
                     for (RawMessage raw : good) {
                         ack(raw);
                     }
-                    processed.addAndGet(good.size());
+                    stats.processed.addAndGet(good.size());
                     return;
                 }
-                if (!retryOrDeadLetter(good, attempt, failure)) {
+                Duration backoff = failures.afterFailure(good, attempt, failure);
+                if (backoff == null || !sleep(backoff) || stopped()) {
                     return;
                 }
             }
@@ -463,186 +570,58 @@ public final class Dispatcher<T> implements Subscription {
         }
     }
 
-    /** Records a failed attempt; dead-letters and returns false when the policy gives up, else waits the backoff. */
-    private boolean retryOrDeadLetter(List<RawMessage> raws, int attempt, Throwable failure) {
-        failedAttempts.incrementAndGet();
-        lastError = describe(failure);
-        String reason = null;
-        if (failure instanceof NonRetryableException) {
-            reason = DeadLetter.REASON_NON_RETRYABLE;
-        } else if (attempt >= options.retry().maxAttempts()) {
-            reason = failure instanceof HandlerTimeoutException ? DeadLetter.REASON_TIMEOUT : DeadLetter.REASON_HANDLER;
-        }
-        if (reason != null) {
-            for (RawMessage raw : raws) {
-                deadLetter(raw, reason, attempt, failure);
-            }
-            return false;
-        }
-        Duration backoff = options.retry().backoffAfter(attempt, ThreadLocalRandom.current().nextDouble());
+    private static boolean sleep(Duration d) {
         try {
-            if (!backoff.isZero()) {
-                Thread.sleep(backoff.toMillis(), backoff.toNanosPart() % 1_000_000);
+            if (!d.isZero()) {
+                Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
             }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
-        if (hardStopped) {
-            return false;
-        }
-        retried.incrementAndGet();
-        return true;
+    }
+
+    private boolean stopped() {
+        return phase == Phase.ABANDONED || halted;
     }
 
     private void finish(int count) {
-        inFlight.addAndGet(-count);
+        int left = inFlight.addAndGet(-count);
         permits.release(count);
-        lastActivity = clock.instant();
-    }
-
-    @FunctionalInterface
-    private interface Call {
-        void run() throws Exception;
-    }
-
-    /** Runs one attempt under the handler timeout; returns its failure, or null on success. */
-    private Throwable invoke(Call call) {
-        long timeout = options.handlerTimeout().toNanos();
-        if (timeout == 0) {
-            try {
-                call.run();
-                return null;
-            } catch (Throwable t) {
-                return t;
+        stats.touched();
+        if (left == 0 && phase != Phase.RUNNING) {
+            synchronized (lifecycle) {
+                lifecycle.notifyAll();
             }
         }
-        Watchdog dog = new Watchdog(Thread.currentThread());
-        ScheduledFuture<?> alarm = Timers.shared().schedule(dog, timeout, TimeUnit.NANOSECONDS);
-        Throwable failure = null;
-        try {
-            call.run();
-        } catch (Throwable t) {
-            failure = t;
-        }
-        alarm.cancel(false);
-        if (!dog.finish()) {
-            return new HandlerTimeoutException("handler of subscription '" + options.subscription() + "' on '"
-                    + options.topicDescription() + "' ran past its timeout of " + options.handlerTimeout());
-        }
-        return failure;
-    }
-
-    /** Interrupts a handler that runs past its timeout; the handler's own result is then ignored. */
-    private static final class Watchdog implements Runnable {
-        private final Thread worker;
-        private boolean done;
-        private boolean fired;
-
-        Watchdog(Thread worker) {
-            this.worker = worker;
-        }
-
-        @Override
-        public synchronized void run() {
-            if (!done) {
-                fired = true;
-                worker.interrupt();
-            }
-        }
-
-        /** Marks the attempt finished; false when the watchdog fired first (its interrupt is then cleared). */
-        synchronized boolean finish() {
-            done = true;
-            if (fired) {
-                Thread.interrupted();
-                return false;
-            }
-            return true;
-        }
-    }
-
-    private T decode(RawMessage raw) {
-        Codec codec = overrideCodec;
-        if (codec == null && payloadType == byte[].class) {
-            // the bytes as sent: decoding JSON into byte[] would expect base64 and dead-letter every message
-            return payloadType.cast(raw.payload());
-        }
-        if (codec == null) {
-            String contentType = raw.headers().get(Headers.CONTENT_TYPE);
-            if (contentType != null) {
-                codec = codecs.byContentType(contentType);
-                if (codec == null) {
-                    throw new CodecException("no codec for content-type '" + contentType + "' of message " + raw.id()
-                            + "; available codecs: " + codecs.names());
-                }
-            } else {
-                codec = defaultCodec;
-            }
-        }
-        Object value = codec.decode(raw.payload(), payloadType);
-        if (value == null) {
-            throw new CodecException(codec.name() + ": decoded null for message " + raw.id());
-        }
-        if (!payloadType.isInstance(value)) {
-            throw new CodecException(codec.name() + ": decoded a " + value.getClass().getName() + " for message "
-                    + raw.id() + ", the handler takes " + payloadType.getName());
-        }
-        return payloadType.cast(value);
     }
 
     private void ack(RawMessage raw) {
-        if (!hardStopped) {
+        if (!stopped()) {
             consumer.ack(raw);
         }
     }
 
-    private void deadLetter(RawMessage raw, String reason, int attempts, Throwable cause) {
-        if (hardStopped) {
-            return;
+    /** How the failure policy settles messages on this dispatcher. */
+    private final class Settle implements FailureHandling.Settle {
+        @Override
+        public void ack(RawMessage raw) {
+            Dispatcher.this.ack(raw);
         }
-        String text = String.valueOf(cause.getMessage());
-        if (text.length() > MAX_REASON_LENGTH) {
-            text = text.substring(0, MAX_REASON_LENGTH);
-        }
-        Headers headers = raw.headers().toBuilder()
-                .put(DeadLetter.REASON, reason)
-                .put(DeadLetter.ORIGINAL_TOPIC, raw.topic())
-                .put(DeadLetter.SUBSCRIPTION, options.subscription())
-                .put(DeadLetter.MESSAGE_ID, raw.id().value())
-                .put(DeadLetter.ATTEMPTS, Integer.toString(attempts))
-                .put(DeadLetter.EXCEPTION_CLASS, cause.getClass().getName())
-                .put(DeadLetter.EXCEPTION_MESSAGE, text)
-                .put(DeadLetter.TIME, clock.instant().toString())
-                .build();
-        String topic = options.deadLetterTopicFor(raw.topic());
-        try {
-            deadLetters.send(new OutboundMessage(topic, raw.payload(), raw.key(), headers, null, raw.eventTime()))
-                    .get(deadLetterTimeout.toNanos(), TimeUnit.NANOSECONDS);
-            ack(raw);
-            deadLettered.incrementAndGet();
-            LOG.log(Level.WARNING, "message {0} of subscription ''{1}'' on ''{2}'' sent to dead-letter topic ''{3}'' "
-                    + "after {4} attempt(s): {5}: {6}", raw.id(), options.subscription(), raw.topic(), topic, attempts,
-                    reason, describe(cause));
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            lastError = "dead-letter publish to '" + topic + "' failed: " + describe(e);
-            LOG.log(Level.ERROR, "cannot dead-letter message " + raw.id() + " of subscription '" + options.subscription()
-                    + "' to '" + topic + "'; handing it back to the broker for redelivery", e);
-            if (!hardStopped) {
+
+        @Override
+        public void nack(RawMessage raw) {
+            if (!stopped()) {
                 consumer.nack(raw);
             }
         }
-    }
 
-    private static String describe(Throwable t) {
-        Throwable root = t;
-        if (root instanceof java.util.concurrent.ExecutionException && root.getCause() != null) {
-            root = root.getCause();
+        @Override
+        public void stopSubscription() {
+            halted = true;
+            Closing.inBackground("courier-stop-" + options.subscription(), () -> close(defaultGrace));
         }
-        return root.getClass().getName() + ": " + root.getMessage();
     }
 
     // ---------------------------------------------------------------- closing
@@ -657,16 +636,16 @@ public final class Dispatcher<T> implements Subscription {
      *
      * <p>Called from one of this subscription's own handlers, it cannot wait for that handler: the close then runs on
      * another thread, this call returns false at once, and the calling handler's message is acknowledged when the
-     * handler returns normally (as every in-flight message is within the grace).
+     * handler returns normally (as every in-flight message is within the grace). Retries waiting for their backoff
+     * count as in flight: the close waits for them within the grace.
      */
     @Override
     public boolean close(Duration grace) {
         synchronized (lifecycle) {
-            if (closed || closing) {
-                return ownsCurrentThread() ? closed && drainedAtClose : awaitClosed();
+            if (phase.compareTo(Phase.DRAINING) >= 0) {
+                return ownsCurrentThread() ? phase == Phase.CLOSED && drainedAtClose : awaitClosed();
             }
-            closing = true;
-            running = false;
+            phase = Phase.DRAINING;
         }
         if (ownsCurrentThread()) {
             Closing.inBackground("courier-close-" + options.subscription(), () -> closeNow(grace));
@@ -677,21 +656,22 @@ public final class Dispatcher<T> implements Subscription {
 
     private boolean closeNow(Duration grace) {
         long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
-        boolean drained = true;
+        boolean drained;
         try {
             if (inline) {
                 drained = stopInlineReceiver(deadline);
             } else {
                 receiver.interrupt();
                 joinQuietly(receiver, deadline);
-            }
-            for (ExecutorService lane : lanes) {
-                lane.shutdown();
-            }
-            for (ExecutorService lane : lanes) {
-                long left = deadline - System.nanoTime();
-                if (!lane.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-                    drained = false;
+                drained = awaitNothingInFlight(deadline);
+                for (Lane lane : lanes) {
+                    lane.executor.shutdown();
+                }
+                for (Lane lane : lanes) {
+                    long left = deadline - System.nanoTime();
+                    if (!lane.executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                        drained = false;
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -702,17 +682,17 @@ public final class Dispatcher<T> implements Subscription {
             drained = true;
         }
         if (!drained) {
-            hardStopped = true;
-            int dropped = 0;
-            for (ExecutorService lane : lanes) {
-                dropped += lane.shutdownNow().size();
+            synchronized (lifecycle) {
+                phase = Phase.ABANDONED;
+            }
+            if (lanes != null) {
+                for (Lane lane : lanes) {
+                    lane.executor.shutdownNow();
+                }
             }
             LOG.log(Level.WARNING, "subscription ''{0}'' on ''{1}'' did not drain within {2}: {3} message(s) left "
                     + "unacknowledged for redelivery", options.subscription(), options.topicDescription(), grace,
                     inFlight.get());
-            if (dropped > 0) {
-                inFlight.addAndGet(-dropped);
-            }
             if (inline) {
                 receiver.interrupt();   // as shutdownNow() interrupts a lane's worker: its handler's result is ignored
             }
@@ -720,16 +700,29 @@ public final class Dispatcher<T> implements Subscription {
         consumer.close();
         synchronized (lifecycle) {
             drainedAtClose = drained;
-            closed = true;
+            phase = Phase.CLOSED;
             lifecycle.notifyAll();
         }
         onClosed.run();
         return drained;
     }
 
+    private boolean awaitNothingInFlight(long deadlineNanos) throws InterruptedException {
+        synchronized (lifecycle) {
+            while (inFlight.get() > 0 && !halted) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
+            }
+            return true;
+        }
+    }
+
     private boolean awaitClosed() {
         synchronized (lifecycle) {
-            while (!closed) {
+            while (phase != Phase.CLOSED) {
                 try {
                     lifecycle.wait();
                 } catch (InterruptedException e) {
@@ -741,7 +734,7 @@ public final class Dispatcher<T> implements Subscription {
         }
     }
 
-    /** Wakes an inline receiver that waits for a message and gives its handler until the deadline; true if it ended. */
+    /** Wakes an inline receiver that waits and gives it until the deadline to finish what is in flight. */
     private boolean stopInlineReceiver(long deadlineNanos) throws InterruptedException {
         synchronized (receiveWait) {
             if (waitingForMessage) {

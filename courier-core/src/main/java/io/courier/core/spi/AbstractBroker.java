@@ -3,12 +3,14 @@ package io.courier.core.spi;
 import io.courier.BatchHandler;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
+import io.courier.Capability;
 import io.courier.Codec;
 import io.courier.CodecException;
 import io.courier.CourierException;
 import io.courier.Envelope;
 import io.courier.Handler;
 import io.courier.Headers;
+import io.courier.InvalidTopicException;
 import io.courier.LifecycleException;
 import io.courier.MessageId;
 import io.courier.PublishException;
@@ -73,6 +75,12 @@ public abstract class AbstractBroker implements Broker {
     /** Flushes and closes publishers, then the connection; subscriptions are already closed. */
     protected abstract void closeBackend(Duration timeout);
 
+    /**
+     * This backend's topic names: validity beyond {@link io.courier.Topics}, full names, default dead-letter topics.
+     * Checked on every publish and subscribe.
+     */
+    protected abstract TopicNaming naming();
+
     @Override
     public final String url() {
         return url;
@@ -97,6 +105,14 @@ public abstract class AbstractBroker implements Broker {
         }
         OutboundMessage out;
         try {
+            String topicProblem = naming().problem(envelope.topic());
+            if (topicProblem != null) {
+                throw new InvalidTopicException(topicProblem);
+            }
+            if (envelope.deliverAt().isPresent() || envelope.deliverAfter().isPresent()) {
+                capabilities().require(Capability.DELAYED_DELIVERY, "publish to '" + envelope.topic()
+                        + "' with a delivery time");
+            }
             out = encode(envelope);
         } catch (CourierException e) {
             return CompletableFuture.failedFuture(e);
@@ -151,7 +167,7 @@ public abstract class AbstractBroker implements Broker {
     public <T> Subscription subscribe(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
         Objects.requireNonNull(handler, "handler");
         return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forHandler(options, consumer, payloadType,
-                handler, codecs, this.options.defaultCodec(), this::send, this.options.clock(),
+                handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options), this.options.clock(),
                 this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
     }
 
@@ -159,8 +175,15 @@ public abstract class AbstractBroker implements Broker {
     public <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
         return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
-                payloadType, handler, codecs, this.options.defaultCodec(), this::send, this.options.clock(),
+                payloadType, handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options), this.options.clock(),
                 this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
+    }
+
+    /** The dead-letter topic of each message: the options' own, else this backend's default name. */
+    private java.util.function.UnaryOperator<String> deadLetterTopics(SubscribeOptions options) {
+        String explicit = options.deadLetterTopic().orElse(null);
+        TopicNaming naming = naming();
+        return explicit != null ? topic -> explicit : topic -> naming.deadLetterTopic(topic, options.subscription());
     }
 
     private interface DispatcherFactory<T> {
@@ -172,6 +195,17 @@ public abstract class AbstractBroker implements Broker {
         Objects.requireNonNull(subscribeOptions, "options");
         Objects.requireNonNull(payloadType, "payloadType");
         subscribeOptions.codec().ifPresent(codecs::byName);
+        String use = "subscribe to '" + subscribeOptions.topicDescription() + "' as '" + subscribeOptions.subscription() + "'";
+        capabilities().require(subscribeOptions.type(), use);
+        for (String topic : new String[] {subscribeOptions.topic().orElse(null), subscribeOptions.deadLetterTopic().orElse(null)}) {
+            String problem = topic == null ? null : naming().problem(topic);
+            if (problem != null) {
+                throw new InvalidTopicException(problem);
+            }
+        }
+        if (subscribeOptions.topicPattern().isPresent()) {
+            capabilities().require(Capability.TOPIC_PATTERNS, use);
+        }
         synchronized (closeLock) {
             if (closed) {
                 throw new LifecycleException("cannot subscribe '" + subscribeOptions.subscription() + "' to '"
