@@ -56,6 +56,12 @@ public interface Broker extends AutoCloseable {
     <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler);
 
     /**
+     * Like {@link #subscribe} but the handler settles each message itself, possibly later (see
+     * {@link ManualAckHandler} and {@link PendingMessage}).
+     */
+    <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType, ManualAckHandler<T> handler);
+
+    /**
      * What this backend offers: subscription types, optional capabilities (each missing one with what to use
      * instead) and limits. A call that needs something missing throws {@link UnsupportedFeatureException}.
      */

@@ -6,6 +6,7 @@ import io.courier.BrokerAdmin;
 import io.courier.Capabilities;
 import io.courier.BrokerOptions;
 import io.courier.Envelope;
+import io.courier.ManualAckHandler;
 import io.courier.Handler;
 import io.courier.MessageId;
 import io.courier.SubscribeOptions;
@@ -63,6 +64,12 @@ final class InterceptingBroker implements Broker {
     @Override
     public <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
         return delegate.subscribeBatch(options, payloadType, handler);
+    }
+
+    @Override
+    public <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType,
+                                               ManualAckHandler<T> handler) {
+        return delegate.subscribeManualAck(options, payloadType, handler);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.courier.CourierException;
 import io.courier.FailureListener;
 import io.courier.Handler;
 import io.courier.LifecycleException;
+import io.courier.ManualAckHandler;
 import io.courier.Message;
 import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
@@ -99,13 +100,23 @@ public final class MessageServer implements Server {
      */
     public <T> MessageServer register(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
         Objects.requireNonNull(handler, "handler");
-        return add(new Registration<>(options, payloadType, handler, null));
+        return add(new Registration<>(options, payloadType, handler, null, null));
     }
 
     /** Registers a batch handler; see {@link #register(SubscribeOptions, Class, Handler)}. */
     public <T> MessageServer registerBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
-        return add(new Registration<>(options, payloadType, null, handler));
+        return add(new Registration<>(options, payloadType, null, handler, null));
+    }
+
+    /**
+     * Registers a handler that settles each message itself, possibly later (see {@link ManualAckHandler}). Middleware
+     * runs around the handler's call, not until the settlement.
+     */
+    public <T> MessageServer registerManualAck(SubscribeOptions options, Class<T> payloadType,
+                                               ManualAckHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        return add(new Registration<>(options, payloadType, null, null, handler));
     }
 
     private MessageServer add(Registration<?> r) {
@@ -177,6 +188,9 @@ public final class MessageServer implements Server {
             if (r.batchHandler != null) {
                 return broker.subscribeBatch(options, r.payloadType, wrapBatch(options, r.batchHandler));
             }
+            if (r.manualHandler != null) {
+                return broker.subscribeManualAck(options, r.payloadType, wrapManual(options, r.manualHandler));
+            }
             return broker.subscribe(options, r.payloadType, wrap(options, r.handler));
         } catch (SubscribeException e) {
             throw e;
@@ -199,6 +213,13 @@ public final class MessageServer implements Server {
     }
 
     private <T> Handler<T> wrap(SubscribeOptions options, Handler<T> handler) {
+        if (middleware.isEmpty()) {
+            return handler;
+        }
+        return message -> new Chain(options, List.of(message), false, () -> handler.handle(message)).proceed();
+    }
+
+    private <T> ManualAckHandler<T> wrapManual(SubscribeOptions options, ManualAckHandler<T> handler) {
         if (middleware.isEmpty()) {
             return handler;
         }
@@ -370,12 +391,16 @@ public final class MessageServer implements Server {
         final Class<T> payloadType;
         final Handler<T> handler;
         final BatchHandler<T> batchHandler;
+        final ManualAckHandler<T> manualHandler;
 
-        Registration(SubscribeOptions options, Class<T> payloadType, Handler<T> handler, BatchHandler<T> batchHandler) {
+        /** Exactly one of the three handlers is non-null. */
+        Registration(SubscribeOptions options, Class<T> payloadType, Handler<T> handler, BatchHandler<T> batchHandler,
+                     ManualAckHandler<T> manualHandler) {
             this.options = options;
             this.payloadType = payloadType;
             this.handler = handler;
             this.batchHandler = batchHandler;
+            this.manualHandler = manualHandler;
         }
 
         String key() {

@@ -26,6 +26,7 @@ import io.courier.MessageId;
 import io.courier.NonRetryableException;
 import io.courier.Ordering;
 import io.courier.PayloadTooLargeException;
+import io.courier.PendingMessage;
 import io.courier.PublisherClosedException;
 import io.courier.RetryPolicy;
 import io.courier.SubscribeException;
@@ -969,6 +970,76 @@ public abstract class BrokerConformanceSuite {
             assertThat(Set.of(ok1, poison, ok2)).containsAll(next.ids());
         } else {
             assertThat(next.ids()).containsExactlyInAnyOrder(poison, ok2);
+        }
+    }
+
+    @Test
+    @DisplayName("C23 manual acknowledgement: 100 messages settled later from another thread, in reverse order, are "
+            + "each acknowledged once; at most maxInFlight are unsettled at a time; a nack retries per policy; "
+            + "messages unsettled at close come back to the next subscriber")
+    void c23_manualAck() throws Exception {
+        String topic = topic("t");
+        String sub = subscriptionName("c23");
+        java.util.concurrent.BlockingDeque<PendingMessage<String>> pending = new java.util.concurrent.LinkedBlockingDeque<>();
+        AtomicInteger unsettled = new AtomicInteger();
+        AtomicInteger mostUnsettled = new AtomicInteger();
+        Map<MessageId, List<Integer>> attempts = new ConcurrentHashMap<>();
+        Subscription s = broker.subscribeManualAck(options(topic, sub).maxInFlight(10).build(), String.class, m -> {
+            attempts.computeIfAbsent(m.id(), k -> new CopyOnWriteArrayList<>()).add(m.attempt());
+            if (m.payload().equals("m0") && m.attempt() == 1) {
+                m.nack(new IllegalStateException("first attempt of m0 fails"));
+                return;
+            }
+            mostUnsettled.accumulateAndGet(unsettled.incrementAndGet(), Math::max);
+            pending.add(m);
+        });
+        toClose.add(s);
+        Set<MessageId> sent = new HashSet<>(publishTexts(topic, 100, "m"));
+        Await.until(WAIT, () -> unsettled.get() == 10, () -> "unsettled: " + unsettled.get());
+        assertThat(s.health().inFlight()).isEqualTo(10);
+
+        Set<MessageId> acked = ConcurrentHashMap.newKeySet();
+        AtomicInteger secondAcks = new AtomicInteger();
+        Thread settler = new Thread(() -> {
+            while (acked.size() < sent.size()) {
+                List<PendingMessage<String>> now = new ArrayList<>();
+                pending.drainTo(now);
+                Collections.reverse(now);
+                for (PendingMessage<String> m : now) {
+                    unsettled.decrementAndGet();
+                    if (m.ack()) {
+                        acked.add(m.id());
+                    }
+                    if (m.ack()) {
+                        secondAcks.incrementAndGet();
+                    }
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }, "c23-settler");
+        settler.setDaemon(true);
+        settler.start();
+        Await.until(WAIT, () -> acked.containsAll(sent), () -> "acknowledged " + acked.size());
+        assertThat(acked).isEqualTo(sent);
+        assertThat(secondAcks).hasValue(0);
+        assertThat(mostUnsettled.get()).as("unsettled messages at a time").isEqualTo(10);
+        MessageId m0 = attempts.entrySet().stream().filter(e -> e.getValue().contains(2)).map(Map.Entry::getKey)
+                .findFirst().orElseThrow();
+        assertThat(attempts.get(m0)).containsExactly(1, 2);
+        awaitBacklogZero(topic, sub);
+
+        Set<MessageId> late = new HashSet<>(publishTexts(topic, 5, "late"));
+        settler.join(10_000);
+        Await.until(WAIT, () -> pending.size() == 5, () -> "pending: " + pending.size());
+        assertThat(s.close(Duration.ofMillis(200))).as("drained with 5 unsettled").isFalse();
+        assertThat(pending.peek().ack()).as("an ack after the grace is refused").isFalse();
+        Recorder<String> next = new Recorder<>();
+        subscribe(options(topic, sub).build(), String.class, next);
+        next.awaitIds(late, WAIT);
+        if (capabilities().lazyAcks()) {
+            assertThat(union(sent, late)).containsAll(next.ids());
+        } else {
+            assertThat(next.ids()).isEqualTo(late);
         }
     }
 

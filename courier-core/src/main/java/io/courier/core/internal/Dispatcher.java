@@ -2,8 +2,14 @@ package io.courier.core.internal;
 
 import io.courier.BatchHandler;
 import io.courier.Handler;
+import io.courier.HandlerTimeoutException;
+import io.courier.Headers;
+import io.courier.ManualAckHandler;
 import io.courier.Message;
+import io.courier.MessageId;
+import io.courier.NackedException;
 import io.courier.Ordering;
+import io.courier.PendingMessage;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionHealth;
@@ -15,18 +21,23 @@ import io.courier.core.spi.RawMessage;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
@@ -56,6 +67,7 @@ public final class Dispatcher<T> implements Subscription {
     private final RawConsumer consumer;
     private final Handler<T> handler;
     private final BatchHandler<T> batchHandler;
+    private final ManualAckHandler<T> manualHandler;
     private final PayloadDecoder<T> decoder;
     private final TimedInvoker invoker;
     private final FailureHandling failures;
@@ -102,13 +114,14 @@ public final class Dispatcher<T> implements Subscription {
     }
 
     Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
-               BatchHandler<T> batchHandler, Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
+               BatchHandler<T> batchHandler, ManualAckHandler<T> manualHandler, Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
                UnaryOperator<String> deadLetterTopics, Clock wallClock, DispatchClock clock, Duration deadLetterTimeout, Duration defaultGrace,
                Runnable onClosed) {
         this.options = options;
         this.consumer = consumer;
         this.handler = handler;
         this.batchHandler = batchHandler;
+        this.manualHandler = manualHandler;
         this.clock = clock;
         this.defaultGrace = defaultGrace;
         this.onClosed = onClosed;
@@ -119,7 +132,7 @@ public final class Dispatcher<T> implements Subscription {
         this.failures = new FailureHandling(options, deadLetters, deadLetterTopics, deadLetterTimeout, stats,
                 new Settle());
         this.permits = new Semaphore(options.maxInFlight());
-        this.inline = batchHandler == null && options.concurrency() == 1;
+        this.inline = handler != null && options.concurrency() == 1;
         this.inlineGate = inline && options.ordering() != Ordering.UNORDERED ? new KeyGate<>() : null;
         this.lanes = inline ? null : createLanes();
         String name = "courier-" + options.subscription();
@@ -133,7 +146,7 @@ public final class Dispatcher<T> implements Subscription {
                                                DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics,
                                                Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
                                                Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, handler, null, codecs, defaultCodec, deadLetters,
+        return new Dispatcher<>(options, consumer, payloadType, handler, null, null, codecs, defaultCodec, deadLetters,
                 deadLetterTopics, clock,
                 DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
     }
@@ -144,9 +157,20 @@ public final class Dispatcher<T> implements Subscription {
                                                     DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics,
                                                     Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
                                                     Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, null, handler, codecs, defaultCodec, deadLetters,
+        return new Dispatcher<>(options, consumer, payloadType, null, handler, null, codecs, defaultCodec, deadLetters,
                 deadLetterTopics, clock,
                 DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
+    }
+
+    /** A dispatcher calling {@code handler}, which settles each message itself. Call {@link #start()} to begin. */
+    public static <T> Dispatcher<T> forManualAckHandler(SubscribeOptions options, RawConsumer consumer,
+                                                        Class<T> payloadType, ManualAckHandler<T> handler,
+                                                        Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
+                                                        UnaryOperator<String> deadLetterTopics, Clock clock,
+                                                        Duration deadLetterTimeout, Duration defaultGrace,
+                                                        Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, null, null, handler, codecs, defaultCodec, deadLetters,
+                deadLetterTopics, clock, DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
     }
 
     private List<Lane> createLanes() {
@@ -159,7 +183,8 @@ public final class Dispatcher<T> implements Subscription {
         }
         List<Lane> result = new ArrayList<>(options.concurrency());
         for (int i = 0; i < options.concurrency(); i++) {
-            result.add(new Lane(pool(1, prefix + "-lane" + i), true));
+            // manual acknowledgement keeps the call order per key; settlement order is the handler's
+            result.add(new Lane(pool(1, prefix + "-lane" + i), manualHandler == null));
         }
         return List.copyOf(result);
     }
@@ -423,7 +448,7 @@ public final class Dispatcher<T> implements Subscription {
     }
 
     private Lane laneOf(Delivery<T> d) {
-        if (lanes.size() == 1) {
+        if (lanes.size() == 1 || d.key == null) {
             return lanes.get(0);
         }
         return lanes.get(Math.floorMod(d.key.hashCode() * 0x9E3779B9, lanes.size()));
@@ -433,6 +458,10 @@ public final class Dispatcher<T> implements Subscription {
 
     /** A newly received message, on its lane's thread: it waits behind its key if that key is held, else runs. */
     private void dispatch(Delivery<T> d, KeyGate<Delivery<T>> gate, Lane lane) {
+        if (manualHandler != null) {
+            startManual(d, lane);
+            return;
+        }
         if (gate != null && !gate.isEmpty() && gate.parkIfHeld(d.key, d)) {
             return;
         }
@@ -464,13 +493,7 @@ public final class Dispatcher<T> implements Subscription {
             inlineRetries.add(d);
             return;
         }
-        clock.schedule(() -> {
-            try {
-                lane.executor.execute(() -> runFrom(d, lane.gate, lane));
-            } catch (RejectedExecutionException e) {
-                // the subscription was abandoned at close: the message stays unacknowledged for redelivery
-            }
-        }, backoff.toNanos());
+clock.schedule(() -> runOn(lane, () -> runFrom(d, lane.gate, lane)), backoff.toNanos());
     }
 
     /**
@@ -518,6 +541,192 @@ public final class Dispatcher<T> implements Subscription {
             }
         }
     }
+
+    // ---------------------------------------------------------------- manual acknowledgement
+
+    /** Calls the manual handler for the next attempt of {@code d}; the message stays in flight until settled. */
+    private void startManual(Delivery<T> d, Lane lane) {
+        if (stopped()) {
+            finish(1);
+            return;
+        }
+        if (d.message == null) {
+            try {
+                d.message = new DeliveredMessage<>(d.raw, options.subscription(), decoder.decode(d.raw), 1);
+            } catch (RuntimeException e) {
+                try {
+                    failures.decodeFailed(d.raw, e);
+                } finally {
+                    finish(1);
+                }
+                return;
+            }
+        }
+        Pending p = new Pending(d, lane);
+        long timeout = options.handlerTimeout().toNanos();
+        if (timeout > 0) {
+            p.timeout = clock.schedule(() -> p.settleFailed(new HandlerTimeoutException("handler of subscription '"
+                    + options.subscription() + "' on '" + options.topicDescription() + "' did not settle message "
+                    + d.raw.id() + " within its timeout of " + options.handlerTimeout()), null), timeout);
+        }
+        try {
+            manualHandler.handle(p);
+        } catch (Throwable t) {
+            p.settleFailed(t, null);
+        }
+    }
+
+    private void runOn(Lane lane, Runnable task) {
+        try {
+            lane.executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the subscription was abandoned at close: the message stays unacknowledged for redelivery
+        }
+    }
+
+    /** One attempt of a manually acknowledged message; settled once, by the handler or by the timeout. */
+    private final class Pending implements PendingMessage<T> {
+        private final Delivery<T> d;
+        private final DeliveredMessage<T> message;
+        private final Lane lane;
+        private final AtomicBoolean settled = new AtomicBoolean();
+        volatile Future<?> timeout;
+
+        Pending(Delivery<T> d, Lane lane) {
+            this.d = d;
+            this.message = d.message.withAttempt(d.attempt);
+            this.lane = lane;
+        }
+
+        @Override
+        public boolean ack() {
+            if (!settle()) {
+                return false;
+            }
+            if (stopped()) {
+                finish(1);
+                return false;   // abandoned at close, or the subscription stopped: left for redelivery
+            }
+            try {
+                Dispatcher.this.ack(d.raw);
+                stats.processed.incrementAndGet();
+            } finally {
+                finish(1);
+            }
+            return true;
+        }
+
+        @Override
+        public boolean nack(Throwable cause) {
+            return settleFailed(Objects.requireNonNull(cause, "cause"), null);
+        }
+
+        @Override
+        public boolean nack(Duration retryAfter) {
+            if (retryAfter == null || retryAfter.isNegative()) {
+                throw new IllegalArgumentException("retryAfter must be zero or positive, got " + retryAfter);
+            }
+            return settleFailed(new NackedException("the handler asked for a retry after " + retryAfter), retryAfter);
+        }
+
+        boolean settleFailed(Throwable cause, Duration delay) {
+            if (!settle()) {
+                return false;
+            }
+            Duration backoff = null;
+            try {
+                if (!stopped()) {
+                    backoff = failures.afterFailure(List.of(d.raw), d.attempt, cause, delay);
+                }
+            } finally {
+                if (backoff == null) {
+                    finish(1);
+                }
+            }
+            if (backoff != null) {
+                d.attempt++;
+                if (backoff.isZero()) {
+                    runOn(lane, () -> startManual(d, lane));
+                } else {
+                    clock.schedule(() -> runOn(lane, () -> startManual(d, lane)), backoff.toNanos());
+                }
+            }
+            return true;
+        }
+
+        private boolean settle() {
+            if (!settled.compareAndSet(false, true)) {
+                return false;
+            }
+            Future<?> t = timeout;
+            if (t != null) {
+                t.cancel(false);
+            }
+            return true;
+        }
+
+        @Override
+        public boolean isSettled() {
+            return settled.get();
+        }
+
+        @Override
+        public String topic() {
+            return message.topic();
+        }
+
+        @Override
+        public String subscription() {
+            return message.subscription();
+        }
+
+        @Override
+        public MessageId id() {
+            return message.id();
+        }
+
+        @Override
+        public Optional<String> key() {
+            return message.key();
+        }
+
+        @Override
+        public Headers headers() {
+            return message.headers();
+        }
+
+        @Override
+        public T payload() {
+            return message.payload();
+        }
+
+        @Override
+        public Instant publishTime() {
+            return message.publishTime();
+        }
+
+        @Override
+        public Optional<Instant> eventTime() {
+            return message.eventTime();
+        }
+
+        @Override
+        public int redeliveryCount() {
+            return message.redeliveryCount();
+        }
+
+        @Override
+        public int attempt() {
+            return message.attempt();
+        }
+
+        @Override
+        public String toString() {
+            return "Pending" + message + (settled.get() ? " (settled)" : "");
+        }
+    }
+
+    // ---------------------------------------------------------------- batches
 
     private void submitBatch(List<RawMessage> batch) {
         List<RawMessage> copy = List.copyOf(batch);
@@ -582,8 +791,9 @@ public final class Dispatcher<T> implements Subscription {
         }
     }
 
+    /** Nothing more is handled or acknowledged: abandoned at close (or closed since), or halted by the policy. */
     private boolean stopped() {
-        return phase == Phase.ABANDONED || halted;
+        return phase.compareTo(Phase.ABANDONED) >= 0 || halted;
     }
 
     private void finish(int count) {

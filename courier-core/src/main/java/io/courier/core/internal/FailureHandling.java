@@ -63,6 +63,14 @@ final class FailureHandling {
      * @return the wait before the next attempt, or null when the policy gave up and has settled every message
      */
     Duration afterFailure(List<RawMessage> raws, int attempt, Throwable failure) {
+        return afterFailure(raws, attempt, failure, null);
+    }
+
+    /**
+     * {@link #afterFailure(List, int, Throwable)} with the wait before the next attempt given by the caller (a
+     * {@code nack(Duration)}) instead of the policy's backoff; null means the policy's.
+     */
+    Duration afterFailure(List<RawMessage> raws, int attempt, Throwable failure, Duration delay) {
         stats.failedAttempts.incrementAndGet();
         stats.failed(failure);
         String reason = null;
@@ -77,7 +85,7 @@ final class FailureHandling {
             }
             return null;
         }
-        Duration backoff = policy.delayAfter(attempt, failure);
+        Duration backoff = delay != null ? delay : policy.delayAfter(attempt, failure);
         stats.retried.incrementAndGet();
         if (!listeners.isEmpty()) {
             for (RawMessage raw : raws) {

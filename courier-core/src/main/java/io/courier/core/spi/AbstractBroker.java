@@ -11,6 +11,7 @@ import io.courier.Envelope;
 import io.courier.Handler;
 import io.courier.Headers;
 import io.courier.InvalidTopicException;
+import io.courier.ManualAckHandler;
 import io.courier.LifecycleException;
 import io.courier.MessageId;
 import io.courier.PublishException;
@@ -177,6 +178,15 @@ public abstract class AbstractBroker implements Broker {
         return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
                 payloadType, handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options), this.options.clock(),
                 this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
+    }
+
+    @Override
+    public <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType,
+                                               ManualAckHandler<T> handler) {
+        Objects.requireNonNull(handler, "handler");
+        return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forManualAckHandler(options, consumer,
+                payloadType, handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options),
+                this.options.clock(), this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
     }
 
     /** The dead-letter topic of each message: the options' own, else this backend's default name. */

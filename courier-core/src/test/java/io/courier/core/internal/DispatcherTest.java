@@ -10,8 +10,10 @@ import io.courier.FailureEvent;
 import io.courier.FailureListener;
 import io.courier.Handler;
 import io.courier.HandlerTimeoutException;
+import io.courier.ManualAckHandler;
 import io.courier.NonRetryableException;
 import io.courier.Ordering;
+import io.courier.PendingMessage;
 import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionState;
@@ -69,9 +71,21 @@ class DispatcherTest {
         Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, message -> {
             handled.add(message.payload() + "#" + message.attempt());
             handler.handle(message);
-        }, null, Codecs.standard(), "text", this::sendDeadLetter,
+        }, null, null, Codecs.standard(), "text", this::sendDeadLetter,
                 topic -> TenantNamespaceNaming.instance().deadLetterTopic(topic, options.subscription()), Clock.systemUTC(), clock, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), () -> { });
+        opened.add(d);
+        d.start();
+        return d;
+    }
+
+    private Dispatcher<String> startManual(SubscribeOptions options, ManualAckHandler<String> handler) {
+        Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, null, null, message -> {
+            handled.add(message.payload() + "#" + message.attempt());
+            handler.handle(message);
+        }, Codecs.standard(), "text", this::sendDeadLetter,
+                topic -> TenantNamespaceNaming.instance().deadLetterTopic(topic, options.subscription()), Clock.systemUTC(), clock,
+                Duration.ofSeconds(5), Duration.ofSeconds(5), () -> { });
         opened.add(d);
         d.start();
         return d;
@@ -417,5 +431,112 @@ class DispatcherTest {
         assertThat(d.close(Duration.ofSeconds(1))).isTrue();
         assertThat(d.health().state()).isEqualTo(SubscriptionState.CLOSED);
         assertThat(d.close(Duration.ofSeconds(1))).isTrue();
+    }
+
+    // ---------------------------------------------------------------- manual acknowledgement
+
+    @Test
+    void manual_messagesStayInFlightUntilSettledInAnyOrderWithinTheBound() {
+        List<PendingMessage<String>> pending = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = startManual(options(RetryPolicy.none()).maxInFlight(3).build(), pending::add);
+        for (int i = 1; i <= 5; i++) {
+            consumer.deliver("k" + i, "m" + i);
+        }
+        AwaitState.until(() -> pending.size() == 3 && d.health().inFlight() == 3);
+        assertThat(handled).containsExactlyInAnyOrder("m1#1", "m2#1", "m3#1");
+        assertThat(consumer.acked).isEmpty();
+
+        PendingMessage<String> third = pending.stream().filter(m -> m.payload().equals("m3")).findFirst().orElseThrow();
+        Thread settler = new Thread(third::ack);   // settled from a thread of the application's own
+        settler.start();
+        AwaitState.until(() -> pending.size() == 4);
+        assertThat(consumer.acked).containsExactly("m3");
+        assertThat(third.isSettled()).isTrue();
+        assertThat(third.ack()).as("a second settlement does nothing").isFalse();
+        pending.forEach(PendingMessage::ack);
+        AwaitState.until(() -> pending.size() == 5);
+        pending.get(4).ack();
+        AwaitState.until(() -> consumer.acked.size() == 5);
+        assertThat(d.health().inFlight()).isZero();
+        assertThat(d.health().processed()).isEqualTo(5);
+    }
+
+    @Test
+    void manual_nackFollowsThePolicyAndNackWithADelayWaitsThatLong() {
+        Dispatcher<String> d = startManual(options(fixedBackoff(FIVE_SECONDS)).build(), m -> {
+            if (m.attempt() == 1 && m.payload().equals("policy")) {
+                m.nack(new IllegalStateException("store unavailable"));
+            } else if (m.attempt() == 1) {
+                m.nack(Duration.ofSeconds(30));
+            } else {
+                m.ack();
+            }
+        });
+        consumer.deliver("a", "policy");
+        consumer.deliver("b", "delay");
+        AwaitState.until(() -> d.health().retried() == 2);
+        clock.advance(FIVE_SECONDS);
+        AwaitState.until(() -> consumer.acked.size() == 1);
+        assertThat(consumer.acked).containsExactly("policy");
+        clock.advance(Duration.ofSeconds(24));
+        assertThat(handled).doesNotContain("delay#2");
+        clock.advance(Duration.ofSeconds(1));
+        AwaitState.until(() -> consumer.acked.size() == 2);
+        assertThat(handled).containsExactlyInAnyOrder("policy#1", "delay#1", "policy#2", "delay#2");
+        assertThat(eventDetails).extracting(FailureEvent::backoff).containsExactlyInAnyOrder(FIVE_SECONDS,
+                Duration.ofSeconds(30));
+    }
+
+    @Test
+    void manual_aMessageNotSettledWithinTheTimeoutIsAFailedAttempt() {
+        List<PendingMessage<String>> pending = new CopyOnWriteArrayList<>();
+        RetryPolicy policy = RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ZERO)).build();
+        startManual(options(policy).handlerTimeout(Duration.ofSeconds(2)).build(), pending::add);
+        consumer.deliver("a", "slow");
+        AwaitState.until(() -> pending.size() == 1);
+        clock.advance(Duration.ofSeconds(2));
+        AwaitState.until(() -> pending.size() == 2);
+        assertThat(pending.get(0).ack()).as("the timed-out attempt's late ack").isFalse();
+        assertThat(pending.get(1).attempt()).isEqualTo(2);
+        assertThat(eventDetails.get(0).failure()).isInstanceOf(HandlerTimeoutException.class)
+                .hasMessageContaining("did not settle");
+        pending.get(1).ack();
+        AwaitState.until(() -> consumer.acked.size() == 1);
+    }
+
+    @Test
+    void manual_aHandlerThatThrowsNacksAndAnUnsettledMessageAtCloseIsLeftForRedelivery() {
+        List<PendingMessage<String>> pending = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = startManual(options(RetryPolicy.none()).build(), m -> {
+            if (m.payload().equals("bad")) {
+                throw new IllegalArgumentException("bad input");
+            }
+            pending.add(m);
+        });
+        consumer.deliver("a", "bad");
+        consumer.deliver("b", "kept");
+        AwaitState.until(() -> deadLetters.size() == 1 && pending.size() == 1);
+        assertThat(deadLetters.get(0).headers().get(DeadLetter.EXCEPTION_CLASS))
+                .isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(d.close(Duration.ofMillis(50))).isFalse();
+        assertThat(pending.get(0).ack()).isFalse();
+        assertThat(consumer.acked).containsExactly("bad");
+        assertThat(consumer.closed).isTrue();
+    }
+
+    @Test
+    void manual_closeWaitsForSettlementWithinTheGrace() throws Exception {
+        List<PendingMessage<String>> pending = new CopyOnWriteArrayList<>();
+        Dispatcher<String> d = startManual(options(RetryPolicy.none()).build(), pending::add);
+        consumer.deliver("a", "m1");
+        AwaitState.until(() -> pending.size() == 1);
+        AtomicReference<Boolean> drained = new AtomicReference<>();
+        Thread closer = new Thread(() -> drained.set(d.close(Duration.ofSeconds(30))));
+        closer.start();
+        AwaitState.until(() -> d.health().state() == SubscriptionState.CLOSING);
+        pending.get(0).ack();
+        closer.join(10_000);
+        assertThat(drained.get()).isTrue();
+        assertThat(consumer.acked).containsExactly("m1");
     }
 }
