@@ -9,15 +9,10 @@ import java.util.Set;
 /**
  * Opens {@code memory://} brokers. Brokers opened with the same name ({@code memory://orders}; the empty name is
  * {@code default}) share one in-process cluster, so a publisher and a subscriber opened separately in one JVM see
- * the same topics, as two clients of one server would. Settings come from the URL query or
- * {@link BrokerOptions#properties()}:
- * <ul>
- *   <li>{@code retention} — acknowledged messages a topic keeps for new EARLIEST subscriptions (default 0: like
- *       Pulsar without a retention policy, only unacknowledged messages are kept)</li>
- *   <li>{@code maxMessageBytes} — largest payload accepted (default 5,242,880, Pulsar's default)</li>
- *   <li>{@code nackDelayMs} — delay before a message handed back is delivered again (default 0)</li>
- * </ul>
- * The settings of the first broker opened on a cluster win.
+ * the same topics, as two clients of one server would. Settings ({@code retention}, {@code maxMessageBytes},
+ * {@code nackDelayMs}; declared in {@code MemorySettings}, tabled in the README) come from environment variables
+ * ({@code COURIER_MEMORY_MAX_MESSAGE_BYTES}), the URL query or {@link BrokerOptions#properties()}, later ones
+ * winning. The settings of the first broker opened on a cluster win.
  */
 public final class MemoryBrokerProvider implements BrokerProvider {
 
@@ -33,7 +28,7 @@ public final class MemoryBrokerProvider implements BrokerProvider {
 
     @Override
     public Broker open(URI url, BrokerOptions options) {
-        MemorySettings settings = MemorySettings.from(url, options);
+        MemorySettings settings = MemorySettings.from(url, options, System.getenv());
         MemoryCluster cluster = MemoryCluster.named(settings);
         return new MemoryBroker("memory://" + settings.name(), options, cluster);
     }

@@ -63,6 +63,11 @@ final class PulsarBroker extends AbstractBroker {
         this.pulsarOptions = pulsarOptions;
         this.client = SharedClients.acquire(serviceUrl, pulsarOptions);
         try {
+            // refuse unknown native producer and consumer settings now, not at the first publish or subscribe
+            ProducerBuilder<byte[]> producerCheck = client.newProducer(Schema.BYTES);
+            PulsarNative.load(producerCheck, producerCheck::loadConf, pulsarOptions, PulsarOptions.PRODUCER);
+            ConsumerBuilder<byte[]> consumerCheck = client.newConsumer(Schema.BYTES);
+            PulsarNative.load(consumerCheck, consumerCheck::loadConf, pulsarOptions, PulsarOptions.CONSUMER);
             probe();
         } catch (RuntimeException e) {
             SharedClients.release(serviceUrl, pulsarOptions);
@@ -184,7 +189,8 @@ final class PulsarBroker extends AbstractBroker {
     }
 
     private CompletableFuture<Producer<byte[]>> createProducer(String topic, boolean chunked) {
-        ProducerBuilder<byte[]> b = client.newProducer(Schema.BYTES)
+        ProducerBuilder<byte[]> raw = client.newProducer(Schema.BYTES);
+        ProducerBuilder<byte[]> b = PulsarNative.load(raw, raw::loadConf, pulsarOptions, PulsarOptions.PRODUCER)
                 .blockIfQueueFull(true)
                 .sendTimeout((int) options().publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .compressionType(pulsarOptions.compression());
@@ -205,7 +211,8 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     protected RawConsumer openConsumer(SubscribeOptions o) {
-        ConsumerBuilder<byte[]> b = client.newConsumer(Schema.BYTES)
+        ConsumerBuilder<byte[]> raw = client.newConsumer(Schema.BYTES);
+        ConsumerBuilder<byte[]> b = PulsarNative.load(raw, raw::loadConf, pulsarOptions, PulsarOptions.CONSUMER)
                 .subscriptionName(o.subscription())
                 .subscriptionType(type(o.type()))
                 .subscriptionInitialPosition(o.initialPosition() == InitialPosition.EARLIEST

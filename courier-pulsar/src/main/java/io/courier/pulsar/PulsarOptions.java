@@ -1,72 +1,84 @@
 package io.courier.pulsar;
 
 import io.courier.ConfigurationException;
+import io.courier.core.spi.Option;
+import io.courier.core.spi.OptionSet;
+import io.courier.core.spi.OptionValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pulsar.client.api.CompressionType;
 import org.apache.pulsar.client.api.ConsumerBuilder;
 import org.apache.pulsar.client.api.ProducerBuilder;
 
 /**
- * Pulsar-specific settings: security, producer batching and compression, chunking, nack delay, the admin URL, and
- * the escape hatch to customise raw builders. Also readable from URL query parameters or
- * {@link io.courier.BrokerOptions#properties()} under the names of the builder methods (e.g.
- * {@code pulsar://host:6650?compression=LZ4&authToken=...}). Secrets never appear in {@link #toString()}.
- * Thread-safe (immutable; the customizers you pass must be thread-safe too).
- *
- * <p>Defaults: no authentication, no TLS trust store (the JVM's), admin URL {@code http://HOST:8080}
- * ({@code https://HOST:8443} for {@code pulsar+ssl}), batching up to 1,000 messages or 1 ms with key-based batches,
- * no compression, chunking of payloads above 5 MiB on, nack delay 100 ms, operation timeout 30 s, connection timeout
- * 10 s.
+ * Pulsar-specific settings: security, producer batching and compression, chunking, nack delay, the admin URL, native
+ * client settings passed through, and the escape hatch to customise raw builders. Every setting is declared once, in
+ * {@link #DECLARED} (name, type, default, meaning, secret or not): the same declaration parses URL queries
+ * ({@code pulsar://host:6650?compression=LZ4}), {@link io.courier.BrokerOptions#properties()} and environment
+ * variables ({@code COURIER_PULSAR_AUTH_TOKEN}), validates, hides secrets in {@link #toString()}, and writes the
+ * README's table. Native settings go through as they are under {@code client.}, {@code producer.} and
+ * {@code consumer.} (Pulsar's own {@code loadConf} names, e.g. {@code producer.sendTimeoutMs=5000}). Thread-safe
+ * (immutable; the customizers you pass must be thread-safe too).
  */
 public final class PulsarOptions {
-    static final Set<String> KEYS = Set.of("authToken", "adminUrl", "tlsTrustCertsFilePath", "tlsAllowInsecureConnection",
-            "tlsHostnameVerification", "oauth2IssuerUrl", "oauth2CredentialsUrl", "oauth2Audience",
-            "batchingMaxPublishDelayMs", "batchingMaxMessages", "compression", "chunking", "nackDelayMs",
-            "operationTimeoutMs", "connectionTimeoutMs");
+    static final Option<String> AUTH_TOKEN = Option.text("authToken", "JWT token authentication.").secret();
+    static final Option<String> ADMIN_URL = Option.text("adminUrl",
+            "Admin REST URL; derived from the service URL when absent (port 8080, or 8443 for `pulsar+ssl`).");
+    static final Option<String> TLS_TRUST_CERTS = Option.text("tlsTrustCertsFilePath",
+            "PEM file of trusted CA certificates for `pulsar+ssl://` (else the JVM's).");
+    static final Option<Boolean> TLS_ALLOW_INSECURE = Option.flag("tlsAllowInsecureConnection", false,
+            "Accept any server certificate (development only).");
+    static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = Option.flag("tlsHostnameVerification", true,
+            "Check the server's host name against its certificate.");
+    static final Option<String> OAUTH2_ISSUER_URL = Option.text("oauth2IssuerUrl",
+            "OAuth2 client-credentials flow: the issuer URL.");
+    static final Option<String> OAUTH2_CREDENTIALS_URL = Option.text("oauth2CredentialsUrl",
+            "OAuth2: URL of the credentials (key) file, e.g. `file:///path/key.json`.").secret();
+    static final Option<String> OAUTH2_AUDIENCE = Option.text("oauth2Audience", "OAuth2 audience.");
+    static final Option<Duration> BATCHING_MAX_PUBLISH_DELAY = Option.millis("batchingMaxPublishDelayMs",
+            Duration.ofMillis(1), Duration.ZERO, "Longest a message waits for its producer batch.");
+    static final Option<Long> BATCHING_MAX_MESSAGES = Option.number("batchingMaxMessages", 1000, 1, Integer.MAX_VALUE,
+            "Most messages per producer batch; 1 turns batching off.");
+    static final Option<CompressionType> COMPRESSION = Option.choice("compression", CompressionType.class,
+            CompressionType.NONE, "Payload compression.");
+    static final Option<Boolean> CHUNKING = Option.flag("chunking", true,
+            "Split payloads above the broker's 5 MiB message limit into chunks.");
+    static final Option<Duration> NACK_DELAY = Option.millis("nackDelayMs", Duration.ofMillis(100), Duration.ZERO,
+            "Delay before a message handed back (nack) is redelivered (the client's own default is 1 min).");
+    static final Option<Duration> OPERATION_TIMEOUT = Option.millis("operationTimeoutMs", Duration.ofSeconds(30),
+            Duration.ofMillis(1), "Timeout of the client's operations (lookups, producer and consumer creation).");
+    static final Option<Duration> CONNECTION_TIMEOUT = Option.millis("connectionTimeoutMs", Duration.ofSeconds(10),
+            Duration.ofMillis(1), "Timeout of a TCP connection to the broker.");
 
-    private final String authToken;
-    private final String adminUrl;
-    private final String tlsTrustCertsFilePath;
-    private final boolean tlsAllowInsecureConnection;
-    private final boolean tlsHostnameVerification;
-    private final String oauth2IssuerUrl;
-    private final String oauth2CredentialsUrl;
-    private final String oauth2Audience;
-    private final Duration batchingMaxPublishDelay;
-    private final int batchingMaxMessages;
-    private final CompressionType compression;
-    private final boolean chunking;
-    private final Duration nackDelay;
-    private final Duration operationTimeout;
-    private final Duration connectionTimeout;
+    static final String CLIENT = "client.";
+    static final String PRODUCER = "producer.";
+    static final String CONSUMER = "consumer.";
+
+    /** Every Pulsar setting, declared once. */
+    public static final OptionSet DECLARED = OptionSet.builder("pulsar")
+            .add(AUTH_TOKEN, ADMIN_URL, TLS_TRUST_CERTS, TLS_ALLOW_INSECURE, TLS_HOSTNAME_VERIFICATION, OAUTH2_ISSUER_URL,
+                    OAUTH2_CREDENTIALS_URL, OAUTH2_AUDIENCE, BATCHING_MAX_PUBLISH_DELAY, BATCHING_MAX_MESSAGES,
+                    COMPRESSION, CHUNKING, NACK_DELAY, OPERATION_TIMEOUT, CONNECTION_TIMEOUT)
+            .passThrough(CLIENT, "Native `ClientBuilder.loadConf` settings, e.g. `client.numIoThreads=2`; Courier's own "
+                    + "settings above win.")
+            .passThrough(PRODUCER, "Native `ProducerBuilder.loadConf` settings, e.g. `producer.sendTimeoutMs=5000`.")
+            .passThrough(CONSUMER, "Native `ConsumerBuilder.loadConf` settings, e.g. `consumer.receiverQueueSize=500`.")
+            .check(PulsarOptions::crossCheck)
+            .build();
+
+    private final OptionValues values;
     private final Consumer<ProducerBuilder<byte[]>> producerCustomizer;
     private final Consumer<ConsumerBuilder<byte[]>> consumerCustomizer;
 
-    private PulsarOptions(Builder b) {
-        this.authToken = b.authToken;
-        this.adminUrl = b.adminUrl;
-        this.tlsTrustCertsFilePath = b.tlsTrustCertsFilePath;
-        this.tlsAllowInsecureConnection = b.tlsAllowInsecureConnection;
-        this.tlsHostnameVerification = b.tlsHostnameVerification;
-        this.oauth2IssuerUrl = b.oauth2IssuerUrl;
-        this.oauth2CredentialsUrl = b.oauth2CredentialsUrl;
-        this.oauth2Audience = b.oauth2Audience;
-        this.batchingMaxPublishDelay = b.batchingMaxPublishDelay;
-        this.batchingMaxMessages = b.batchingMaxMessages;
-        this.compression = b.compression;
-        this.chunking = b.chunking;
-        this.nackDelay = b.nackDelay;
-        this.operationTimeout = b.operationTimeout;
-        this.connectionTimeout = b.connectionTimeout;
-        this.producerCustomizer = b.producerCustomizer;
-        this.consumerCustomizer = b.consumerCustomizer;
+    private PulsarOptions(OptionValues values, Consumer<ProducerBuilder<byte[]>> producerCustomizer,
+                          Consumer<ConsumerBuilder<byte[]>> consumerCustomizer) {
+        this.values = values;
+        this.producerCustomizer = producerCustomizer;
+        this.consumerCustomizer = consumerCustomizer;
     }
 
     public static Builder builder() {
@@ -77,115 +89,85 @@ public final class PulsarOptions {
         return builder().build();
     }
 
-    /** Options read from string settings (URL query and broker properties); every problem is listed. */
-    static PulsarOptions fromSettings(Map<String, String> settings) {
+    /** Options from environment variables, the URL query and properties; every problem is listed. */
+    static PulsarOptions from(java.net.URI url, Map<String, String> properties, Map<String, String> environment) {
+        return new PulsarOptions(DECLARED.parse(url, properties, environment), p -> { }, c -> { });
+    }
+
+    private static List<String> crossCheck(OptionValues v) {
         List<String> problems = new ArrayList<>();
-        Builder b = builder();
-        settings.forEach((key, value) -> {
-            try {
-                switch (key) {
-                    case "authToken" -> b.authToken(value);
-                    case "adminUrl" -> b.adminUrl(value);
-                    case "tlsTrustCertsFilePath" -> b.tlsTrustCertsFilePath(value);
-                    case "tlsAllowInsecureConnection" -> b.tlsAllowInsecureConnection(bool(key, value));
-                    case "tlsHostnameVerification" -> b.tlsHostnameVerification(bool(key, value));
-                    case "oauth2IssuerUrl" -> b.oauth2IssuerUrl(value);
-                    case "oauth2CredentialsUrl" -> b.oauth2CredentialsUrl(value);
-                    case "oauth2Audience" -> b.oauth2Audience(value);
-                    case "batchingMaxPublishDelayMs" -> b.batchingMaxPublishDelay(Duration.ofMillis(Long.parseLong(value)));
-                    case "batchingMaxMessages" -> b.batchingMaxMessages(Integer.parseInt(value));
-                    case "compression" -> b.compression(CompressionType.valueOf(value.toUpperCase(Locale.ROOT)));
-                    case "chunking" -> b.chunking(bool(key, value));
-                    case "nackDelayMs" -> b.nackDelay(Duration.ofMillis(Long.parseLong(value)));
-                    case "operationTimeoutMs" -> b.operationTimeout(Duration.ofMillis(Long.parseLong(value)));
-                    case "connectionTimeoutMs" -> b.connectionTimeout(Duration.ofMillis(Long.parseLong(value)));
-                    default -> problems.add("unknown setting '" + key + "'; pulsar:// knows " + KEYS);
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add("setting '" + key + "' has an invalid value" + (isSecret(key) ? "" : " '" + value + "'")
-                        + (e instanceof NumberFormatException ? ": expected a whole number" : ": " + e.getMessage()));
-            }
-        });
-        try {
-            PulsarOptions built = b.build();
-            if (problems.isEmpty()) {
-                return built;
-            }
-        } catch (ConfigurationException e) {
-            problems.addAll(e.problems());
+        if (v.get(AUTH_TOKEN) != null && v.get(OAUTH2_ISSUER_URL) != null) {
+            problems.add("choose token or OAuth2 authentication, not both");
         }
-        throw new ConfigurationException("invalid Pulsar settings", problems);
-    }
-
-    private static boolean bool(String key, String value) {
-        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException("expected true or false");
+        if ((v.get(OAUTH2_ISSUER_URL) == null) != (v.get(OAUTH2_CREDENTIALS_URL) == null)) {
+            problems.add("OAuth2 needs both oauth2IssuerUrl and oauth2CredentialsUrl");
         }
-        return Boolean.parseBoolean(value);
-    }
-
-    static boolean isSecret(String key) {
-        return key.equals("authToken") || key.equals("oauth2CredentialsUrl");
+        return problems;
     }
 
     public String authToken() {
-        return authToken;
+        return values.get(AUTH_TOKEN);
     }
 
     public String adminUrl() {
-        return adminUrl;
+        return values.get(ADMIN_URL);
     }
 
     public String tlsTrustCertsFilePath() {
-        return tlsTrustCertsFilePath;
+        return values.get(TLS_TRUST_CERTS);
     }
 
     public boolean tlsAllowInsecureConnection() {
-        return tlsAllowInsecureConnection;
+        return values.get(TLS_ALLOW_INSECURE);
     }
 
     public boolean tlsHostnameVerification() {
-        return tlsHostnameVerification;
+        return values.get(TLS_HOSTNAME_VERIFICATION);
     }
 
     public String oauth2IssuerUrl() {
-        return oauth2IssuerUrl;
+        return values.get(OAUTH2_ISSUER_URL);
     }
 
     public String oauth2CredentialsUrl() {
-        return oauth2CredentialsUrl;
+        return values.get(OAUTH2_CREDENTIALS_URL);
     }
 
     public String oauth2Audience() {
-        return oauth2Audience;
+        return values.get(OAUTH2_AUDIENCE);
     }
 
     public Duration batchingMaxPublishDelay() {
-        return batchingMaxPublishDelay;
+        return values.get(BATCHING_MAX_PUBLISH_DELAY);
     }
 
     public int batchingMaxMessages() {
-        return batchingMaxMessages;
+        return values.get(BATCHING_MAX_MESSAGES).intValue();
     }
 
     public CompressionType compression() {
-        return compression;
+        return values.get(COMPRESSION);
     }
 
     public boolean chunking() {
-        return chunking;
+        return values.get(CHUNKING);
     }
 
     public Duration nackDelay() {
-        return nackDelay;
+        return values.get(NACK_DELAY);
     }
 
     public Duration operationTimeout() {
-        return operationTimeout;
+        return values.get(OPERATION_TIMEOUT);
     }
 
     public Duration connectionTimeout() {
-        return connectionTimeout;
+        return values.get(CONNECTION_TIMEOUT);
+    }
+
+    /** Native settings given under {@code client.}, {@code producer.} or {@code consumer.}, prefix removed. */
+    Map<String, Object> nativeSettings(String prefix) {
+        return new java.util.LinkedHashMap<>(values.passThrough(prefix));
     }
 
     Consumer<ProducerBuilder<byte[]>> producerCustomizer() {
@@ -196,40 +178,29 @@ public final class PulsarOptions {
         return consumerCustomizer;
     }
 
-    /** What identifies a shareable client: everything that configures the connection. */
+    /** What identifies a shareable client: the service URL and every setting given (secrets included, never shown). */
     String clientKey(String serviceUrl) {
-        return serviceUrl + "|" + authToken + "|" + tlsTrustCertsFilePath + "|" + tlsAllowInsecureConnection + "|"
-                + tlsHostnameVerification + "|" + oauth2IssuerUrl + "|" + oauth2CredentialsUrl + "|" + oauth2Audience
-                + "|" + operationTimeout + "|" + connectionTimeout;
+        return serviceUrl + "|" + fingerprint();
     }
 
+    private String fingerprint() {
+        StringBuilder b = new StringBuilder();
+        for (Option<?> o : DECLARED.options()) {
+            b.append(o.name()).append('=').append(values.get(o)).append('|');
+        }
+        b.append(values.passThrough(CLIENT));
+        return b.toString();
+    }
+
+    /** The settings given, secrets as {@code ****}. */
     @Override
     public String toString() {
-        return "PulsarOptions{auth=" + (authToken != null ? "token(****)" : oauth2IssuerUrl != null ? "oauth2(" + oauth2IssuerUrl + ")" : "none")
-                + ", adminUrl=" + adminUrl + ", tlsTrustCertsFilePath=" + tlsTrustCertsFilePath
-                + ", tlsAllowInsecureConnection=" + tlsAllowInsecureConnection + ", batchingMaxPublishDelay="
-                + batchingMaxPublishDelay + ", batchingMaxMessages=" + batchingMaxMessages + ", compression=" + compression
-                + ", chunking=" + chunking + ", nackDelay=" + nackDelay + ", operationTimeout=" + operationTimeout
-                + ", connectionTimeout=" + connectionTimeout + "}";
+        return "PulsarOptions" + values;
     }
 
     /** Builds {@link PulsarOptions}; {@link #build()} lists every problem. Not thread-safe. */
     public static final class Builder {
-        private String authToken;
-        private String adminUrl;
-        private String tlsTrustCertsFilePath;
-        private boolean tlsAllowInsecureConnection;
-        private boolean tlsHostnameVerification = true;
-        private String oauth2IssuerUrl;
-        private String oauth2CredentialsUrl;
-        private String oauth2Audience;
-        private Duration batchingMaxPublishDelay = Duration.ofMillis(1);
-        private int batchingMaxMessages = 1000;
-        private CompressionType compression = CompressionType.NONE;
-        private boolean chunking = true;
-        private Duration nackDelay = Duration.ofMillis(100);
-        private Duration operationTimeout = Duration.ofSeconds(30);
-        private Duration connectionTimeout = Duration.ofSeconds(10);
+        private final OptionSet.Values values = DECLARED.values();
         private Consumer<ProducerBuilder<byte[]>> producerCustomizer = p -> { };
         private Consumer<ConsumerBuilder<byte[]>> consumerCustomizer = c -> { };
 
@@ -238,95 +209,103 @@ public final class PulsarOptions {
 
         /** JWT token authentication. The token never appears in logs, messages or toString(). */
         public Builder authToken(String token) {
-            this.authToken = token;
+            values.set(AUTH_TOKEN, token);
             return this;
         }
 
         /** Admin REST URL (default derived from the service URL: port 8080, or 8443 for TLS). */
         public Builder adminUrl(String url) {
-            this.adminUrl = url;
+            values.set(ADMIN_URL, url);
             return this;
         }
 
         /** PEM file of trusted CA certificates for {@code pulsar+ssl://}. */
         public Builder tlsTrustCertsFilePath(String path) {
-            this.tlsTrustCertsFilePath = path;
+            values.set(TLS_TRUST_CERTS, path);
             return this;
         }
 
         /** Accept any server certificate (default false; for development only). */
         public Builder tlsAllowInsecureConnection(boolean allow) {
-            this.tlsAllowInsecureConnection = allow;
+            values.set(TLS_ALLOW_INSECURE, allow);
             return this;
         }
 
         /** Check the server's host name against its certificate (default true). */
         public Builder tlsHostnameVerification(boolean verify) {
-            this.tlsHostnameVerification = verify;
+            values.set(TLS_HOSTNAME_VERIFICATION, verify);
             return this;
         }
 
         /** OAuth2 client-credentials flow: the issuer URL. */
         public Builder oauth2IssuerUrl(String url) {
-            this.oauth2IssuerUrl = url;
+            values.set(OAUTH2_ISSUER_URL, url);
             return this;
         }
 
         /** OAuth2: URL of the credentials (key) file, e.g. {@code file:///path/key.json}. Treated as a secret. */
         public Builder oauth2CredentialsUrl(String url) {
-            this.oauth2CredentialsUrl = url;
+            values.set(OAUTH2_CREDENTIALS_URL, url);
             return this;
         }
 
         public Builder oauth2Audience(String audience) {
-            this.oauth2Audience = audience;
+            values.set(OAUTH2_AUDIENCE, audience);
             return this;
         }
 
         /** Longest a message waits for its batch (default 1 ms). */
         public Builder batchingMaxPublishDelay(Duration delay) {
-            this.batchingMaxPublishDelay = delay;
+            values.set(BATCHING_MAX_PUBLISH_DELAY, Objects.requireNonNull(delay, "delay"));
             return this;
         }
 
         /** Most messages per producer batch (default 1,000); 1 turns batching off. */
         public Builder batchingMaxMessages(int max) {
-            this.batchingMaxMessages = max;
+            values.set(BATCHING_MAX_MESSAGES, (long) max);
             return this;
         }
 
         /** Payload compression (default NONE). */
         public Builder compression(CompressionType type) {
-            this.compression = type;
+            values.set(COMPRESSION, Objects.requireNonNull(type, "compression (use NONE)"));
             return this;
         }
 
         /** Split payloads above the broker's 5 MiB message limit into chunks (default true). */
         public Builder chunking(boolean enabled) {
-            this.chunking = enabled;
+            values.set(CHUNKING, enabled);
             return this;
         }
 
         /** Delay before a message handed back (nack) is redelivered (default 100 ms; the client's own is 1 min). */
         public Builder nackDelay(Duration delay) {
-            this.nackDelay = delay;
+            values.set(NACK_DELAY, Objects.requireNonNull(delay, "delay"));
             return this;
         }
 
+        /** Default 30 s; positive. */
         public Builder operationTimeout(Duration timeout) {
-            this.operationTimeout = timeout;
+            values.set(OPERATION_TIMEOUT, Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 
+        /** Default 10 s; positive. */
         public Builder connectionTimeout(Duration timeout) {
-            this.connectionTimeout = timeout;
+            values.set(CONNECTION_TIMEOUT, Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 
         /**
-         * Escape hatch: adjusts every producer's raw builder after Courier's settings (the topic is set after it and
-         * cannot be changed, so the per-topic producer cache stays correct).
+         * A native setting passed to Pulsar's {@code loadConf} as it is: {@code client.*}, {@code producer.*} or
+         * {@code consumer.*} (e.g. {@code nativeSetting("producer.sendTimeoutMs", "5000")}).
          */
+        public Builder nativeSetting(String key, String value) {
+            values.passThrough(key, value);
+            return this;
+        }
+
+        /** Escape hatch: adjusts every producer's raw builder after Courier's settings. */
         public Builder producerCustomizer(Consumer<ProducerBuilder<byte[]>> customizer) {
             this.producerCustomizer = Objects.requireNonNull(customizer);
             return this;
@@ -338,39 +317,9 @@ public final class PulsarOptions {
             return this;
         }
 
+        /** @throws ConfigurationException listing every problem */
         public PulsarOptions build() {
-            List<String> problems = new ArrayList<>();
-            if (authToken != null && authToken.isBlank()) {
-                problems.add("authToken must not be blank");
-            }
-            if (authToken != null && oauth2IssuerUrl != null) {
-                problems.add("choose token or OAuth2 authentication, not both");
-            }
-            if ((oauth2IssuerUrl == null) != (oauth2CredentialsUrl == null)) {
-                problems.add("OAuth2 needs both oauth2IssuerUrl and oauth2CredentialsUrl");
-            }
-            if (batchingMaxPublishDelay == null || batchingMaxPublishDelay.isNegative()) {
-                problems.add("batchingMaxPublishDelay must be zero or positive");
-            }
-            if (batchingMaxMessages < 1) {
-                problems.add("batchingMaxMessages must be at least 1, got " + batchingMaxMessages);
-            }
-            if (compression == null) {
-                problems.add("compression must not be null (use NONE)");
-            }
-            if (nackDelay == null || nackDelay.isNegative()) {
-                problems.add("nackDelay must be zero or positive");
-            }
-            if (operationTimeout == null || operationTimeout.isNegative() || operationTimeout.isZero()) {
-                problems.add("operationTimeout must be positive");
-            }
-            if (connectionTimeout == null || connectionTimeout.isNegative() || connectionTimeout.isZero()) {
-                problems.add("connectionTimeout must be positive");
-            }
-            if (!problems.isEmpty()) {
-                throw new ConfigurationException("invalid Pulsar options", problems);
-            }
-            return new PulsarOptions(this);
+            return new PulsarOptions(values.build(), producerCustomizer, consumerCustomizer);
         }
     }
 }

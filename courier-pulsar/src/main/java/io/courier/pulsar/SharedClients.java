@@ -56,7 +56,9 @@ final class SharedClients {
 
     private static PulsarClient create(String serviceUrl, PulsarOptions o) {
         try {
-            ClientBuilder b = PulsarClient.builder().serviceUrl(serviceUrl)
+            // native settings first: Courier's own, set after, win where both speak
+            ClientBuilder raw = PulsarClient.builder();
+            ClientBuilder b = PulsarNative.load(raw, raw::loadConf, o, PulsarOptions.CLIENT).serviceUrl(serviceUrl)
                     .operationTimeout((int) o.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .connectionTimeout((int) o.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .enableTcpNoDelay(true)

@@ -103,6 +103,28 @@ class PulsarFeaturesTest {
     }
 
     @Test
+    void nativeSettingsPassThroughToTheClientAndUnknownOnesFailAtOpen(EmbeddedPulsar pulsar) throws Exception {
+        String topic = "native-" + UUID.randomUUID();
+        String url = pulsar.serviceUrl() + "?producer.producerName=courier-native-producer"
+                + "&consumer.consumerName=courier-native-consumer&client.numListenerThreads=2";
+        try (Broker broker = Brokers.open(url, BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build());
+             org.apache.pulsar.client.admin.PulsarAdmin admin = org.apache.pulsar.client.admin.PulsarAdmin.builder()
+                     .serviceHttpUrl(pulsar.httpUrl()).build()) {
+            Recorder<String> rec = new Recorder<>();
+            broker.subscribe(SubscribeOptions.builder(topic, "s").build(), String.class, rec);
+            MessageId id = broker.publish(Envelope.builder(topic, "x").codec("text").build());
+            rec.awaitIds(Set.of(id), WAIT);
+            var stats = admin.topics().getStats("persistent://public/default/" + topic);
+            assertThat(stats.getPublishers()).extracting(p -> p.getProducerName()).containsExactly("courier-native-producer");
+            assertThat(stats.getSubscriptions().get("s").getConsumers()).extracting(c -> c.getConsumerName())
+                    .containsExactly("courier-native-consumer");
+        }
+        assertThatThrownBy(() -> Brokers.open(pulsar.serviceUrl() + "?producer.noSuchSetting=1",
+                BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build()))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("producer.noSuchSetting");
+    }
+
+    @Test
     void nothingListeningFailsFastWithAClearError() {
         long start = System.nanoTime();
         assertThatThrownBy(() -> Brokers.open("pulsar://127.0.0.1:1?connectionTimeoutMs=2000&operationTimeoutMs=3000"))
