@@ -14,6 +14,7 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.core.spi.AbstractBroker;
 import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.ProducerCache;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.TenantNamespaceNaming;
 import io.courier.core.spi.TopicNaming;
@@ -22,9 +23,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.api.BatcherBuilder;
 import org.apache.pulsar.client.api.Consumer;
@@ -51,8 +50,10 @@ final class PulsarBroker extends AbstractBroker {
     private final String serviceUrl;
     private final PulsarOptions pulsarOptions;
     private final PulsarClient client;
-    private final Map<String, ProducerSlot> producers = new ConcurrentHashMap<>();
-    private final Map<String, ProducerSlot> chunkingProducers = new ConcurrentHashMap<>();
+    private final ProducerCache<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> producers =
+            new ProducerCache<>(topic -> createProducer(topic, false), Producer::closeAsync);
+    private final ProducerCache<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> chunkingProducers =
+            new ProducerCache<>(topic -> createProducer(topic, true), Producer::closeAsync);
     private final List<Consumer<byte[]>> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PulsarAdminFacade admin;
     private final QuotaBlocks quotaBlocks;
@@ -120,7 +121,8 @@ final class PulsarBroker extends AbstractBroker {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        ProducerSlot producer = producer(m.topic(), large);
+        ProducerCache<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> cache = large ? chunkingProducers : producers;
+        ProducerCache.Slot<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> producer = cache.slot(m.topic());
         Producer<byte[]> ready = producer.ready();
         CompletableFuture<org.apache.pulsar.client.api.MessageId> sent = ready != null ? send(ready, m)
                 : producer.send(p -> send(p, m));
@@ -132,10 +134,9 @@ final class PulsarBroker extends AbstractBroker {
                 if (QuotaBlocks.isQuota(cause)) {
                     // a producer the broker blocked keeps reconnecting with growing backoff and queues later
                     // publishes behind it: drop it, and refuse at once until the broker accepts a new producer
-                    producer.closedForQuota = true;
-                    evict(large ? chunkingProducers : producers, topic, producer);
+                    cache.evict(topic, producer);
                     quotaBlocks.block(topic, cause.getMessage());
-                } else if (producer.closedForQuota && cause instanceof PulsarClientException.AlreadyClosedException) {
+                } else if (producer.isEvicted() && cause instanceof PulsarClientException.AlreadyClosedException) {
                     // queued on the producer dropped for the quota: refused for the quota, not for a closed producer
                     cause = quotaBlocks.refusal(topic) != null ? quotaBlocks.refusal(topic)
                             : new PulsarClientException.ProducerBlockedQuotaExceededException(cause.getMessage());
@@ -161,31 +162,8 @@ final class PulsarBroker extends AbstractBroker {
         return b.sendAsync();
     }
 
-    private static void evict(Map<String, ProducerSlot> cache, String topic, ProducerSlot producer) {
-        if (cache.remove(topic, producer)) {
-            producer.creation.thenAccept(Producer::closeAsync);
-        }
-    }
-
     private void installProducer(String topic, Producer<byte[]> producer) {
-        ProducerSlot replaced = producers.put(topic, ProducerSlot.of(producer));
-        if (replaced != null) {
-            replaced.creation.thenAccept(Producer::closeAsync);
-        }
-    }
-
-    private ProducerSlot producer(String topic, boolean chunked) {
-        Map<String, ProducerSlot> cache = chunked ? chunkingProducers : producers;
-        ProducerSlot slot = cache.get(topic);   // the common case, cheaper than computeIfAbsent
-        if (slot == null) {
-            slot = cache.computeIfAbsent(topic, t -> new ProducerSlot(createProducer(t, chunked)));
-        }
-        if (slot.creation.isCompletedExceptionally()) {
-            // a failed creation (e.g. quota, broker down) is not cached: the next publish tries again
-            cache.remove(topic, slot);
-            slot = cache.computeIfAbsent(topic, t -> new ProducerSlot(createProducer(t, chunked)));
-        }
-        return slot;
+        producers.install(topic, producer);
     }
 
     private CompletableFuture<Producer<byte[]>> createProducer(String topic, boolean chunked) {
@@ -318,10 +296,8 @@ final class PulsarBroker extends AbstractBroker {
             c.closeAsync();
         }
         List<CompletableFuture<?>> closing = new ArrayList<>();
-        for (Map<String, ProducerSlot> cache : List.of(producers, chunkingProducers)) {
-            for (ProducerSlot slot : cache.values()) {
-                closing.add(slot.creation.thenCompose(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
-            }
+        for (ProducerCache<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> cache : List.of(producers, chunkingProducers)) {
+            closing.addAll(cache.finishAll(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
         }
         try {
             CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);

@@ -114,8 +114,7 @@ public final class UbaServices implements AutoCloseable {
     /** Stops the saver; {@code grace} zero abandons in-flight batches (they come back, as after a crash). */
     public synchronized void stopSaver(Duration grace) {
         if (saverApp != null) {
-            saverApp.servers().forEach(s -> s.stop(grace));
-            saverApp.stop();
+            saverApp.stop(grace);
             saverApp = null;
             saverServer = null;
         }
