@@ -1,6 +1,7 @@
 package io.courier.memory;
 
 import io.courier.ConfigurationException;
+import io.courier.core.internal.Timers;
 import io.courier.core.spi.TenantNamespaceNaming;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import io.courier.core.internal.Timers;
 
 /**
  * The in-process "server" that memory brokers of one name share: topics by full name, partition metadata, and a

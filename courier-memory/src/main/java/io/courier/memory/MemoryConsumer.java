@@ -4,6 +4,7 @@ import io.courier.SubscribeOptions;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawMessage;
 import io.courier.core.spi.TenantNamespaceNaming;
+import io.courier.core.spi.TopicPatterns;
 import io.courier.memory.MemoryTopic.Handle;
 import io.courier.memory.MemoryTopic.Member;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.courier.core.spi.TopicPatterns;
 import java.util.regex.Pattern;
 
 /**

@@ -1,9 +1,9 @@
 package io.courier.testkit;
 
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.concurrent.locks.LockSupport;
 import org.opentest4j.AssertionFailedError;
 
 /** Polls a condition until it holds or a deadline passes; tests wait with this, never with a fixed sleep. */

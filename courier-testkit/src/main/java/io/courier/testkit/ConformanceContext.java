@@ -2,6 +2,7 @@ package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import io.courier.BacklogQuotaExceededException;
 import io.courier.Broker;
 import io.courier.Capabilities;

@@ -2,6 +2,7 @@ package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.protobuf.Api;
 import io.courier.Capability;
 import io.courier.Envelope;

@@ -1,6 +1,7 @@
 package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
 import io.courier.AfterLastAttempt;
 import io.courier.Backoff;
 import io.courier.CodecException;

@@ -2,6 +2,7 @@ package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.courier.BacklogQuota;
 import io.courier.BacklogQuotaExceededException;
 import io.courier.Capability;

@@ -3,6 +3,7 @@ package io.courier.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
 import io.courier.Broker;
 import io.courier.Envelope;
 import io.courier.LifecycleException;

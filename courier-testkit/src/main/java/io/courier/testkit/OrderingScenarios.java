@@ -1,6 +1,7 @@
 package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
 import io.courier.Envelope;
 import io.courier.MessageId;
 import io.courier.Ordering;

@@ -2,6 +2,7 @@ package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.courier.Capability;
 import io.courier.Envelope;
 import io.courier.InitialPosition;

@@ -2,14 +2,8 @@ package io.courier.core.internal;
 
 import io.courier.BatchHandler;
 import io.courier.Handler;
-import io.courier.HandlerTimeoutException;
-import io.courier.Headers;
 import io.courier.ManualAckHandler;
-import io.courier.Message;
-import io.courier.MessageId;
-import io.courier.NackedException;
 import io.courier.Ordering;
-import io.courier.PendingMessage;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionHealth;
@@ -21,23 +15,9 @@ import io.courier.core.spi.RawMessage;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
@@ -55,7 +35,6 @@ import java.util.function.UnaryOperator;
  */
 public final class Dispatcher<T> implements Subscription {
     private static final System.Logger LOG = System.getLogger(Dispatcher.class.getName());
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** Where dead letters go: the broker's raw publish. */
     @FunctionalInterface
@@ -63,65 +42,49 @@ public final class Dispatcher<T> implements Subscription {
         CompletableFuture<?> send(OutboundMessage message);
     }
 
-    private final SubscribeOptions options;
-    private final RawConsumer consumer;
-    private final Handler<T> handler;
-    private final BatchHandler<T> batchHandler;
-    private final ManualAckHandler<T> manualHandler;
-    private final PayloadDecoder<T> decoder;
-    private final TimedInvoker invoker;
-    private final FailureHandling failures;
-    private final SubscriptionStats stats;
-    private final DispatchClock clock;
-    private final Duration defaultGrace;
-    private final Runnable onClosed;
-
-    private final Semaphore permits;
+    // read by the parts (same package); fixed at construction
+    final SubscribeOptions options;
+    final RawConsumer consumer;
+    final PayloadDecoder<T> decoder;
+    final TimedInvoker invoker;
+    final FailureHandling failures;
+    final SubscriptionStats stats;
+    final DispatchClock clock;
+    final Semaphore permits;
+    final AtomicInteger inFlight = new AtomicInteger();
     /**
-     * Concurrency 1 without a batch handler: the receiving thread runs the handler itself. Handing each message to a
-     * second thread (a queue offer and often a wake-up per message) was one of the two costs, with eager header
+     * Concurrency 1 with a single-message handler: the receiving thread runs the handler itself. Handing each message
+     * to a second thread (a queue offer and often a wake-up per message) was one of the two costs, with eager header
      * copies, that held concurrency-1 consume near 0.6 x the raw client.
      */
     private final boolean inline;
-    private final List<Lane> lanes;
+    /** Null for inline dispatch. */
+    final Lanes<T> lanes;
+    /** The key gate of inline dispatch (the receiver's own), or null. */
+    final KeyGate<Delivery<T>> inlineGate;
+    /** One of these three is non-null: the path for the kind of handler given. */
+    final MessageProcessing<T> processing;
+    final BatchProcessing<T> batches;
+    private final ManualAcknowledgement<T> manual;
+    private final ReceiveLoops<T> loops;
     private final Thread receiver;
-    /** Inline dispatch only, touched by the receiver alone: retries by due time, and the keys they hold. */
-    private final PriorityQueue<Delivery<T>> inlineRetries = new PriorityQueue<>(Comparator.comparingLong(d -> d.dueNanos));
-    private final KeyGate<Delivery<T>> inlineGate;
-    /** Guards {@link #waitingForMessage}, so that close interrupts an inline receiver's wait but never its handler. */
-    private final Object receiveWait = new Object();
-    private boolean waitingForMessage;
+    private final Duration defaultGrace;
+    private final Runnable onClosed;
 
     private final Object lifecycle = new Object();
     private volatile Phase phase = Phase.CREATED;
-    private volatile boolean paused;
+    volatile boolean paused;
     /** Set by the STOP_SUBSCRIPTION action: nothing more is handled; what is in flight stays unacknowledged. */
     private volatile boolean halted;
-    private volatile boolean receiveFailing;
+    volatile boolean receiveFailing;
     private boolean drainedAtClose;
-    private final AtomicInteger inFlight = new AtomicInteger();
-
-    /** Where handlers run when they do not run on the receiving thread. */
-    private final class Lane {
-        final ExecutorService executor;
-        /** Null when order does not matter (UNORDERED, batches). */
-        final KeyGate<Delivery<T>> gate;
-
-        Lane(ExecutorService executor, boolean ordered) {
-            this.executor = executor;
-            this.gate = ordered ? new KeyGate<>() : null;
-        }
-    }
 
     Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
-               BatchHandler<T> batchHandler, ManualAckHandler<T> manualHandler, Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
-               UnaryOperator<String> deadLetterTopics, Clock wallClock, DispatchClock clock, Duration deadLetterTimeout, Duration defaultGrace,
-               Runnable onClosed) {
+               BatchHandler<T> batchHandler, ManualAckHandler<T> manualHandler, Codecs codecs, String defaultCodec,
+               DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics, Clock wallClock, DispatchClock clock,
+               Duration deadLetterTimeout, Duration defaultGrace, Runnable onClosed) {
         this.options = options;
         this.consumer = consumer;
-        this.handler = handler;
-        this.batchHandler = batchHandler;
-        this.manualHandler = manualHandler;
         this.clock = clock;
         this.defaultGrace = defaultGrace;
         this.onClosed = onClosed;
@@ -134,10 +97,14 @@ public final class Dispatcher<T> implements Subscription {
         this.permits = new Semaphore(options.maxInFlight());
         this.inline = handler != null && options.concurrency() == 1;
         this.inlineGate = inline && options.ordering() != Ordering.UNORDERED ? new KeyGate<>() : null;
-        this.lanes = inline ? null : createLanes();
-        String name = "courier-" + options.subscription();
-        Runnable loop = inline ? this::receiveInlineLoop : batchHandler == null ? this::receiveLoop : this::receiveBatchLoop;
-        this.receiver = new OwnThread(this, loop, name + (inline ? "-worker" : "-receiver"));
+        this.lanes = inline ? null : new Lanes<>(options, batchHandler != null, manualHandler == null,
+                (task, name) -> new OwnThread(this, task, name));
+        this.processing = handler == null ? null : new MessageProcessing<>(this, handler);
+        this.batches = batchHandler == null ? null : new BatchProcessing<>(this, batchHandler, lanes.first());
+        this.manual = manualHandler == null ? null : new ManualAcknowledgement<>(this, manualHandler);
+        this.loops = new ReceiveLoops<>(this);
+        Runnable loop = inline ? loops::receiveInlineLoop : batchHandler == null ? loops::receiveLoop : loops::receiveBatchLoop;
+        this.receiver = new OwnThread(this, loop, "courier-" + options.subscription() + (inline ? "-worker" : "-receiver"));
     }
 
     /** A dispatcher calling {@code handler} for each message. Call {@link #start()} to begin. */
@@ -173,28 +140,7 @@ public final class Dispatcher<T> implements Subscription {
                 deadLetterTopics, clock, DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
     }
 
-    private List<Lane> createLanes() {
-        String prefix = "courier-" + options.subscription() + "-worker";
-        if (batchHandler != null) {
-            return List.of(new Lane(pool(1, prefix), false));
-        }
-        if (options.ordering() == Ordering.UNORDERED) {
-            return List.of(new Lane(pool(options.concurrency(), prefix), false));
-        }
-        List<Lane> result = new ArrayList<>(options.concurrency());
-        for (int i = 0; i < options.concurrency(); i++) {
-            // manual acknowledgement keeps the call order per key; settlement order is the handler's
-            result.add(new Lane(pool(1, prefix + "-lane" + i), manualHandler == null));
-        }
-        return List.copyOf(result);
-    }
 
-    private ExecutorService pool(int threads, String prefix) {
-        // Unbounded queue is safe: the in-flight semaphore bounds what is ever queued.
-        AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                r -> new OwnThread(this, r, prefix + "-" + n.incrementAndGet()));
-    }
 
     /**
      * A thread of one dispatcher (its receiver or a worker): knowing it lets a close called from a handler avoid
@@ -273,530 +219,51 @@ public final class Dispatcher<T> implements Subscription {
         return paused ? SubscriptionState.PAUSED : SubscriptionState.RUNNING;
     }
 
-    private boolean receiving() {
+    /** A newly received message (on its lane's thread, or the inline receiver with a null lane), to its handler's path. */
+    void dispatch(Delivery<T> d, Lanes.Lane<T> lane) {
+        if (manual != null) {
+            manual.start(d, lane);
+        } else {
+            processing.dispatch(d, lane == null ? inlineGate : lane.gate, lane);
+        }
+    }
+
+    boolean receiving() {
         return phase == Phase.RUNNING && !halted;
     }
 
     // ---------------------------------------------------------------- receiving
 
-    private void receiveLoop() {
-        while (receiving()) {
-            if (paused) {
-                LockSupport.parkNanos(this, POLL_NANOS);
-                continue;
-            }
-            try {
-                if (!permits.tryAcquire(POLL_NANOS, TimeUnit.NANOSECONDS)) {
-                    continue;
-                }
-                RawMessage m = receiveOne(POLL_NANOS);
-                if (m == null) {
-                    permits.release();
-                    continue;
-                }
-                inFlight.incrementAndGet();
-                holdWhilePaused();
-                Delivery<T> d = new Delivery<>(m, keyOf(m));
-                Lane lane = laneOf(d);
-                lane.executor.execute(() -> dispatch(d, lane.gate, lane));
-            } catch (InterruptedException e) {
-                if (!receiving()) {
-                    return;
-                }
-            }
-        }
-    }
 
-    /**
-     * The receiving thread is the handler's thread: it runs due retries first, then receives, waiting no longer than
-     * the next retry is due. While draining it only runs what is still in flight.
-     */
-    private void receiveInlineLoop() {
-        while (true) {
-            runDueRetries();
-            long wait = POLL_NANOS;
-            Delivery<T> nextRetry = inlineRetries.peek();
-            if (nextRetry != null) {
-                wait = Math.max(1, Math.min(wait, nextRetry.dueNanos - clock.nanoTime()));
-            }
-            boolean receive;
-            synchronized (receiveWait) {
-                receive = receiving();
-                if (!receive && (inFlight.get() == 0 || phase == Phase.ABANDONED || halted)) {
-                    return;
-                }
-                waitingForMessage = true;
-            }
-            RawMessage m = null;
-            try {
-                if (receive && !paused && permits.tryAcquire()) {
-                    m = receiveOne(wait);
-                    if (m == null) {
-                        permits.release();
-                    }
-                } else {
-                    LockSupport.parkNanos(this, wait);
-                }
-            } catch (InterruptedException e) {
-                // close() wakes the wait; the loop's head sees the new phase
-            }
-            synchronized (receiveWait) {
-                waitingForMessage = false;
-                Thread.interrupted();   // an interrupt meant for the wait must not reach the handler
-            }
-            if (m != null) {
-                inFlight.incrementAndGet();
-                holdWhilePaused();
-                dispatch(new Delivery<>(m, keyOf(m)), inlineGate, null);
-            }
-        }
-    }
 
-    private void runDueRetries() {
-        Delivery<T> d;
-        while ((d = inlineRetries.peek()) != null && d.dueNanos - clock.nanoTime() <= 0) {
-            inlineRetries.poll();
-            runFrom(d, inlineGate, null);
-        }
-    }
 
-    private void receiveBatchLoop() {
-        List<RawMessage> batch = new ArrayList<>();
-        long deadline = 0;
-        while (receiving()) {
-            try {
-                if (!batch.isEmpty() && (batch.size() >= options.batchSize() || System.nanoTime() - deadline >= 0)) {
-                    submitBatch(batch);
-                    batch = new ArrayList<>();
-                    continue;
-                }
-                if (paused && batch.isEmpty()) {
-                    LockSupport.parkNanos(this, POLL_NANOS);
-                    continue;
-                }
-                long wait = batch.isEmpty() ? POLL_NANOS : Math.max(1, Math.min(POLL_NANOS, deadline - System.nanoTime()));
-                if (paused || !permits.tryAcquire(wait, TimeUnit.NANOSECONDS)) {
-                    if (paused) {
-                        LockSupport.parkNanos(this, wait);
-                    }
-                    continue;
-                }
-                RawMessage m = receiveOne(wait);
-                if (m == null) {
-                    permits.release();
-                    continue;
-                }
-                inFlight.incrementAndGet();
-                holdWhilePaused();
-                if (batch.isEmpty()) {
-                    deadline = System.nanoTime() + options.batchWait().toNanos();
-                }
-                batch.add(m);
-            } catch (InterruptedException e) {
-                if (!receiving()) {
-                    break;
-                }
-            }
-        }
-        if (!batch.isEmpty()) {
-            submitBatch(batch);
-        }
-    }
 
-    /** A message that arrived while pause() was being called waits here, held in flight, until resume or close. */
-    private void holdWhilePaused() {
-        while (paused && receiving()) {
-            LockSupport.parkNanos(this, POLL_NANOS);
-        }
-    }
 
-    private RawMessage receiveOne(long waitNanos) throws InterruptedException {
-        try {
-            RawMessage m = consumer.receive(waitNanos, TimeUnit.NANOSECONDS);
-            if (receiveFailing) {
-                receiveFailing = false;
-                LOG.log(Level.INFO, "subscription ''{0}'' on ''{1}'' receives again", options.subscription(),
-                        options.topicDescription());
-            }
-            return m;
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            if (!receiving()) {
-                return null;
-            }
-            if (!receiveFailing) {
-                LOG.log(Level.WARNING, "subscription '" + options.subscription() + "' on '" + options.topicDescription()
-                        + "' cannot receive; retrying", e);
-            }
-            receiveFailing = true;
-            stats.failed(e);
-            Thread.sleep(200);
-            return null;
-        }
-    }
 
-    private String keyOf(RawMessage m) {
-        switch (options.ordering()) {
-            case STRICT:
-                return "";
-            case PER_KEY:
-                return m.key() == null ? "" : m.key();
-            default:
-                return null;
-        }
-    }
 
-    private Lane laneOf(Delivery<T> d) {
-        if (lanes.size() == 1 || d.key == null) {
-            return lanes.get(0);
-        }
-        return lanes.get(Math.floorMod(d.key.hashCode() * 0x9E3779B9, lanes.size()));
-    }
 
     // ---------------------------------------------------------------- handling
 
-    /** A newly received message, on its lane's thread: it waits behind its key if that key is held, else runs. */
-    private void dispatch(Delivery<T> d, KeyGate<Delivery<T>> gate, Lane lane) {
-        if (manualHandler != null) {
-            startManual(d, lane);
-            return;
-        }
-        if (gate != null && !gate.isEmpty() && gate.parkIfHeld(d.key, d)) {
-            return;
-        }
-        runFrom(d, gate, lane);
-    }
 
-    /**
-     * Runs {@code d}, then the messages parked behind its key, until one of them must wait for a retry (its key stays
-     * held) or none is left (the key is free).
-     */
-    private void runFrom(Delivery<T> d, KeyGate<Delivery<T>> gate, Lane lane) {
-        Delivery<T> next = d;
-        while (next != null) {
-            Duration backoff = attempt(next);
-            if (backoff != null) {
-                if (gate != null) {
-                    gate.hold(next.key);
-                }
-                scheduleRetry(next, backoff, lane);
-                return;
-            }
-            next = gate == null || next.key == null ? null : gate.next(next.key);
-        }
-    }
 
-    private void scheduleRetry(Delivery<T> d, Duration backoff, Lane lane) {
-        if (lane == null) {
-            d.dueNanos = clock.nanoTime() + backoff.toNanos();
-            inlineRetries.add(d);
-            return;
-        }
-clock.schedule(() -> runOn(lane, () -> runFrom(d, lane.gate, lane)), backoff.toNanos());
-    }
 
-    /**
-     * Attempts {@code d} until it is settled (acknowledged, or finished by the failure policy): returns null; or until
-     * it must wait before the next attempt: returns the wait, and {@code d} stays in flight.
-     */
-    private Duration attempt(Delivery<T> d) {
-        boolean settled = true;
-        try {
-            if (stopped()) {
-                return null;
-            }
-            if (d.message == null) {
-                try {
-                    d.message = new DeliveredMessage<>(d.raw, options.subscription(), decoder.decode(d.raw), 1);
-                } catch (RuntimeException e) {
-                    failures.decodeFailed(d.raw, e);
-                    return null;
-                }
-            }
-            while (true) {
-                DeliveredMessage<T> current = d.message.withAttempt(d.attempt);
-                Throwable failure = invoker.invoke(() -> handler.handle(current));
-                if (stopped()) {
-                    return null;
-                }
-                if (failure == null) {
-                    ack(d.raw);
-                    stats.processed.incrementAndGet();
-                    return null;
-                }
-                Duration backoff = failures.afterFailure(List.of(d.raw), d.attempt, failure);
-                if (backoff == null) {
-                    return null;
-                }
-                d.attempt++;
-                if (!backoff.isZero()) {
-                    settled = false;
-                    return backoff;
-                }
-            }
-        } finally {
-            if (settled) {
-                finish(1);
-            }
-        }
-    }
 
     // ---------------------------------------------------------------- manual acknowledgement
 
-    /** Calls the manual handler for the next attempt of {@code d}; the message stays in flight until settled. */
-    private void startManual(Delivery<T> d, Lane lane) {
-        if (stopped()) {
-            finish(1);
-            return;
-        }
-        if (d.message == null) {
-            try {
-                d.message = new DeliveredMessage<>(d.raw, options.subscription(), decoder.decode(d.raw), 1);
-            } catch (RuntimeException e) {
-                try {
-                    failures.decodeFailed(d.raw, e);
-                } finally {
-                    finish(1);
-                }
-                return;
-            }
-        }
-        Pending p = new Pending(d, lane);
-        long timeout = options.handlerTimeout().toNanos();
-        if (timeout > 0) {
-            p.timeout = clock.schedule(() -> p.settleFailed(new HandlerTimeoutException("handler of subscription '"
-                    + options.subscription() + "' on '" + options.topicDescription() + "' did not settle message "
-                    + d.raw.id() + " within its timeout of " + options.handlerTimeout()), null), timeout);
-        }
-        try {
-            manualHandler.handle(p);
-        } catch (Throwable t) {
-            p.settleFailed(t, null);
-        }
-    }
 
-    private void runOn(Lane lane, Runnable task) {
-        try {
-            lane.executor.execute(task);
-        } catch (RejectedExecutionException e) {
-            // the subscription was abandoned at close: the message stays unacknowledged for redelivery
-        }
-    }
 
-    /** One attempt of a manually acknowledged message; settled once, by the handler or by the timeout. */
-    private final class Pending implements PendingMessage<T> {
-        private final Delivery<T> d;
-        private final DeliveredMessage<T> message;
-        private final Lane lane;
-        private final AtomicBoolean settled = new AtomicBoolean();
-        volatile Future<?> timeout;
-
-        Pending(Delivery<T> d, Lane lane) {
-            this.d = d;
-            this.message = d.message.withAttempt(d.attempt);
-            this.lane = lane;
-        }
-
-        @Override
-        public boolean ack() {
-            if (!settle()) {
-                return false;
-            }
-            if (stopped()) {
-                finish(1);
-                return false;   // abandoned at close, or the subscription stopped: left for redelivery
-            }
-            try {
-                Dispatcher.this.ack(d.raw);
-                stats.processed.incrementAndGet();
-            } finally {
-                finish(1);
-            }
-            return true;
-        }
-
-        @Override
-        public boolean nack(Throwable cause) {
-            return settleFailed(Objects.requireNonNull(cause, "cause"), null);
-        }
-
-        @Override
-        public boolean nack(Duration retryAfter) {
-            if (retryAfter == null || retryAfter.isNegative()) {
-                throw new IllegalArgumentException("retryAfter must be zero or positive, got " + retryAfter);
-            }
-            return settleFailed(new NackedException("the handler asked for a retry after " + retryAfter), retryAfter);
-        }
-
-        boolean settleFailed(Throwable cause, Duration delay) {
-            if (!settle()) {
-                return false;
-            }
-            Duration backoff = null;
-            try {
-                if (!stopped()) {
-                    backoff = failures.afterFailure(List.of(d.raw), d.attempt, cause, delay);
-                }
-            } finally {
-                if (backoff == null) {
-                    finish(1);
-                }
-            }
-            if (backoff != null) {
-                d.attempt++;
-                if (backoff.isZero()) {
-                    runOn(lane, () -> startManual(d, lane));
-                } else {
-                    clock.schedule(() -> runOn(lane, () -> startManual(d, lane)), backoff.toNanos());
-                }
-            }
-            return true;
-        }
-
-        private boolean settle() {
-            if (!settled.compareAndSet(false, true)) {
-                return false;
-            }
-            Future<?> t = timeout;
-            if (t != null) {
-                t.cancel(false);
-            }
-            return true;
-        }
-
-        @Override
-        public boolean isSettled() {
-            return settled.get();
-        }
-
-        @Override
-        public String topic() {
-            return message.topic();
-        }
-
-        @Override
-        public String subscription() {
-            return message.subscription();
-        }
-
-        @Override
-        public MessageId id() {
-            return message.id();
-        }
-
-        @Override
-        public Optional<String> key() {
-            return message.key();
-        }
-
-        @Override
-        public Headers headers() {
-            return message.headers();
-        }
-
-        @Override
-        public T payload() {
-            return message.payload();
-        }
-
-        @Override
-        public Instant publishTime() {
-            return message.publishTime();
-        }
-
-        @Override
-        public Optional<Instant> eventTime() {
-            return message.eventTime();
-        }
-
-        @Override
-        public int redeliveryCount() {
-            return message.redeliveryCount();
-        }
-
-        @Override
-        public int attempt() {
-            return message.attempt();
-        }
-
-        @Override
-        public String toString() {
-            return "Pending" + message + (settled.get() ? " (settled)" : "");
-        }
-    }
 
     // ---------------------------------------------------------------- batches
 
-    private void submitBatch(List<RawMessage> batch) {
-        List<RawMessage> copy = List.copyOf(batch);
-        lanes.get(0).executor.execute(() -> processBatch(copy));
-    }
 
-    /** A batch holds its lane through its retries: batches are handled one at a time, in the order received. */
-    private void processBatch(List<RawMessage> raws) {
-        try {
-            if (stopped()) {
-                return;
-            }
-            List<DeliveredMessage<T>> decoded = new ArrayList<>(raws.size());
-            List<RawMessage> good = new ArrayList<>(raws.size());
-            for (RawMessage raw : raws) {
-                try {
-                    decoded.add(new DeliveredMessage<>(raw, options.subscription(), decoder.decode(raw), 1));
-                    good.add(raw);
-                } catch (RuntimeException e) {
-                    failures.decodeFailed(raw, e);
-                }
-            }
-            if (decoded.isEmpty()) {
-                return;
-            }
-            for (int attempt = 1; ; attempt++) {
-                List<Message<T>> batch = new ArrayList<>(decoded.size());
-                for (DeliveredMessage<T> m : decoded) {
-                    batch.add(m.withAttempt(attempt));
-                }
-                List<Message<T>> view = Collections.unmodifiableList(batch);
-                Throwable failure = invoker.invoke(() -> batchHandler.handle(view));
-                if (stopped()) {
-                    return;
-                }
-                if (failure == null) {
-                    for (RawMessage raw : good) {
-                        ack(raw);
-                    }
-                    stats.processed.addAndGet(good.size());
-                    return;
-                }
-                Duration backoff = failures.afterFailure(good, attempt, failure);
-                if (backoff == null || !sleep(backoff) || stopped()) {
-                    return;
-                }
-            }
-        } finally {
-            finish(raws.size());
-        }
-    }
 
-    private static boolean sleep(Duration d) {
-        try {
-            if (!d.isZero()) {
-                Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     /** Nothing more is handled or acknowledged: abandoned at close (or closed since), or halted by the policy. */
-    private boolean stopped() {
+    boolean stopped() {
         return phase.compareTo(Phase.ABANDONED) >= 0 || halted;
     }
 
-    private void finish(int count) {
+    void finish(int count) {
         int left = inFlight.addAndGet(-count);
         permits.release(count);
         stats.touched();
@@ -807,7 +274,7 @@ clock.schedule(() -> runOn(lane, () -> runFrom(d, lane.gate, lane)), backoff.toN
         }
     }
 
-    private void ack(RawMessage raw) {
+    void ack(RawMessage raw) {
         if (!stopped()) {
             consumer.ack(raw);
         }
@@ -869,20 +336,13 @@ clock.schedule(() -> runOn(lane, () -> runFrom(d, lane.gate, lane)), backoff.toN
         boolean drained;
         try {
             if (inline) {
-                drained = stopInlineReceiver(deadline);
+                drained = loops.stopInline(receiver, deadline);
             } else {
                 receiver.interrupt();
                 joinQuietly(receiver, deadline);
                 drained = awaitNothingInFlight(deadline);
-                for (Lane lane : lanes) {
-                    lane.executor.shutdown();
-                }
-                for (Lane lane : lanes) {
-                    long left = deadline - System.nanoTime();
-                    if (!lane.executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-                        drained = false;
-                    }
-                }
+                lanes.shutdown();
+                drained &= lanes.awaitTermination(deadline);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -896,9 +356,7 @@ clock.schedule(() -> runOn(lane, () -> runFrom(d, lane.gate, lane)), backoff.toN
                 phase = Phase.ABANDONED;
             }
             if (lanes != null) {
-                for (Lane lane : lanes) {
-                    lane.executor.shutdownNow();
-                }
+                lanes.shutdownNow();
             }
             LOG.log(Level.WARNING, "subscription ''{0}'' on ''{1}'' did not drain within {2}: {3} message(s) left "
                     + "unacknowledged for redelivery", options.subscription(), options.topicDescription(), grace,
@@ -944,17 +402,6 @@ clock.schedule(() -> runOn(lane, () -> runFrom(d, lane.gate, lane)), backoff.toN
         }
     }
 
-    /** Wakes an inline receiver that waits and gives it until the deadline to finish what is in flight. */
-    private boolean stopInlineReceiver(long deadlineNanos) throws InterruptedException {
-        synchronized (receiveWait) {
-            if (waitingForMessage) {
-                receiver.interrupt();
-            }
-        }
-        long left = deadlineNanos - System.nanoTime();
-        receiver.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-        return !receiver.isAlive();
-    }
 
     private static void joinQuietly(Thread t, long deadlineNanos) throws InterruptedException {
         long left = deadlineNanos - System.nanoTime();

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
 import io.courier.Brokers;
 import io.courier.ConfigurationException;
+import org.junit.jupiter.api.Test;
 
 class ConsumerTest {
     @Test

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
 import io.courier.Codec;
 import io.courier.core.Codecs;
 import java.time.Instant;
+import org.junit.jupiter.api.Test;
 
 class ConsumerTest {
     record Order(String id, Instant at) {

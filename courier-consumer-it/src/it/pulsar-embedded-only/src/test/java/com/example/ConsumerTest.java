@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import org.junit.jupiter.api.Test;
 
 class ConsumerTest {
     @Test

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
 import io.courier.Brokers;
 import io.courier.Codec;
 import io.courier.ConnectException;
 import io.courier.core.Codecs;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class ConsumerTest {
     @Test
