@@ -35,6 +35,7 @@ public final class RetryPolicy {
     private final List<Class<? extends Throwable>> doNotRetryOn;
     private final Predicate<? super Throwable> retryIf;
     private final AfterLastAttempt afterLastAttempt;
+    private final Duration retryTopicFrom;
 
     private RetryPolicy(Builder b) {
         this.maxAttempts = b.maxAttempts;
@@ -47,6 +48,7 @@ public final class RetryPolicy {
         this.doNotRetryOn = List.copyOf(b.doNotRetryOn);
         this.retryIf = b.retryIf;
         this.afterLastAttempt = b.afterLastAttempt;
+        this.retryTopicFrom = b.retryTopicFrom;
     }
 
     /** The default policy (see the class comment). */
@@ -65,7 +67,8 @@ public final class RetryPolicy {
 
     public Builder toBuilder() {
         Builder b = new Builder().maxAttempts(maxAttempts).initialBackoff(initialBackoff).multiplier(multiplier)
-                .maxBackoff(maxBackoff).jitter(jitter).afterLastAttempt(afterLastAttempt);
+                .maxBackoff(maxBackoff).jitter(jitter).afterLastAttempt(afterLastAttempt)
+                .retryTopicFrom(retryTopicFrom);
         b.backoff = backoff;
         b.retryOn.addAll(retryOn);
         b.doNotRetryOn.addAll(doNotRetryOn);
@@ -92,6 +95,14 @@ public final class RetryPolicy {
 
     public double jitter() {
         return jitter;
+    }
+
+    /**
+     * The shortest wait that goes through the broker's retry topic instead of an in-process timer, or empty (the
+     * default: every wait is in process). See {@link Builder#retryTopicFrom(Duration)}.
+     */
+    public java.util.Optional<Duration> retryTopicFrom() {
+        return java.util.Optional.ofNullable(retryTopicFrom);
     }
 
     /** What happens after the last attempt (default {@link AfterLastAttempt#DEAD_LETTER}). */
@@ -145,7 +156,8 @@ public final class RetryPolicy {
                 + (retryOn.isEmpty() ? "" : ", retryOn=" + names(retryOn))
                 + (doNotRetryOn.isEmpty() ? "" : ", doNotRetryOn=" + names(doNotRetryOn))
                 + (retryIf != null ? ", retryIf=<predicate>" : "")
-                + ", afterLastAttempt=" + afterLastAttempt + "}";
+                + ", afterLastAttempt=" + afterLastAttempt
+                + (retryTopicFrom != null ? ", retryTopicFrom=" + retryTopicFrom : "") + "}";
     }
 
     private static List<String> names(List<Class<? extends Throwable>> types) {
@@ -164,6 +176,7 @@ public final class RetryPolicy {
         private final List<Class<? extends Throwable>> doNotRetryOn = new ArrayList<>();
         private Predicate<? super Throwable> retryIf;
         private AfterLastAttempt afterLastAttempt = AfterLastAttempt.DEAD_LETTER;
+        private Duration retryTopicFrom;
 
         private Builder() {
         }
@@ -194,6 +207,19 @@ public final class RetryPolicy {
         /** Retry only failures this predicate accepts (besides the type lists); null removes it. Must be thread-safe. */
         public Builder retryIf(Predicate<? super Throwable> predicate) {
             this.retryIf = predicate;
+            return this;
+        }
+
+        /**
+         * Waits of at least {@code threshold} go through the broker instead of an in-process timer (default none):
+         * the message is published to the subscription's retry topic ({@code <topic>-<subscription>-RETRY} on Pulsar)
+         * to be delivered after the wait, and acknowledged. Nothing is held meanwhile (no in-flight permit, no key:
+         * later messages of its key go first), and the retry survives a restart. It comes back to the same handler
+         * with its original topic, message id and next attempt number. Needs a backend with delayed delivery on SHARED
+         * subscriptions and a single-message or manual-acknowledgement handler on one topic; null turns it off.
+         */
+        public Builder retryTopicFrom(Duration threshold) {
+            this.retryTopicFrom = threshold;
             return this;
         }
 
@@ -251,6 +277,9 @@ public final class RetryPolicy {
             }
             if (!(jitter >= 0.0 && jitter <= 1.0)) {
                 problems.add("jitter must be in [0, 1], got " + jitter);
+            }
+            if (retryTopicFrom != null && (retryTopicFrom.isNegative() || retryTopicFrom.isZero())) {
+                problems.add("retryTopicFrom must be positive, got " + retryTopicFrom);
             }
             if (afterLastAttempt == null) {
                 problems.add("afterLastAttempt must not be null");

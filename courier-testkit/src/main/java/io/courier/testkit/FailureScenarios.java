@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.courier.AfterLastAttempt;
 import io.courier.Backoff;
+import io.courier.Capability;
 import io.courier.CodecException;
 import io.courier.DeadLetter;
 import io.courier.Envelope;
@@ -16,6 +17,7 @@ import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionState;
+import io.courier.SubscriptionType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -485,5 +487,51 @@ public abstract class FailureScenarios extends ConformanceContext {
         } else {
             assertThat(next.ids()).isEqualTo(late);
         }
+    }
+
+    @Test
+    @DisplayName("C24 a long wait goes through the broker's retry topic: the message is acknowledged at once and its "
+            + "key is not held; it survives a restart of the subscriber and comes back after the wait with its "
+            + "original topic, id and next attempt")
+    void c24_retryTopic() {
+        requireCapability(Capability.DELAYED_DELIVERY);
+        requireType(SubscriptionType.SHARED);
+        String topic = topic("t");
+        String sub = subscriptionName("c24");
+        Duration wait = Duration.ofSeconds(3);
+        RetryPolicy policy = RetryPolicy.builder().maxAttempts(3).backoff(Backoff.fixed(wait))
+                .retryTopicFrom(Duration.ofSeconds(1)).build();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        long[] failedAt = new long[1];
+        Subscription first = subscribe(options(topic, sub).retry(policy).build(), String.class, m -> {
+            if (m.payload().equals("slow") && m.attempt() == 1) {
+                failedAt[0] = System.nanoTime();
+                throw new IllegalStateException("the store is down for a while");
+            }
+            seen.add(m.payload() + "#" + m.attempt());
+        });
+        MessageId slow = broker.publish(Envelope.builder(topic, "slow").key("k").codec("text").build());
+        broker.publish(Envelope.builder(topic, "next").key("k").codec("text").build());
+        Await.until(WAIT, () -> seen.contains("next#1"), () -> "handled: " + seen);
+        long nextAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt[0]);
+        note("C24 ms from the failure to the same key's next message handled", (int) nextAfterMs);
+        assertThat(nextAfterMs).as("the key is not held by a wait in the retry topic").isLessThan(wait.toMillis());
+        awaitBacklogZero(topic, sub);
+        Await.until(WAIT, () -> first.health().inFlight() == 0, () -> "in flight " + first.health().inFlight());
+        assertThat(first.close(Duration.ofSeconds(5))).as("nothing to drain: the retry waits in the broker").isTrue();
+
+        Recorder<String> again = new Recorder<>();
+        subscribe(options(topic, sub).retry(policy).build(), String.class, again);
+        Await.until(WAIT, () -> again.ids().contains(slow), () -> "came back: " + again.ids());
+        long backAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failedAt[0]);
+        note("C24 ms from the failure to the retry (wait 3000 ms, subscriber restarted meanwhile)", (int) backAfterMs);
+        Message<String> back = again.messages().stream().filter(m -> m.id().equals(slow)).findFirst().orElseThrow();
+        assertThat(backAfterMs).isGreaterThanOrEqualTo(wait.toMillis());
+        assertThat(back.payload()).isEqualTo("slow");
+        assertThat(back.attempt()).isEqualTo(2);
+        assertThat(back.topic()).endsWith(topic);
+        assertThat(back.key()).contains("k");
+        assertThat(back.headers().names()).noneMatch(n -> n.startsWith("courier-retry-"));
+        assertThat(seen).containsExactly("next#1");
     }
 }

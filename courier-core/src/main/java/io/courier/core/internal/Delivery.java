@@ -9,13 +9,14 @@ final class Delivery<T> {
     final String key;
     /** Null until decoded. */
     DeliveredMessage<T> message;
-    /** The next attempt's number, from 1. */
-    int attempt = 1;
+    /** The next attempt's number, from 1 (more for a message back from the retry topic). */
+    int attempt;
     /** When a waiting retry is due, on the dispatch clock (inline dispatch only). */
     long dueNanos;
 
     Delivery(RawMessage raw, String key) {
         this.raw = raw;
         this.key = key;
+        this.attempt = RetryTopicConsumer.attemptOf(raw);
     }
 }

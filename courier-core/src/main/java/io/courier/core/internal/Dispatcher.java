@@ -52,6 +52,8 @@ public final class Dispatcher<T> implements Subscription {
     final DispatchClock clock;
     final Semaphore permits;
     final AtomicInteger inFlight = new AtomicInteger();
+    /** Messages waiting for a retry in process (on the inline queue or the timer); in flight too. */
+    final AtomicInteger waitingRetries = new AtomicInteger();
     /**
      * Concurrency 1 with a single-message handler: the receiving thread runs the handler itself. Handing each message
      * to a second thread (a queue offer and often a wake-up per message) was one of the two costs, with eager header
@@ -79,10 +81,30 @@ public final class Dispatcher<T> implements Subscription {
     volatile boolean receiveFailing;
     private boolean drainedAtClose;
 
+    /**
+     * What a broker gives each of its dispatchers.
+     *
+     * @param codecs            the codecs to decode with
+     * @param defaultCodec      the codec of messages without a {@code content-type}
+     * @param deadLetters       the broker's raw publish, for dead letters and retry letters
+     * @param deadLetterTopics  the dead-letter topic of a message's topic
+     * @param retryTopics       the retry topic of a message's topic, or null when the policy has no retry topic
+     * @param clock             wall-clock time for health and dead-letter headers
+     * @param publishTimeout    longest a dead-letter or retry-letter publish may take
+     * @param defaultGrace      the grace of {@link Dispatcher#close()}
+     */
+    public record Wiring(Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
+                         UnaryOperator<String> deadLetterTopics, UnaryOperator<String> retryTopics, Clock clock,
+                         Duration publishTimeout, Duration defaultGrace) {
+    }
+
     Dispatcher(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType, Handler<T> handler,
-               BatchHandler<T> batchHandler, ManualAckHandler<T> manualHandler, Codecs codecs, String defaultCodec,
-               DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics, Clock wallClock, DispatchClock clock,
-               Duration deadLetterTimeout, Duration defaultGrace, Runnable onClosed) {
+               BatchHandler<T> batchHandler, ManualAckHandler<T> manualHandler, Wiring wiring, DispatchClock clock,
+               Runnable onClosed) {
+        Codecs codecs = wiring.codecs();
+        String defaultCodec = wiring.defaultCodec();
+        Duration defaultGrace = wiring.defaultGrace();
+        Clock wallClock = wiring.clock();
         this.options = options;
         this.consumer = consumer;
         this.clock = clock;
@@ -92,8 +114,8 @@ public final class Dispatcher<T> implements Subscription {
         this.decoder = new PayloadDecoder<>(payloadType, codecs, options.codec().orElse(null), defaultCodec);
         this.invoker = new TimedInvoker(options.handlerTimeout(), "subscription '" + options.subscription() + "' on '"
                 + options.topicDescription() + "'", clock);
-        this.failures = new FailureHandling(options, deadLetters, deadLetterTopics, deadLetterTimeout, stats,
-                new Settle());
+        this.failures = new FailureHandling(options, wiring.deadLetters(), wiring.deadLetterTopics(),
+                wiring.retryTopics(), wiring.publishTimeout(), stats, new Settle());
         this.permits = new Semaphore(options.maxInFlight());
         this.inline = handler != null && options.concurrency() == 1;
         this.inlineGate = inline && options.ordering() != Ordering.UNORDERED ? new KeyGate<>() : null;
@@ -109,38 +131,25 @@ public final class Dispatcher<T> implements Subscription {
 
     /** A dispatcher calling {@code handler} for each message. Call {@link #start()} to begin. */
     public static <T> Dispatcher<T> forHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
-                                               Handler<T> handler, Codecs codecs, String defaultCodec,
-                                               DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics,
-                                               Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
-                                               Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, handler, null, null, codecs, defaultCodec, deadLetters,
-                deadLetterTopics, clock,
-                DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
+                                               Handler<T> handler, Wiring wiring, Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, handler, null, null, wiring, DispatchClock.system(),
+                onClosed);
     }
 
     /** A dispatcher calling {@code handler} with batches. Call {@link #start()} to begin. */
     public static <T> Dispatcher<T> forBatchHandler(SubscribeOptions options, RawConsumer consumer, Class<T> payloadType,
-                                                    BatchHandler<T> handler, Codecs codecs, String defaultCodec,
-                                                    DeadLetterSink deadLetters, UnaryOperator<String> deadLetterTopics,
-                                                    Clock clock, Duration deadLetterTimeout, Duration defaultGrace,
-                                                    Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, null, handler, null, codecs, defaultCodec, deadLetters,
-                deadLetterTopics, clock,
-                DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
+                                                    BatchHandler<T> handler, Wiring wiring, Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, null, handler, null, wiring, DispatchClock.system(),
+                onClosed);
     }
 
     /** A dispatcher calling {@code handler}, which settles each message itself. Call {@link #start()} to begin. */
     public static <T> Dispatcher<T> forManualAckHandler(SubscribeOptions options, RawConsumer consumer,
                                                         Class<T> payloadType, ManualAckHandler<T> handler,
-                                                        Codecs codecs, String defaultCodec, DeadLetterSink deadLetters,
-                                                        UnaryOperator<String> deadLetterTopics, Clock clock,
-                                                        Duration deadLetterTimeout, Duration defaultGrace,
-                                                        Runnable onClosed) {
-        return new Dispatcher<>(options, consumer, payloadType, null, null, handler, codecs, defaultCodec, deadLetters,
-                deadLetterTopics, clock, DispatchClock.system(), deadLetterTimeout, defaultGrace, onClosed);
+                                                        Wiring wiring, Runnable onClosed) {
+        return new Dispatcher<>(options, consumer, payloadType, null, null, handler, wiring, DispatchClock.system(),
+                onClosed);
     }
-
-
 
     /**
      * A thread of one dispatcher (its receiver or a worker): knowing it lets a close called from a handler avoid

@@ -6,6 +6,7 @@ import io.courier.FailureEvent;
 import io.courier.FailureListener;
 import io.courier.HandlerTimeoutException;
 import io.courier.Headers;
+import io.courier.RetryLetter;
 import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.core.spi.OutboundMessage;
@@ -40,14 +41,18 @@ final class FailureHandling {
     private final RetryPolicy policy;
     private final Dispatcher.DeadLetterSink sink;
     private final UnaryOperator<String> deadLetterTopics;
+    /** Null unless the policy sends long waits through the broker's retry topic. */
+    private final UnaryOperator<String> retryTopics;
     private final Duration deadLetterTimeout;
     private final SubscriptionStats stats;
     private final Settle settle;
     private final List<FailureListener> listeners;
 
     FailureHandling(SubscribeOptions options, Dispatcher.DeadLetterSink sink, UnaryOperator<String> deadLetterTopics,
-                    Duration deadLetterTimeout, SubscriptionStats stats, Settle settle) {
+                    UnaryOperator<String> retryTopics, Duration deadLetterTimeout, SubscriptionStats stats,
+                    Settle settle) {
         this.deadLetterTopics = deadLetterTopics;
+        this.retryTopics = retryTopics;
         this.options = options;
         this.policy = options.retry();
         this.sink = sink;
@@ -93,6 +98,37 @@ final class FailureHandling {
             }
         }
         return backoff;
+    }
+
+    /** True when a wait of {@code backoff} goes through the broker's retry topic rather than an in-process timer. */
+    boolean viaRetryTopic(Duration backoff) {
+        return retryTopics != null && backoff.compareTo(policy.retryTopicFrom().orElseThrow()) >= 0;
+    }
+
+    /**
+     * Publishes {@code raw} to its retry topic, to come back for attempt {@code nextAttempt} after {@code backoff},
+     * and acknowledges it. False, with nothing settled, when the publish failed: the caller then waits in process.
+     */
+    boolean sendToRetryTopic(RawMessage raw, int nextAttempt, Duration backoff) {
+        String topic = retryTopics.apply(raw.topic());
+        Headers headers = raw.headers().toBuilder()
+                .put(RetryLetter.ATTEMPT, Integer.toString(nextAttempt))
+                .put(RetryLetter.ORIGINAL_TOPIC, raw.topic())
+                .put(RetryLetter.ORIGINAL_MESSAGE_ID, raw.id().value())
+                .build();
+        try {
+            sink.send(new OutboundMessage(topic, raw.payload(), raw.key(), headers, stats.now().plus(backoff),
+                    raw.eventTime())).get(deadLetterTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.log(Level.WARNING, "cannot send message " + raw.id() + " of subscription '" + options.subscription()
+                    + "' to retry topic '" + topic + "'; waiting " + backoff + " in process instead", e);
+            return false;
+        }
+        settle.ack(raw);
+        return true;
     }
 
     /** The payload of {@code raw} is not the handler's type: no attempt is made, the last-attempt action follows. */

@@ -124,8 +124,15 @@ final class ManualAcknowledgement<T> {
                 d.attempt++;
                 if (backoff.isZero()) {
                     Lanes.run(lane, () -> start(d, lane));
+                } else if (dispatcher.failures.viaRetryTopic(backoff)
+                        && dispatcher.failures.sendToRetryTopic(d.raw, d.attempt, backoff)) {
+                    dispatcher.finish(1);   // acknowledged here; it comes back through the retry topic
                 } else {
-                    dispatcher.clock.schedule(() -> Lanes.run(lane, () -> start(d, lane)), backoff.toNanos());
+                    dispatcher.waitingRetries.incrementAndGet();
+                    dispatcher.clock.schedule(() -> {
+                        dispatcher.waitingRetries.decrementAndGet();
+                        Lanes.run(lane, () -> start(d, lane));
+                    }, backoff.toNanos());
                 }
             }
             return true;

@@ -57,13 +57,18 @@ final class MessageProcessing<T> {
         }
     }
 
+    /** Schedules the next attempt of {@code d} after {@code backoff}: on the inline receiver's queue, or the timer. */
     void scheduleRetry(Delivery<T> d, Duration backoff, Lanes.Lane<T> lane) {
         if (lane == null) {
             d.dueNanos = dispatcher.clock.nanoTime() + backoff.toNanos();
             inlineRetries.add(d);
-            return;
+        } else {
+            dispatcher.clock.schedule(() -> {
+                dispatcher.waitingRetries.decrementAndGet();
+                Lanes.run(lane, () -> runFrom(d, lane.gate, lane));
+            }, backoff.toNanos());
         }
-dispatcher.clock.schedule(() -> Lanes.run(lane, () -> runFrom(d, lane.gate, lane)), backoff.toNanos());
+        dispatcher.waitingRetries.incrementAndGet();
     }
 
     /**
@@ -101,6 +106,10 @@ dispatcher.clock.schedule(() -> Lanes.run(lane, () -> runFrom(d, lane.gate, lane
                 }
                 d.attempt++;
                 if (!backoff.isZero()) {
+                    if (dispatcher.failures.viaRetryTopic(backoff)
+                            && dispatcher.failures.sendToRetryTopic(d.raw, d.attempt, backoff)) {
+                        return null;   // acknowledged here; it comes back through the retry topic
+                    }
                     settled = false;
                     return backoff;
                 }
@@ -116,6 +125,7 @@ dispatcher.clock.schedule(() -> Lanes.run(lane, () -> runFrom(d, lane.gate, lane
         Delivery<T> d;
         while ((d = inlineRetries.peek()) != null && d.dueNanos - dispatcher.clock.nanoTime() <= 0) {
             inlineRetries.poll();
+            dispatcher.waitingRetries.decrementAndGet();
             runFrom(d, dispatcher.inlineGate, null);
         }
     }

@@ -6,10 +6,12 @@ import io.courier.BrokerOptions;
 import io.courier.Capability;
 import io.courier.Codec;
 import io.courier.CodecException;
+import io.courier.ConfigurationException;
 import io.courier.CourierException;
 import io.courier.Envelope;
 import io.courier.Handler;
 import io.courier.Headers;
+import io.courier.InitialPosition;
 import io.courier.InvalidTopicException;
 import io.courier.LifecycleException;
 import io.courier.ManualAckHandler;
@@ -18,10 +20,13 @@ import io.courier.PublishException;
 import io.courier.PublisherClosedException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
+import io.courier.SubscriptionType;
+import io.courier.UnsupportedFeatureException;
 import io.courier.core.Codecs;
 import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
 import io.courier.core.internal.Publishing;
+import io.courier.core.internal.RetryTopicConsumer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * Base class of every backend: encoding, the content-type header, delivery times, sync-over-async publishing with
@@ -167,33 +173,73 @@ public abstract class AbstractBroker implements Broker {
     @Override
     public <T> Subscription subscribe(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
         Objects.requireNonNull(handler, "handler");
-        return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forHandler(options, consumer, payloadType,
-                handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options), this.options.clock(),
-                this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
+        return open(options, payloadType, false, (consumer, onClosed) -> Dispatcher.forHandler(options, consumer,
+                payloadType, handler, wiring(options), onClosed));
     }
 
     @Override
     public <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
-        return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
-                payloadType, handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options), this.options.clock(),
-                this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
+        return open(options, payloadType, true, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
+                payloadType, handler, wiring(options), onClosed));
     }
 
     @Override
     public <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType,
                                                ManualAckHandler<T> handler) {
         Objects.requireNonNull(handler, "handler");
-        return open(options, payloadType, (consumer, onClosed) -> Dispatcher.forManualAckHandler(options, consumer,
-                payloadType, handler, codecs, this.options.defaultCodec(), this::send, deadLetterTopics(options),
-                this.options.clock(), this.options.publishTimeout(), this.options.closeTimeout(), onClosed));
+        return open(options, payloadType, false, (consumer, onClosed) -> Dispatcher.forManualAckHandler(options,
+                consumer, payloadType, handler, wiring(options), onClosed));
     }
 
-    /** The dead-letter topic of each message: the options' own, else this backend's default name. */
-    private java.util.function.UnaryOperator<String> deadLetterTopics(SubscribeOptions options) {
-        String explicit = options.deadLetterTopic().orElse(null);
+    private Dispatcher.Wiring wiring(SubscribeOptions subscribeOptions) {
+        String explicit = subscribeOptions.deadLetterTopic().orElse(null);
         TopicNaming naming = naming();
-        return explicit != null ? topic -> explicit : topic -> naming.deadLetterTopic(topic, options.subscription());
+        String sub = subscribeOptions.subscription();
+        UnaryOperator<String> deadLetterTopics = explicit != null ? topic -> explicit
+                : topic -> naming.deadLetterTopic(topic, sub);
+        UnaryOperator<String> retryTopics = subscribeOptions.retry().retryTopicFrom().isPresent()
+                ? topic -> naming.retryTopic(topic, sub) : null;
+        return new Dispatcher.Wiring(codecs, options.defaultCodec(), this::send, deadLetterTopics, retryTopics,
+                options.clock(), options.publishTimeout(), options.closeTimeout());
+    }
+
+    /**
+     * The subscription's consumer; with a retry topic, joined to a SHARED consumer of that topic (the one kind on
+     * which every backend that has delayed delivery honours it) under the same subscription name.
+     */
+    private RawConsumer openConsumers(SubscribeOptions o) {
+        RawConsumer main = openConsumer(o);
+        if (o.retry().retryTopicFrom().isEmpty()) {
+            return main;
+        }
+        try {
+            String retryTopic = naming().retryTopic(o.topic().orElseThrow(), o.subscription());
+            RawConsumer retry = openConsumer(SubscribeOptions.builder(retryTopic, o.subscription())
+                    .type(SubscriptionType.SHARED).initialPosition(InitialPosition.EARLIEST)
+                    .maxInFlight(o.maxInFlight()).build());
+            return new RetryTopicConsumer(main, retry);
+        } catch (RuntimeException e) {
+            main.close();
+            throw e;
+        }
+    }
+
+    /** A retry topic needs one topic, a handler that takes messages one by one, and delayed delivery on SHARED. */
+    private void checkRetryTopic(SubscribeOptions o, boolean batch, String use) {
+        if (o.retry().retryTopicFrom().isEmpty()) {
+            return;
+        }
+        if (o.topicPattern().isPresent() || batch) {
+            throw new ConfigurationException("retryTopicFrom is for a subscription to one topic with a single-message "
+                    + "or manual-acknowledgement handler; " + use + (batch ? " has a batch handler" : " is a pattern"));
+        }
+        capabilities().require(Capability.DELAYED_DELIVERY, use + " with a retry topic");
+        capabilities().require(SubscriptionType.SHARED, use + " with a retry topic");
+        if (!capabilities().delayedDeliveryTypes().contains(SubscriptionType.SHARED)) {
+            throw new UnsupportedFeatureException(capabilities().backend(), "delayed delivery on SHARED subscriptions",
+                    use + " with a retry topic", "leave retryTopicFrom unset: waits stay in process");
+        }
     }
 
     private interface DispatcherFactory<T> {
@@ -201,7 +247,8 @@ public abstract class AbstractBroker implements Broker {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private <T> Subscription open(SubscribeOptions subscribeOptions, Class<T> payloadType, DispatcherFactory<T> factory) {
+    private <T> Subscription open(SubscribeOptions subscribeOptions, Class<T> payloadType, boolean batch,
+                                  DispatcherFactory<T> factory) {
         Objects.requireNonNull(subscribeOptions, "options");
         Objects.requireNonNull(payloadType, "payloadType");
         subscribeOptions.codec().ifPresent(codecs::byName);
@@ -216,12 +263,13 @@ public abstract class AbstractBroker implements Broker {
         if (subscribeOptions.topicPattern().isPresent()) {
             capabilities().require(Capability.TOPIC_PATTERNS, use);
         }
+        checkRetryTopic(subscribeOptions, batch, use);
         synchronized (closeLock) {
             if (closed) {
                 throw new LifecycleException("cannot subscribe '" + subscribeOptions.subscription() + "' to '"
                         + subscribeOptions.topicDescription() + "': broker " + url + " is closed");
             }
-            RawConsumer consumer = openConsumer(subscribeOptions);
+            RawConsumer consumer = openConsumers(subscribeOptions);
             Dispatcher<T>[] holder = new Dispatcher[1];
             Dispatcher<T> dispatcher = factory.create(consumer, () -> subscriptions.remove(holder[0]));
             holder[0] = dispatcher;

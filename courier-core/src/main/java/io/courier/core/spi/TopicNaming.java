@@ -31,4 +31,14 @@ public interface TopicNaming {
     default String deadLetterTopic(String messageTopic, String subscription) {
         return baseTopic(messageTopic) + "-" + subscription + deadLetterSuffix();
     }
+
+    /** What ends every retry topic's name; pattern subscriptions never match such topics. */
+    default String retrySuffix() {
+        return "-RETRY";
+    }
+
+    /** The retry topic of {@code subscription} for messages of {@code messageTopic}: {@code <base topic>-<subscription>-RETRY}. */
+    default String retryTopic(String messageTopic, String subscription) {
+        return baseTopic(messageTopic) + "-" + subscription + retrySuffix();
+    }
 }

@@ -21,7 +21,9 @@ public final class TopicPatterns {
      */
     public static String deadLetterExclusion(SubscribeOptions options, TopicNaming naming) {
         String suffix = Pattern.quote(naming.deadLetterSuffix());
-        StringBuilder b = new StringBuilder(options.includeDeadLetterTopics()
+        // retry topics carry messages on their way back to one subscription: no pattern subscription takes them
+        StringBuilder b = new StringBuilder("(?!.*" + Pattern.quote(naming.retrySuffix()) + "$)");
+        b.append(options.includeDeadLetterTopics()
                 ? "(?!.*-" + Pattern.quote(options.subscription()) + suffix + "$)"
                 : "(?!.*" + suffix + "$)");
         options.deadLetterTopic().ifPresent(t ->

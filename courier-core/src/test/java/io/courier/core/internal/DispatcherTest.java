@@ -14,6 +14,7 @@ import io.courier.ManualAckHandler;
 import io.courier.NonRetryableException;
 import io.courier.Ordering;
 import io.courier.PendingMessage;
+import io.courier.RetryLetter;
 import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionState;
@@ -71,9 +72,7 @@ class DispatcherTest {
         Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, message -> {
             handled.add(message.payload() + "#" + message.attempt());
             handler.handle(message);
-        }, null, null, Codecs.standard(), "text", this::sendDeadLetter,
-                topic -> TenantNamespaceNaming.instance().deadLetterTopic(topic, options.subscription()), Clock.systemUTC(), clock, Duration.ofSeconds(5),
-                Duration.ofSeconds(5), () -> { });
+        }, null, null, wiring(options), clock, () -> { });
         opened.add(d);
         d.start();
         return d;
@@ -83,12 +82,18 @@ class DispatcherTest {
         Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, null, null, message -> {
             handled.add(message.payload() + "#" + message.attempt());
             handler.handle(message);
-        }, Codecs.standard(), "text", this::sendDeadLetter,
-                topic -> TenantNamespaceNaming.instance().deadLetterTopic(topic, options.subscription()), Clock.systemUTC(), clock,
-                Duration.ofSeconds(5), Duration.ofSeconds(5), () -> { });
+        }, wiring(options), clock, () -> { });
         opened.add(d);
         d.start();
         return d;
+    }
+
+    private Dispatcher.Wiring wiring(SubscribeOptions options) {
+        return new Dispatcher.Wiring(Codecs.standard(), "text", this::sendDeadLetter,
+                topic -> TenantNamespaceNaming.instance().deadLetterTopic(topic, options.subscription()),
+                options.retry().retryTopicFrom().isPresent()
+                        ? topic -> TenantNamespaceNaming.instance().retryTopic(topic, options.subscription()) : null,
+                Clock.systemUTC(), Duration.ofSeconds(5), Duration.ofSeconds(5));
     }
 
     private CompletableFuture<?> sendDeadLetter(OutboundMessage m) {
@@ -144,6 +149,11 @@ class DispatcherTest {
         };
     }
 
+    /** Waits until {@code n} retries wait in process, so that moving the clock reaches them. */
+    private static void awaitWaitingRetries(Dispatcher<?> d, int n) {
+        AwaitState.until(() -> d.waitingRetries.get() == n);
+    }
+
     private static List<String> only(List<String> items, String prefix) {
         return items.stream().filter(s -> s.startsWith(prefix)).toList();
     }
@@ -163,6 +173,7 @@ class DispatcherTest {
         AwaitState.until(() -> d.health().inFlight() == 2);   // a1 waits for its retry, a2 waits behind it
         assertThat(handled).containsExactly("a1#1", "b1#1", "b2#1");
 
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         AwaitState.until(() -> consumer.acked.size() == 4);
         assertThat(consumer.acked).containsExactly("b1", "b2", "a1", "a2");
@@ -186,6 +197,7 @@ class DispatcherTest {
         AwaitState.until(() -> d.health().inFlight() == 2);
         assertThat(only(handled, "a")).containsExactly("a1#1");
 
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         AwaitState.until(() -> consumer.acked.size() == 22);
         assertThat(only(consumer.acked, "a")).containsExactly("a1", "a2");
@@ -202,6 +214,7 @@ class DispatcherTest {
         AwaitState.until(() -> consumer.acked.contains("a2"));
         assertThat(consumer.acked).containsExactly("a2");
         assertThat(d.health().inFlight()).isEqualTo(1);
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         AwaitState.until(() -> consumer.acked.size() == 2);
         assertThat(consumer.acked).containsExactly("a2", "a1");
@@ -215,6 +228,7 @@ class DispatcherTest {
         consumer.deliver("b", "b1");
         AwaitState.until(() -> d.health().inFlight() == 2 && d.health().retried() == 1);
 
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         AwaitState.until(() -> consumer.acked.size() == 2);
         assertThat(handled).containsExactly("a1#1", "a1#2", "b1#1");
@@ -225,17 +239,18 @@ class DispatcherTest {
     void inline_backoffsFollowTheCustomFunctionAndTheListenerSeesEach() {
         RetryPolicy policy = RetryPolicy.builder().maxAttempts(3)
                 .backoff((attempt, failure) -> Duration.ofSeconds(attempt * 10L)).build();
-        start(options(policy).build(), m -> {
+        Dispatcher<String> d = start(options(policy).build(), m -> {
             if (m.attempt() < 3) {
                 throw new IllegalStateException("not yet");
             }
         });
         consumer.deliver("a", "a1");
-        AwaitState.until(() -> events.size() == 1);
+        awaitWaitingRetries(d, 1);
         clock.advance(Duration.ofSeconds(9));
         AwaitState.until(() -> consumer.acked.isEmpty() && handled.size() == 1);
         clock.advance(Duration.ofSeconds(1));
         AwaitState.until(() -> events.size() == 2);
+        awaitWaitingRetries(d, 1);
         clock.advance(Duration.ofSeconds(20));
         AwaitState.until(() -> consumer.acked.size() == 1);
         assertThat(handled).containsExactly("a1#1", "a1#2", "a1#3");
@@ -383,6 +398,7 @@ class DispatcherTest {
         Thread closer = new Thread(() -> drained.set(d.close(Duration.ofSeconds(30))));
         closer.start();
         AwaitState.until(() -> d.health().state() == SubscriptionState.CLOSING);
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         closer.join(10_000);
         assertThat(drained.get()).isTrue();
@@ -401,6 +417,7 @@ class DispatcherTest {
         Thread closer = new Thread(() -> drained.set(d.close(Duration.ofSeconds(30))));
         closer.start();
         AwaitState.until(() -> d.health().state() == SubscriptionState.CLOSING);
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         closer.join(10_000);
         assertThat(drained.get()).isTrue();
@@ -413,6 +430,7 @@ class DispatcherTest {
         consumer.deliver("a", "a1");
         AwaitState.until(() -> d.health().retried() == 1);
         assertThat(d.close(Duration.ofMillis(50))).isFalse();
+        awaitWaitingRetries(d, 1);
         clock.advance(FIVE_SECONDS);
         assertThat(consumer.acked).isEmpty();
         assertThat(consumer.nacked).isEmpty();
@@ -475,11 +493,14 @@ class DispatcherTest {
         consumer.deliver("a", "policy");
         consumer.deliver("b", "delay");
         AwaitState.until(() -> d.health().retried() == 2);
+        awaitWaitingRetries(d, 2);
         clock.advance(FIVE_SECONDS);
         AwaitState.until(() -> consumer.acked.size() == 1);
         assertThat(consumer.acked).containsExactly("policy");
+        awaitWaitingRetries(d, 1);
         clock.advance(Duration.ofSeconds(24));
         assertThat(handled).doesNotContain("delay#2");
+        awaitWaitingRetries(d, 1);
         clock.advance(Duration.ofSeconds(1));
         AwaitState.until(() -> consumer.acked.size() == 2);
         assertThat(handled).containsExactlyInAnyOrder("policy#1", "delay#1", "policy#2", "delay#2");
@@ -538,5 +559,59 @@ class DispatcherTest {
         closer.join(10_000);
         assertThat(drained.get()).isTrue();
         assertThat(consumer.acked).containsExactly("m1");
+    }
+
+    // ---------------------------------------------------------------- retry topic
+
+    @Test
+    void aLongWaitGoesThroughTheRetryTopicAndHoldsNothing() {
+        RetryPolicy policy = RetryPolicy.builder().maxAttempts(3).backoff(Backoff.fixed(Duration.ofMinutes(10)))
+                .retryTopicFrom(Duration.ofMinutes(1)).build();
+        Dispatcher<String> d = start(options(policy).build(), failFirstAttemptOf("a1"));
+        consumer.deliver("a", "a1");
+        consumer.deliver("a", "a2");
+        AwaitState.until(() -> consumer.acked.size() == 2);
+        assertThat(consumer.acked).as("a1 acknowledged once it is in the retry topic; a2 not held behind it")
+                .containsExactly("a1", "a2");
+        assertThat(d.health().inFlight()).isZero();
+        assertThat(deadLetters).hasSize(1);
+        OutboundMessage retry = deadLetters.get(0);
+        assertThat(retry.topic()).isEqualTo("orders-saver-RETRY");
+        assertThat(retry.key()).isEqualTo("a");
+        assertThat(retry.headers().get(RetryLetter.ATTEMPT)).isEqualTo("2");
+        assertThat(retry.headers().get(RetryLetter.ORIGINAL_TOPIC)).isEqualTo("orders");
+        assertThat(retry.headers().get(RetryLetter.ORIGINAL_MESSAGE_ID)).isEqualTo("1");
+        assertThat(Duration.between(java.time.Instant.now(), retry.deliverAt()))
+                .isBetween(Duration.ofMinutes(9), Duration.ofMinutes(10));
+        assertThat(events).containsExactly("retry:1:1");
+    }
+
+    @Test
+    void aShortWaitStaysInProcessEvenWithARetryTopic() {
+        RetryPolicy policy = RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(FIVE_SECONDS))
+                .retryTopicFrom(Duration.ofMinutes(1)).build();
+        Dispatcher<String> d = start(options(policy).build(), failFirstAttemptOf("a1"));
+        consumer.deliver("a", "a1");
+        AwaitState.until(() -> d.health().retried() == 1);
+        assertThat(deadLetters).isEmpty();
+        awaitWaitingRetries(d, 1);
+        clock.advance(FIVE_SECONDS);
+        AwaitState.until(() -> consumer.acked.size() == 1);
+        assertThat(handled).containsExactly("a1#1", "a1#2");
+    }
+
+    @Test
+    void aFailedRetryTopicPublishFallsBackToWaitingInProcess() {
+        deadLetterPublishFails.set(true);
+        RetryPolicy policy = RetryPolicy.builder().maxAttempts(2).backoff(Backoff.fixed(Duration.ofMinutes(10)))
+                .retryTopicFrom(Duration.ofMinutes(1)).build();
+        Dispatcher<String> d = start(options(policy).build(), failFirstAttemptOf("a1"));
+        consumer.deliver("a", "a1");
+        AwaitState.until(() -> d.health().retried() == 1 && d.health().inFlight() == 1);
+        assertThat(consumer.acked).isEmpty();
+        awaitWaitingRetries(d, 1);
+        clock.advance(Duration.ofMinutes(10));
+        AwaitState.until(() -> consumer.acked.size() == 1);
+        assertThat(handled).containsExactly("a1#1", "a1#2");
     }
 }

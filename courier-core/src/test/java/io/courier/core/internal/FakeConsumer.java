@@ -34,6 +34,11 @@ final class FakeConsumer implements RawConsumer {
         return m;
     }
 
+    /** Delivers a message made by the test. */
+    void deliver(RawMessage m) {
+        queue.add(m);
+    }
+
     @Override
     public RawMessage receive(long timeout, TimeUnit unit) throws InterruptedException {
         return queue.poll(timeout, unit);

@@ -11,6 +11,7 @@ import io.courier.Capability;
 import io.courier.ConfigurationException;
 import io.courier.Envelope;
 import io.courier.MessageId;
+import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionType;
 import io.courier.UnsupportedFeatureException;
@@ -141,6 +142,22 @@ class CapabilityChecksTest {
             assertThatThrownBy(() -> broker.publish(later)).isInstanceOf(UnsupportedFeatureException.class);
             assertThat(broker.publish(Envelope.builder("orders", "now").codec("text").build())).isNotNull();
         }
+    }
+
+    @Test
+    void aRetryTopicNeedsDelayedDeliveryOneTopicAndASingleMessageHandler() {
+        RetryPolicy policy = RetryPolicy.builder().retryTopicFrom(Duration.ofMinutes(1)).build();
+        try (LimitedBroker broker = new LimitedBroker()) {
+            assertThatThrownBy(() -> broker.subscribe(SubscribeOptions.builder("orders", "audit").retry(policy).build(),
+                    String.class, m -> { }))
+                    .isInstanceOf(UnsupportedFeatureException.class)
+                    .hasMessageContaining("DELAYED_DELIVERY").hasMessageContaining("with a retry topic");
+            assertThatThrownBy(() -> broker.subscribeBatch(SubscribeOptions.builder("orders", "audit").retry(policy)
+                    .build(), String.class, batch -> { }))
+                    .isInstanceOf(ConfigurationException.class).hasMessageContaining("has a batch handler");
+        }
+        assertThatThrownBy(() -> RetryPolicy.builder().retryTopicFrom(Duration.ZERO).build())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("retryTopicFrom must be positive");
     }
 
     @Test
