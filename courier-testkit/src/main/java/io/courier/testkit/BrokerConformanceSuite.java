@@ -3,6 +3,7 @@ package io.courier.testkit;
 import io.courier.Broker;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The broker conformance suite: every scenario of {@code docs/CONFORMANCE.md}, grouped by concern (A delivery,
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.Nested;
  * subclasses it once and says how to open a broker; what it can do comes from {@link Broker#capabilities()}, and a
  * scenario that needs a missing capability is skipped with the reason printed. Every scenario uses fresh topics and
  * subscriptions, asserts exact sets of message ids (duplicates tolerated and reported, losses never), waits by
- * polling with a deadline and closes what it opened.
+ * polling with a deadline and closes what it opened. Each group carries a tag (delivery, subscriptions, failure,
+ * ordering, lifecycle, flow): {@code mvn test -Dtest=PulsarConformanceTest -Dgroups=failure} runs one group.
  */
 public abstract class BrokerConformanceSuite {
 
@@ -19,6 +21,7 @@ public abstract class BrokerConformanceSuite {
 
     @Nested
     @DisplayName("A. Delivery")
+    @Tag("delivery")
     class Delivery extends DeliveryScenarios {
         @Override
         protected Broker openBroker() {
@@ -28,6 +31,7 @@ public abstract class BrokerConformanceSuite {
 
     @Nested
     @DisplayName("B. Subscriptions")
+    @Tag("subscriptions")
     class Subscription extends SubscriptionScenarios {
         @Override
         protected Broker openBroker() {
@@ -37,6 +41,7 @@ public abstract class BrokerConformanceSuite {
 
     @Nested
     @DisplayName("C. Acknowledgement and failure")
+    @Tag("failure")
     class Failure extends FailureScenarios {
         @Override
         protected Broker openBroker() {
@@ -46,6 +51,7 @@ public abstract class BrokerConformanceSuite {
 
     @Nested
     @DisplayName("D. Ordering and flow")
+    @Tag("ordering")
     class Ordering extends OrderingScenarios {
         @Override
         protected Broker openBroker() {
@@ -55,6 +61,7 @@ public abstract class BrokerConformanceSuite {
 
     @Nested
     @DisplayName("E. Lifecycle")
+    @Tag("lifecycle")
     class Lifecycle extends LifecycleScenarios {
         @Override
         protected Broker openBroker() {
@@ -64,6 +71,7 @@ public abstract class BrokerConformanceSuite {
 
     @Nested
     @DisplayName("F. Delay and backlog")
+    @Tag("flow")
     class FlowControl extends FlowControlScenarios {
         @Override
         protected Broker openBroker() {
