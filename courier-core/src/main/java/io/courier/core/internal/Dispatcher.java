@@ -23,8 +23,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
 /**
- * Drives one {@link RawConsumer} for one handler, the same way on every backend: bounded in-flight receive, STRICT /
- * PER_KEY / UNORDERED dispatch, and a draining close. Its parts: {@link PayloadDecoder} (payload to the handler's type),
+ * Drives one {@link RawConsumer} for one handler, the same way on every backend. This class holds the subscription's
+ * lifecycle (one {@link Phase}), pause, health and the draining close; the work is done by its parts:
+ * {@link ReceiveLoops} (bounded in-flight receive), {@link Lanes} (where handlers run), {@link MessageProcessing},
+ * {@link BatchProcessing} and {@link ManualAcknowledgement} (the three kinds of handler), {@link PayloadDecoder},
  * {@link TimedInvoker} (the handler timeout), {@link FailureHandling} (the retry policy and what follows the last
  * attempt), {@link KeyGate} (a key waiting for a retry holds back only that key) and {@link SubscriptionStats}.
  *

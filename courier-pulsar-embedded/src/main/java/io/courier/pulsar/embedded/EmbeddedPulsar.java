@@ -1,22 +1,18 @@
 package io.courier.pulsar.embedded;
 
+import io.courier.embedded.ChildJvm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 /**
  * A real Apache Pulsar 4.2.4 standalone broker (RocksDB metadata, one bookie, no ZooKeeper) running in a child JVM
@@ -48,7 +44,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
     private final int tlsBrokerPort;
     private final int tlsWebPort;
     private final Path tlsDir;
-    private Process process;
+    private ChildJvm process;
     private Duration lastStartup;
 
     private EmbeddedPulsar(Builder b) {
@@ -61,11 +57,11 @@ public final class EmbeddedPulsar implements AutoCloseable {
         this.heap = b.heap;
         this.startTimeout = b.startTimeout;
         this.tokenAuth = b.tokenAuth;
-        this.brokerPort = freePort();
-        this.webPort = freePort();
-        this.bookiePort = freePort();
-        this.tlsBrokerPort = b.tls ? freePort() : -1;
-        this.tlsWebPort = b.tls ? freePort() : -1;
+        this.brokerPort = ChildJvm.freePort();
+        this.webPort = ChildJvm.freePort();
+        this.bookiePort = ChildJvm.freePort();
+        this.tlsBrokerPort = b.tls ? ChildJvm.freePort() : -1;
+        this.tlsWebPort = b.tls ? ChildJvm.freePort() : -1;
         this.tlsDir = b.tls ? SelfSignedTls.create(dataDir.resolve("tls")) : null;
     }
 
@@ -161,44 +157,24 @@ public final class EmbeddedPulsar implements AutoCloseable {
         try {
             Path conf = writeConfig();
             Path log4j = writeLog4jConfig();
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.add("-Xms64m");
-            cmd.add("-Xmx" + heap);
-            cmd.add("-XX:MaxDirectMemorySize=" + heap);
-            cmd.add("-XX:+UseSerialGC");
-            cmd.add("-XX:TieredStopAtLevel=1");
-            cmd.add("-Dlog4j2.configurationFile=" + log4j.toUri());
-            cmd.add("-Dpulsar.log.dir=" + dataDir);
-            cmd.add("--add-opens");
-            cmd.add("java.management/sun.management=ALL-UNNAMED");
-            cmd.add("--add-opens");
-            cmd.add("jdk.management/com.sun.management.internal=ALL-UNNAMED");
-            cmd.add("--add-opens");
-            cmd.add("java.base/java.lang=ALL-UNNAMED");
-            cmd.add("--add-opens");
-            cmd.add("java.base/java.nio=ALL-UNNAMED");
-            cmd.add("--add-opens");
-            cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");
-            cmd.add("-cp");
-            // last on the classpath, for ParentWatch alone: the broker's own jars come first
-            cmd.add(brokerClasspath() + java.io.File.pathSeparator + ownLocation());
-            cmd.add(ParentWatch.class.getName());
-            cmd.add("org.apache.pulsar.PulsarStandaloneStarter");
-            cmd.add("--config");
-            cmd.add(conf.toString());
-            cmd.add("--metadata-dir");
-            cmd.add(dataDir.resolve("metadata").toString());
-            cmd.add("--bookkeeper-dir");
-            cmd.add(dataDir.resolve("bookkeeper").toString());
-            cmd.add("--bookkeeper-port");
-            cmd.add(Integer.toString(bookiePort));
-            cmd.add("--no-functions-worker");
-            cmd.add("--no-stream-storage");
+            List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:MaxDirectMemorySize=" + heap, "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-Dlog4j2.configurationFile=" + log4j.toUri(),
+                    "-Dpulsar.log.dir=" + dataDir,
+                    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+                    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+                    "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                    "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
             // --zookeeper-dir is left out on purpose: when that directory exists standalone switches to ZooKeeper.
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("broker.out").toFile()))
-                    .start();
+            List<String> args = List.of("--config", conf.toString(),
+                    "--metadata-dir", dataDir.resolve("metadata").toString(),
+                    "--bookkeeper-dir", dataDir.resolve("bookkeeper").toString(),
+                    "--bookkeeper-port", Integer.toString(bookiePort),
+                    "--no-functions-worker", "--no-stream-storage");
+            String classpath = ChildJvm.buildTimeClasspath(EmbeddedPulsar.class, "broker.classpath",
+                    "courier-pulsar-embedded");
+            process = ChildJvm.start(jvm, classpath, "org.apache.pulsar.PulsarStandaloneStarter", args,
+                    dataDir.resolve("broker.out"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the Pulsar broker JVM", e);
         }
@@ -207,7 +183,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
         return this;
     }
 
-    /** The process id of the broker JVM; it ends when this JVM ends, SIGKILL included ({@link ParentWatch}). */
+    /** The process id of the broker JVM; it ends when this JVM ends, SIGKILL included ({@link io.courier.embedded.ParentWatch}). */
     public synchronized long pid() {
         if (process == null) {
             throw new IllegalStateException("the embedded Pulsar is not running");
@@ -220,8 +196,8 @@ public final class EmbeddedPulsar implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroy();
-        waitFor(Duration.ofSeconds(30));
+        process.stop(Duration.ofSeconds(30));
+        process = null;
     }
 
     /** Abrupt stop (SIGKILL): no flush, no clean ledger close, as a crashed machine. */
@@ -229,8 +205,8 @@ public final class EmbeddedPulsar implements AutoCloseable {
         if (process == null) {
             return;
         }
-        process.destroyForcibly();
-        waitFor(Duration.ofSeconds(30));
+        process.kill();
+        process = null;
     }
 
     /** Stops gracefully (or kills), then starts again on the same data and ports. */
@@ -243,24 +219,12 @@ public final class EmbeddedPulsar implements AutoCloseable {
         start();
     }
 
-    private void waitFor(Duration timeout) {
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        process = null;
-    }
-
     /** Stops the broker and, for a temporary data directory, deletes it. */
     @Override
     public synchronized void close() {
         stop();
         if (deleteOnClose) {
-            deleteRecursively(dataDir);
+            ChildJvm.deleteRecursively(dataDir);
         }
     }
 
@@ -275,7 +239,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
                 return;
             }
             if (System.nanoTime() > deadline) {
-                process.destroyForcibly();
+                process.kill();
                 throw new IllegalStateException("Pulsar broker not ready within " + startTimeout + "; last log lines:\n" + tail());
             }
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
@@ -303,13 +267,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
 
     /** The last 40 lines of the broker's output, for error messages. */
     public String tail() {
-        Path out = dataDir.resolve("broker.out");
-        try {
-            List<String> lines = Files.exists(out) ? Files.readAllLines(out, StandardCharsets.UTF_8) : List.of();
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException | UncheckedIOException e) {
-            return "(no log: " + e + ")";
-        }
+        return ChildJvm.tail(dataDir.resolve("broker.out"), 40);
     }
 
     private Path writeConfig() throws IOException {
@@ -396,57 +354,6 @@ public final class EmbeddedPulsar implements AutoCloseable {
 
     private static void line(StringBuilder c, String key, String value) {
         c.append(key).append('=').append(value).append('\n');
-    }
-
-    /** The jar (or classes directory) holding this class, for {@link ParentWatch} in the child JVM. */
-    private static String ownLocation() {
-        try {
-            return Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException("cannot locate courier-pulsar-embedded's classes", e);
-        }
-    }
-
-    private static String brokerClasspath() throws IOException {
-        try (InputStream in = EmbeddedPulsar.class.getResourceAsStream("broker.classpath")) {
-            if (in == null) {
-                throw new IllegalStateException("broker.classpath is missing: build courier-pulsar-embedded with Maven "
-                        + "(it resolves the broker's jars at build time)");
-            }
-            String cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            String first = cp.split(java.io.File.pathSeparator)[0];
-            if (!Files.exists(Path.of(first))) {
-                throw new IllegalStateException("the broker's jars are not where the build found them (" + first
-                        + "); rebuild courier-pulsar-embedded on this machine");
-            }
-            return cp;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temp dir left behind is harmless
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 
     @Override

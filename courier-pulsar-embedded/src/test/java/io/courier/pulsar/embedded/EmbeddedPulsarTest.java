@@ -2,6 +2,7 @@ package io.courier.pulsar.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.courier.embedded.ParentWatch;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;

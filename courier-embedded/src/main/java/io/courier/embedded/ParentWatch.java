@@ -1,4 +1,4 @@
-package io.courier.pulsar.embedded;
+package io.courier.embedded;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * Only the JDK is used here: this class runs on the broker's classpath.
  */
 public final class ParentWatch {
-    static final int HALT_AFTER_SECONDS = 20;
+    public static final int HALT_AFTER_SECONDS = 20;
 
     private ParentWatch() {
     }

@@ -1,0 +1,186 @@
+package io.courier.embedded;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A broker in a child JVM that never outlives this one: started through {@link ParentWatch}, which ends the child
+ * when this JVM ends for any reason (SIGKILL included), with its output appended to a file. Stop is SIGTERM (the
+ * broker's shutdown hooks run), kill is SIGKILL. Not thread-safe: the embedded broker that owns it synchronizes.
+ */
+public final class ChildJvm {
+    private final Process process;
+    private final Path output;
+
+    private ChildJvm(Process process, Path output) {
+        this.process = process;
+        this.output = output;
+    }
+
+    /**
+     * Starts {@code mainClass} in a child JVM.
+     *
+     * @param jvmArgs   options before the class path (heap, system properties, --add-opens)
+     * @param classpath the broker's class path; courier-embedded's own location is appended for {@link ParentWatch}
+     * @param mainClass the broker's main class
+     * @param args      its arguments
+     * @param output    file the child's standard output and error are appended to
+     */
+    public static ChildJvm start(List<String> jvmArgs, String classpath, String mainClass, List<String> args, Path output) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        // last on the class path, for ParentWatch alone: the broker's own jars come first
+        cmd.add(classpath + java.io.File.pathSeparator + ownLocation());
+        cmd.add(ParentWatch.class.getName());
+        cmd.add(mainClass);
+        cmd.addAll(args);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
+            return new ChildJvm(p, output);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a JVM for " + mainClass, e);
+        }
+    }
+
+    /** Runs {@code mainClass} in a JVM to the end (a tool, such as a storage formatter); returns its exit code. */
+    public static int run(List<String> jvmArgs, String classpath, String mainClass, List<String> args, Path output,
+                          Duration timeout) {
+        ChildJvm child = start(jvmArgs, classpath, mainClass, args, output);
+        try {
+            if (!child.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                child.kill();
+                throw new IllegalStateException(mainClass + " did not finish within " + timeout + "; last lines:\n"
+                        + child.tail(20));
+            }
+            return child.process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            child.kill();
+            throw new IllegalStateException("interrupted while " + mainClass + " ran", e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The exit code; only once the JVM has ended. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
+    /** SIGTERM, then SIGKILL if the JVM has not ended within {@code timeout}; returns when it has ended. */
+    public void stop(Duration timeout) {
+        process.destroy();
+        awaitExit(timeout);
+    }
+
+    /** SIGKILL: no shutdown hooks, as a crashed machine; returns when the JVM has ended. */
+    public void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(30));
+    }
+
+    private void awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The last {@code lines} lines of the child's output, for error messages. */
+    public String tail(int lines) {
+        return tail(output, lines);
+    }
+
+    /** The last {@code lines} lines of a text file, or a note saying why there are none. */
+    public static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** A TCP port free on this machine now. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    /** Deletes a directory tree, best effort (a temporary directory left behind is harmless). */
+    public static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /**
+     * A broker's class path written at build time into the resource {@code resource} next to {@code anchor} (by the
+     * module's maven-dependency-plugin {@code build-classpath}), checked to still exist on this machine.
+     */
+    public static String buildTimeClasspath(Class<?> anchor, String resource, String module) {
+        try (InputStream in = anchor.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing: build " + module + " with Maven (it resolves "
+                        + "the broker's jars at build time)");
+            }
+            String cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            String first = cp.split(java.io.File.pathSeparator)[0];
+            if (!Files.exists(Path.of(first))) {
+                throw new IllegalStateException("the broker's jars are not where the build found them (" + first
+                        + "); rebuild " + module + " on this machine");
+            }
+            return cp;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
+    }
+
+    /** The jar (or classes directory) holding {@link ParentWatch}, for the child JVM's class path. */
+    private static String ownLocation() {
+        try {
+            return Path.of(ParentWatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot locate courier-embedded's classes", e);
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package io.courier.kafka.embedded;
+
+import io.courier.embedded.ChildJvm;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * A real Apache Kafka 4.4.0 broker in KRaft mode (broker and controller in one process, no ZooKeeper), in a child JVM
+ * that never outlives this one: the tests' broker, and a developer's. Ports are free ports picked at build time of the
+ * instance and kept across restarts; the log directory is formatted once and kept, so a restart (after SIGTERM or
+ * SIGKILL) finds every topic and message again. The broker's own log goes to {@link #logFile()}.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start()) {
+ *     String bootstrap = kafka.bootstrapServers();   // 127.0.0.1:<port>
+ * }
+ * }</pre>
+ *
+ * Thread-safe (every operation is synchronized).
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private static final String VERSION = "4.4.0";
+
+    private final Path dataDir;
+    private final boolean deleteOnClose;
+    private final String heap;
+    private final Duration startTimeout;
+    private final int brokerPort;
+    private final int controllerPort;
+    private ChildJvm process;
+    private Duration lastStartup;
+
+    private EmbeddedKafka(Builder b) {
+        try {
+            this.deleteOnClose = b.dataDir == null;
+            this.dataDir = b.dataDir != null ? Files.createDirectories(b.dataDir) : Files.createTempDirectory("courier-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory", e);
+        }
+        this.heap = b.heap;
+        this.startTimeout = b.startTimeout;
+        this.brokerPort = ChildJvm.freePort();
+        this.controllerPort = ChildJvm.freePort();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The Kafka version started. */
+    public static String version() {
+        return VERSION;
+    }
+
+    /** {@code 127.0.0.1:<port>}, for {@code bootstrap.servers} (and Courier's {@code kafka://} URL). */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The broker's log (Log4j 2), appended across restarts. */
+    public Path logFile() {
+        return dataDir.resolve("broker.log");
+    }
+
+    /** How long the last {@link #start()} took until the broker answered. */
+    public Duration lastStartupTime() {
+        return lastStartup;
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /**
+     * Formats the log directory if it never was, starts the broker and waits until it answers a cluster description.
+     *
+     * @throws IllegalStateException with the tail of the broker's output when it does not become ready in time
+     */
+    public synchronized EmbeddedKafka start() {
+        if (isRunning()) {
+            return this;
+        }
+        long begin = System.nanoTime();
+        try {
+            Path conf = writeConfig();
+            Path log4j = writeLog4jConfig();
+            String classpath = classpath();
+            List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-Dlog4j2.configurationFile=" + log4j.toUri(), "-Dkafka.logs.dir=" + dataDir);
+            if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+                int exit = ChildJvm.run(jvm, classpath, "kafka.tools.StorageTool",
+                        List.of("format", "-t", clusterId(), "-c", conf.toString(), "--standalone"),
+                        dataDir.resolve("format.out"), Duration.ofSeconds(60));
+                if (exit != 0) {
+                    throw new IllegalStateException("formatting the Kafka log directory failed (exit " + exit + "):\n"
+                            + ChildJvm.tail(dataDir.resolve("format.out"), 20));
+                }
+            }
+            process = ChildJvm.start(jvm, classpath, "kafka.Kafka", List.of(conf.toString()),
+                    dataDir.resolve("broker.out"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the Kafka broker JVM", e);
+        }
+        awaitReady(System.nanoTime() + startTimeout.toNanos());
+        lastStartup = Duration.ofNanos(System.nanoTime() - begin);
+        return this;
+    }
+
+    /** The process id of the broker JVM; it ends when this JVM ends, SIGKILL included. */
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException("the embedded Kafka is not running");
+        }
+        return process.pid();
+    }
+
+    /** Graceful stop (SIGTERM: the broker flushes and closes its logs), waiting for the JVM to exit. */
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop(Duration.ofSeconds(30));
+            process = null;
+        }
+    }
+
+    /** Abrupt stop (SIGKILL): nothing flushed, as a crashed machine. */
+    public synchronized void kill() {
+        if (process != null) {
+            process.kill();
+            process = null;
+        }
+    }
+
+    /** Stops gracefully (or kills), then starts again on the same log directory and ports. */
+    public synchronized void restart(boolean kill) {
+        if (kill) {
+            kill();
+        } else {
+            stop();
+        }
+        start();
+    }
+
+    /** Stops the broker and, for a temporary data directory, deletes it. */
+    @Override
+    public synchronized void close() {
+        stop();
+        if (deleteOnClose) {
+            ChildJvm.deleteRecursively(dataDir);
+        }
+    }
+
+    /** The last 40 lines of the broker's standard output and log, for error messages. */
+    public String tail() {
+        return ChildJvm.tail(dataDir.resolve("broker.out"), 20) + "\n" + ChildJvm.tail(logFile(), 40);
+    }
+
+    private void awaitReady(long deadline) {
+        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        try (Admin admin = Admin.create(config)) {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("Kafka broker exited with " + process.exitValue()
+                            + " during start; last lines:\n" + tail());
+                }
+                try {
+                    if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for Kafka", e);
+                    }
+                    // not answering yet
+                }
+                if (System.nanoTime() > deadline) {
+                    process.kill();
+                    process = null;
+                    throw new IllegalStateException("Kafka broker not ready within " + startTimeout + "; last lines:\n"
+                            + tail());
+                }
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+        }
+    }
+
+    private Path writeConfig() throws IOException {
+        StringBuilder c = new StringBuilder();
+        line(c, "process.roles", "broker,controller");
+        line(c, "node.id", "1");
+        line(c, "listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        line(c, "advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        line(c, "controller.listener.names", "CONTROLLER");
+        line(c, "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        line(c, "controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        line(c, "log.dirs", dataDir.resolve("logs").toString());
+        line(c, "num.partitions", "1");
+        line(c, "auto.create.topics.enable", "true");
+        line(c, "offsets.topic.replication.factor", "1");
+        line(c, "offsets.topic.num.partitions", "5");
+        line(c, "transaction.state.log.replication.factor", "1");
+        line(c, "transaction.state.log.min.isr", "1");
+        line(c, "share.coordinator.state.topic.replication.factor", "1");
+        line(c, "share.coordinator.state.topic.min.isr", "1");
+        line(c, "group.initial.rebalance.delay.ms", "0");
+        // one node restarting: the controller forgets the previous broker session in 3 s, not the default 9 s
+        line(c, "broker.session.timeout.ms", "3000");
+        line(c, "broker.heartbeat.interval.ms", "500");
+        Path file = dataDir.resolve("server.properties");
+        Files.writeString(file, c.toString(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private Path writeLog4jConfig() throws IOException {
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<Configuration status=\"WARN\">\n"
+                + "  <Appenders>\n"
+                + "    <File name=\"file\" fileName=\"" + logFile() + "\" append=\"true\">\n"
+                + "      <PatternLayout pattern=\"%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n\"/>\n"
+                + "    </File>\n"
+                + "  </Appenders>\n"
+                + "  <Loggers>\n"
+                + "    <Root level=\"info\"><AppenderRef ref=\"file\"/></Root>\n"
+                + "  </Loggers>\n"
+                + "</Configuration>\n";
+        Path file = dataDir.resolve("log4j2.xml");
+        Files.writeString(file, xml, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static void line(StringBuilder c, String key, String value) {
+        c.append(key).append('=').append(value).append('\n');
+    }
+
+    /** The broker's jars with the client's, resolved at build time. */
+    private static String classpath() {
+        return ChildJvm.buildTimeClasspath(EmbeddedKafka.class, "broker.classpath", "courier-kafka-embedded");
+    }
+
+    /** A new cluster id as Kafka writes them: 16 random bytes, base64url without padding, not starting with '-'. */
+    private static String clusterId() {
+        SecureRandom random = new SecureRandom();
+        byte[] bytes = new byte[16];
+        String id;
+        do {
+            random.nextBytes(bytes);
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        } while (id.startsWith("-"));
+        return id;
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafka{" + bootstrapServers() + ", data=" + dataDir + "}";
+    }
+
+    /** Builds an {@link EmbeddedKafka}; not thread-safe. */
+    public static final class Builder {
+        private Path dataDir;
+        private String heap = "512m";
+        private Duration startTimeout = Duration.ofSeconds(90);
+
+        private Builder() {
+        }
+
+        /** Keep the log directory here across runs (default: a temporary directory deleted on {@link #close()}). */
+        public Builder dataDir(Path dir) {
+            this.dataDir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** The broker JVM's heap (default 512m). */
+        public Builder heap(String heap) {
+            this.heap = Objects.requireNonNull(heap, "heap");
+            return this;
+        }
+
+        /** Longest {@link #start()} waits for the broker (default 90 s). */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        public EmbeddedKafka build() {
+            return new EmbeddedKafka(this);
+        }
+    }
+}
