@@ -135,6 +135,26 @@ public final class ChildJvm {
         }
     }
 
+    /**
+     * A port that stays the same for one data directory: read from {@code <dir>/<name>.port}, or a free port written
+     * there. A broker's internal ports live in its data (a bookie's cookie, a KRaft voter set), so a later start on the
+     * same directory must use them again.
+     */
+    public static int stablePort(Path dir, String name) {
+        Path file = dir.resolve(name + ".port");
+        try {
+            if (Files.exists(file)) {
+                return Integer.parseInt(Files.readString(file, StandardCharsets.UTF_8).trim());
+            }
+            int port = freePort();
+            Files.createDirectories(dir);
+            Files.writeString(file, Integer.toString(port), StandardCharsets.UTF_8);
+            return port;
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot keep the " + name + " port in " + file + ": " + e, e);
+        }
+    }
+
     /** Deletes a directory tree, best effort (a temporary directory left behind is harmless). */
     public static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {

@@ -52,8 +52,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         this.heap = b.heap;
         this.startTimeout = b.startTimeout;
-        this.brokerPort = ChildJvm.freePort();
-        this.controllerPort = ChildJvm.freePort();
+        this.brokerPort = b.port > 0 ? b.port : ChildJvm.freePort();
+        this.controllerPort = ChildJvm.stablePort(dataDir, "controller");
     }
 
     public static Builder builder() {
@@ -277,8 +277,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private String heap = "512m";
         private Duration startTimeout = Duration.ofSeconds(90);
+        private int port;
 
         private Builder() {
+        }
+
+        /** The broker's port ({@code 127.0.0.1:PORT}); default a free port. */
+        public Builder port(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("a port is between 1 and 65535, got " + port);
+            }
+            this.port = port;
+            return this;
         }
 
         /** Keep the log directory here across runs (default: a temporary directory deleted on {@link #close()}). */

@@ -57,9 +57,9 @@ public final class EmbeddedPulsar implements AutoCloseable {
         this.heap = b.heap;
         this.startTimeout = b.startTimeout;
         this.tokenAuth = b.tokenAuth;
-        this.brokerPort = ChildJvm.freePort();
-        this.webPort = ChildJvm.freePort();
-        this.bookiePort = ChildJvm.freePort();
+        this.brokerPort = b.brokerPort > 0 ? b.brokerPort : ChildJvm.freePort();
+        this.webPort = b.webPort > 0 ? b.webPort : ChildJvm.freePort();
+        this.bookiePort = ChildJvm.stablePort(dataDir, "bookie");
         this.tlsBrokerPort = b.tls ? ChildJvm.freePort() : -1;
         this.tlsWebPort = b.tls ? ChildJvm.freePort() : -1;
         this.tlsDir = b.tls ? SelfSignedTls.create(dataDir.resolve("tls")) : null;
@@ -369,8 +369,29 @@ public final class EmbeddedPulsar implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(120);
         private TokenAuth tokenAuth;
         private boolean tls;
+        private int brokerPort;
+        private int webPort;
 
         private Builder() {
+        }
+
+        /** The binary protocol's port ({@code pulsar://127.0.0.1:PORT}); default a free port. */
+        public Builder brokerPort(int port) {
+            this.brokerPort = checkPort(port);
+            return this;
+        }
+
+        /** The admin HTTP port; default a free port. */
+        public Builder webPort(int port) {
+            this.webPort = checkPort(port);
+            return this;
+        }
+
+        private static int checkPort(int port) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("a port is between 1 and 65535, got " + port);
+            }
+            return port;
         }
 
         /** Keep data here (kept on close) instead of a temporary directory (deleted on close). */

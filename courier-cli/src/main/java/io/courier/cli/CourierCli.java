@@ -1,0 +1,44 @@
+package io.courier.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code courier} command. Exit codes: 0 done, 1 the command failed (one line on standard error, the stack trace
+ * too with {@code --verbose}), 2 the command line is wrong (with the usage).
+ */
+@Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
+        description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
+        subcommands = {StandaloneCommand.class, CommandLine.HelpCommand.class})
+public final class CourierCli {
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of a failure, not only its one-line message.")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line; returns the exit code. */
+    static int run(PrintWriter out, PrintWriter err, String... args) {
+        CourierCli root = new CourierCli();
+        CommandLine cli = new CommandLine(root).setCaseInsensitiveEnumValuesAllowed(true).setOut(out).setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("courier: " + oneLine(e));
+            if (root.verbose) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline) + " (more with --verbose)";
+    }
+}

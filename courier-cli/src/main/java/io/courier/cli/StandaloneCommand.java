@@ -1,0 +1,122 @@
+package io.courier.cli;
+
+import io.courier.kafka.embedded.EmbeddedKafka;
+import io.courier.pulsar.embedded.EmbeddedPulsar;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code courier standalone pulsar|kafka}: the article's {@code docker run ... standalone}, without Docker. A real
+ * broker in a child JVM, its data kept between runs, its URL printed; Ctrl-C or SIGTERM stops it cleanly, and it
+ * never outlives this command (SIGKILL included).
+ */
+@Command(name = "standalone", mixinStandardHelpOptions = true,
+        description = {"Run a real broker on this machine until Ctrl-C (data kept between runs).",
+                "  pulsar: pulsar://127.0.0.1:6650, admin on 8080",
+                "  kafka:  kafka://127.0.0.1:9092 (KRaft)"})
+final class StandaloneCommand implements Callable<Integer> {
+
+    enum Kind { PULSAR, KAFKA }
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "BROKER", description = "pulsar or kafka")
+    Kind kind;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the broker keeps its data between runs (default: ~/.courier/<broker>).")
+    Path dataDir;
+
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "The broker's port (default 6650 for pulsar, 9092 for kafka; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--admin-port", paramLabel = "PORT",
+            description = "Pulsar's admin HTTP port (default 8080; 0 picks a free one).")
+    Integer adminPort;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".courier", kind.name().toLowerCase());
+        int brokerPort = port != null ? port : kind == Kind.PULSAR ? 6650 : 9092;
+        checkFree(brokerPort, "--port");
+        AutoCloseable broker;
+        if (kind == Kind.PULSAR) {
+            int webPort = adminPort != null ? adminPort : 8080;
+            checkFree(webPort, "--admin-port");
+            EmbeddedPulsar.Builder b = EmbeddedPulsar.builder().dataDir(dir);
+            if (brokerPort > 0) {
+                b.brokerPort(brokerPort);
+            }
+            if (webPort > 0) {
+                b.webPort(webPort);
+            }
+            out.println("starting Pulsar " + EmbeddedPulsar.version() + " (data in " + dir + ") ...");
+            EmbeddedPulsar pulsar = b.build();
+            broker = pulsar;
+            stopOnExit(pulsar, out);
+            pulsar.start();
+            out.println(pulsar.serviceUrl());
+            out.println("admin " + pulsar.httpUrl() + "   broker pid " + pulsar.pid() + "   log " + pulsar.logFile());
+        } else {
+            EmbeddedKafka.Builder b = EmbeddedKafka.builder().dataDir(dir);
+            if (brokerPort > 0) {
+                b.port(brokerPort);
+            }
+            out.println("starting Kafka " + EmbeddedKafka.version() + " in KRaft mode (data in " + dir + ") ...");
+            EmbeddedKafka kafka = b.build();
+            broker = kafka;
+            stopOnExit(kafka, out);
+            kafka.start();
+            out.println("kafka://" + kafka.bootstrapServers());
+            out.println("broker pid " + kafka.pid() + "   log " + kafka.logFile());
+        }
+        out.println("Ctrl-C stops it");
+        out.flush();
+        new CountDownLatch(1).await();   // until a signal ends the JVM; the hook stops the broker
+        broker.close();
+        return 0;
+    }
+
+    /** Ctrl-C and SIGTERM end this JVM through its shutdown hooks: this one stops the broker first. */
+    private static void stopOnExit(AutoCloseable broker, PrintWriter out) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("stopping ...");
+            out.flush();
+            try {
+                broker.close();
+            } catch (Exception e) {
+                out.println("courier: stopping the broker failed: " + e.getMessage());
+            }
+            out.println("stopped");
+            out.flush();
+        }, "courier-standalone-stop"));
+    }
+
+    private static void checkFree(int port, String option) {
+        if (port == 0) {
+            return;
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(option + " must be between 0 and 65535, got " + port);
+        }
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("port " + port + " is in use; choose another with " + option
+                    + " (0 picks a free one)");
+        }
+    }
+}
