@@ -125,6 +125,28 @@ public final class ChildJvm {
         }
     }
 
+    /**
+     * Writes {@code <dir>/log4j2.xml}, a Log4j 2 configuration that appends everything at INFO and above to
+     * {@code logFile}, for a broker that logs through Log4j 2 (Pulsar, Kafka); returns its path, for
+     * {@code -Dlog4j2.configurationFile}.
+     */
+    public static Path writeLog4j2FileConfig(Path dir, Path logFile) throws IOException {
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<Configuration status=\"WARN\">\n"
+                + "  <Appenders>\n"
+                + "    <File name=\"file\" fileName=\"" + logFile + "\" append=\"true\">\n"
+                + "      <PatternLayout pattern=\"%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n\"/>\n"
+                + "    </File>\n"
+                + "  </Appenders>\n"
+                + "  <Loggers>\n"
+                + "    <Root level=\"info\"><AppenderRef ref=\"file\"/></Root>\n"
+                + "  </Loggers>\n"
+                + "</Configuration>\n";
+        Path file = dir.resolve("log4j2.xml");
+        Files.writeString(file, xml, StandardCharsets.UTF_8);
+        return file;
+    }
+
     /** A TCP port free on this machine now. */
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {

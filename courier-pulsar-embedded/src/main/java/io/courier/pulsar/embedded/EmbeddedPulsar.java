@@ -156,7 +156,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
         long begin = System.nanoTime();
         try {
             Path conf = writeConfig();
-            Path log4j = writeLog4jConfig();
+            Path log4j = ChildJvm.writeLog4j2FileConfig(dataDir, logFile());
             List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:MaxDirectMemorySize=" + heap, "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Dlog4j2.configurationFile=" + log4j.toUri(),
                     "-Dpulsar.log.dir=" + dataDir,
@@ -332,23 +332,6 @@ public final class EmbeddedPulsar implements AutoCloseable {
         }
         Path file = dataDir.resolve("standalone.conf");
         Files.writeString(file, c.toString(), StandardCharsets.UTF_8);
-        return file;
-    }
-
-    private Path writeLog4jConfig() throws IOException {
-        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                + "<Configuration status=\"WARN\">\n"
-                + "  <Appenders>\n"
-                + "    <File name=\"file\" fileName=\"" + logFile() + "\" append=\"true\">\n"
-                + "      <PatternLayout pattern=\"%d{HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n\"/>\n"
-                + "    </File>\n"
-                + "  </Appenders>\n"
-                + "  <Loggers>\n"
-                + "    <Root level=\"info\"><AppenderRef ref=\"file\"/></Root>\n"
-                + "  </Loggers>\n"
-                + "</Configuration>\n";
-        Path file = dataDir.resolve("log4j2.xml");
-        Files.writeString(file, xml, StandardCharsets.UTF_8);
         return file;
     }
 
