@@ -3,6 +3,7 @@ package io.courier.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.courier.testkit.DeliveryScenarios;
+import io.courier.testkit.FailurePolicyScenarios;
 import io.courier.testkit.FailureScenarios;
 import io.courier.testkit.FlowControlScenarios;
 import io.courier.testkit.LifecycleScenarios;
@@ -24,6 +25,7 @@ class ConformanceDocTest {
         String doc = Files.readString(Path.of("..", "docs", "CONFORMANCE.md"));
         List<String> ids = new ArrayList<>();
         for (Class<?> group : List.of(DeliveryScenarios.class, SubscriptionScenarios.class, FailureScenarios.class,
+                FailurePolicyScenarios.class,
                 OrderingScenarios.class, LifecycleScenarios.class, FlowControlScenarios.class)) {
             for (Method m : group.getDeclaredMethods()) {
                 if (m.isAnnotationPresent(Test.class)) {

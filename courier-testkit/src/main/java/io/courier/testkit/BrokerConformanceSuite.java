@@ -50,6 +50,16 @@ public abstract class BrokerConformanceSuite {
     }
 
     @Nested
+    @DisplayName("C. Failure policy: backoff per key, last-attempt actions, manual acknowledgement, retry topic")
+    @Tag("failure")
+    class FailurePolicy extends FailurePolicyScenarios {
+        @Override
+        protected Broker openBroker() {
+            return BrokerConformanceSuite.this.openBroker();
+        }
+    }
+
+    @Nested
     @DisplayName("D. Ordering and flow")
     @Tag("ordering")
     class Ordering extends OrderingScenarios {
