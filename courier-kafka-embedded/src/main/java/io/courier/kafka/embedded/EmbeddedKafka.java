@@ -1,8 +1,8 @@
 package io.courier.kafka.embedded;
 
 import io.courier.embedded.ChildJvm;
+import io.courier.embedded.EmbeddedBroker;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -31,25 +30,18 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  *
  * Thread-safe (every operation is synchronized).
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka extends EmbeddedBroker {
     private static final String VERSION = "4.4.0";
 
-    private final Path dataDir;
-    private final boolean deleteOnClose;
     private final String heap;
     private final Duration startTimeout;
     private final int brokerPort;
     private final int controllerPort;
-    private ChildJvm process;
-    private Duration lastStartup;
+    /** The readiness probe's client, alive during a start. */
+    private Admin probe;
 
     private EmbeddedKafka(Builder b) {
-        try {
-            this.deleteOnClose = b.dataDir == null;
-            this.dataDir = b.dataDir != null ? Files.createDirectories(b.dataDir) : Files.createTempDirectory("courier-kafka-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data directory", e);
-        }
+        super(b.dataDir, "courier-kafka-");
         this.heap = b.heap;
         this.startTimeout = b.startTimeout;
         this.brokerPort = b.port > 0 ? b.port : ChildJvm.freePort();
@@ -70,22 +62,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         return "127.0.0.1:" + brokerPort;
     }
 
-    public Path dataDir() {
-        return dataDir;
-    }
-
     /** The broker's log (Log4j 2), appended across restarts. */
     public Path logFile() {
         return dataDir.resolve("broker.log");
-    }
-
-    /** How long the last {@link #start()} took until the broker answered. */
-    public Duration lastStartupTime() {
-        return lastStartup;
-    }
-
-    public synchronized boolean isRunning() {
-        return process != null && process.isAlive();
     }
 
     /**
@@ -93,113 +72,65 @@ public final class EmbeddedKafka implements AutoCloseable {
      *
      * @throws IllegalStateException with the tail of the broker's output when it does not become ready in time
      */
+    @Override
     public synchronized EmbeddedKafka start() {
-        if (isRunning()) {
-            return this;
-        }
-        long begin = System.nanoTime();
-        try {
-            Path conf = writeConfig();
-            Path log4j = ChildJvm.writeLog4j2FileConfig(dataDir, logFile());
-            String classpath = classpath();
-            List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-Dlog4j2.configurationFile=" + log4j.toUri(), "-Dkafka.logs.dir=" + dataDir);
-            if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
-                int exit = ChildJvm.run(jvm, classpath, "kafka.tools.StorageTool",
-                        List.of("format", "-t", clusterId(), "-c", conf.toString(), "--standalone"),
-                        dataDir.resolve("format.out"), Duration.ofSeconds(60));
-                if (exit != 0) {
-                    throw new IllegalStateException("formatting the Kafka log directory failed (exit " + exit + "):\n"
-                            + ChildJvm.tail(dataDir.resolve("format.out"), 20));
-                }
-            }
-            process = ChildJvm.start(jvm, classpath, "kafka.Kafka", List.of(conf.toString()),
-                    dataDir.resolve("broker.out"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the Kafka broker JVM", e);
-        }
-        awaitReady(System.nanoTime() + startTimeout.toNanos());
-        lastStartup = Duration.ofNanos(System.nanoTime() - begin);
+        startAndAwait(startTimeout);
         return this;
     }
 
-    /** The process id of the broker JVM; it ends when this JVM ends, SIGKILL included. */
-    public synchronized long pid() {
-        if (process == null) {
-            throw new IllegalStateException("the embedded Kafka is not running");
-        }
-        return process.pid();
-    }
-
-    /** Graceful stop (SIGTERM: the broker flushes and closes its logs), waiting for the JVM to exit. */
-    public synchronized void stop() {
-        if (process != null) {
-            process.stop(Duration.ofSeconds(30));
-            process = null;
-        }
-    }
-
-    /** Abrupt stop (SIGKILL): nothing flushed, as a crashed machine. */
-    public synchronized void kill() {
-        if (process != null) {
-            process.kill();
-            process = null;
-        }
-    }
-
-    /** Stops gracefully (or kills), then starts again on the same log directory and ports. */
-    public synchronized void restart(boolean kill) {
-        if (kill) {
-            kill();
-        } else {
-            stop();
-        }
-        start();
-    }
-
-    /** Stops the broker and, for a temporary data directory, deletes it. */
     @Override
-    public synchronized void close() {
-        stop();
-        if (deleteOnClose) {
-            ChildJvm.deleteRecursively(dataDir);
-        }
-    }
-
-    /** The last 40 lines of the broker's standard output and log, for error messages. */
-    public String tail() {
-        return ChildJvm.tail(dataDir.resolve("broker.out"), 20) + "\n" + ChildJvm.tail(logFile(), 40);
-    }
-
-    private void awaitReady(long deadline) {
-        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
-        try (Admin admin = Admin.create(config)) {
-            while (true) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("Kafka broker exited with " + process.exitValue()
-                            + " during start; last lines:\n" + tail());
-                }
-                try {
-                    if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
-                        return;
-                    }
-                } catch (Exception e) {
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while waiting for Kafka", e);
-                    }
-                    // not answering yet
-                }
-                if (System.nanoTime() > deadline) {
-                    process.kill();
-                    process = null;
-                    throw new IllegalStateException("Kafka broker not ready within " + startTimeout + "; last lines:\n"
-                            + tail());
-                }
-                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+    protected ChildJvm launch() throws IOException {
+        Path conf = writeConfig();
+        Path log4j = ChildJvm.writeLog4j2FileConfig(dataDir, logFile());
+        String classpath = classpath();
+        List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dlog4j2.configurationFile=" + log4j.toUri(), "-Dkafka.logs.dir=" + dataDir);
+        if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+            int exit = ChildJvm.run(jvm, classpath, "kafka.tools.StorageTool",
+                    List.of("format", "-t", clusterId(), "-c", conf.toString(), "--standalone"),
+                    dataDir.resolve("format.out"), Duration.ofSeconds(60));
+            if (exit != 0) {
+                throw new IllegalStateException("formatting the Kafka log directory failed (exit " + exit + "):\n"
+                        + ChildJvm.tail(dataDir.resolve("format.out"), 20));
             }
         }
+        return ChildJvm.start(jvm, classpath, "kafka.Kafka", List.of(conf.toString()), dataDir.resolve("broker.out"));
+    }
+
+    /** Ready when the broker answers a cluster description. */
+    @Override
+    protected boolean answers() {
+        if (probe == null) {
+            probe = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+        }
+        try {
+            return !probe.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        } catch (Exception e) {
+            return false;   // not answering yet
+        }
+    }
+
+    @Override
+    protected void readinessChecked() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
+    }
+
+    @Override
+    protected String brokerName() {
+        return "Kafka broker";
+    }
+
+    /** The last lines of the broker's standard output and log, for error messages. */
+    @Override
+    public String tail() {
+        return ChildJvm.tail(dataDir.resolve("broker.out"), 20) + "\n" + ChildJvm.tail(logFile(), 40);
     }
 
     private Path writeConfig() throws IOException {

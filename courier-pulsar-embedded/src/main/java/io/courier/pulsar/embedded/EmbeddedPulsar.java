@@ -1,9 +1,9 @@
 package io.courier.pulsar.embedded;
 
 import io.courier.embedded.ChildJvm;
+import io.courier.embedded.EmbeddedBroker;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real Apache Pulsar 4.2.4 standalone broker (RocksDB metadata, one bookie, no ZooKeeper) running in a child JVM
@@ -30,11 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * authentication. The broker JVM never outlives the JVM that started it: it stops when its parent ends for any reason,
  * SIGKILL included, so no test or demo leaves a broker behind. Thread-safe: lifecycle methods are synchronized.
  */
-public final class EmbeddedPulsar implements AutoCloseable {
+public final class EmbeddedPulsar extends EmbeddedBroker {
     private static final String VERSION = "4.2.4";
 
-    private final Path dataDir;
-    private final boolean deleteOnClose;
     private final String heap;
     private final Duration startTimeout;
     private final TokenAuth tokenAuth;
@@ -44,16 +41,9 @@ public final class EmbeddedPulsar implements AutoCloseable {
     private final int tlsBrokerPort;
     private final int tlsWebPort;
     private final Path tlsDir;
-    private ChildJvm process;
-    private Duration lastStartup;
 
     private EmbeddedPulsar(Builder b) {
-        try {
-            this.deleteOnClose = b.dataDir == null;
-            this.dataDir = b.dataDir != null ? Files.createDirectories(b.dataDir) : Files.createTempDirectory("courier-pulsar-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data directory", e);
-        }
+        super(b.dataDir, "courier-pulsar-");
         this.heap = b.heap;
         this.startTimeout = b.startTimeout;
         this.tokenAuth = b.tokenAuth;
@@ -111,17 +101,8 @@ public final class EmbeddedPulsar implements AutoCloseable {
         }
     }
 
-    public Path dataDir() {
-        return dataDir;
-    }
-
     public Path logFile() {
         return dataDir.resolve("broker.log");
-    }
-
-    /** How long the last start took until the broker answered its admin API. */
-    public Duration lastStartupTime() {
-        return lastStartup;
     }
 
     /** The super-user token when token authentication is on. */
@@ -140,110 +121,49 @@ public final class EmbeddedPulsar implements AutoCloseable {
         return tokenAuth.tokenFor(role);
     }
 
-    public synchronized boolean isRunning() {
-        return process != null && process.isAlive();
-    }
-
     /**
      * Starts the broker and waits until its admin API lists {@code public/default}.
      *
      * @throws IllegalStateException with the tail of the broker log when it does not become ready in time
      */
+    @Override
     public synchronized EmbeddedPulsar start() {
-        if (isRunning()) {
-            return this;
-        }
-        long begin = System.nanoTime();
-        try {
-            Path conf = writeConfig();
-            Path log4j = ChildJvm.writeLog4j2FileConfig(dataDir, logFile());
-            List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:MaxDirectMemorySize=" + heap, "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "-Dlog4j2.configurationFile=" + log4j.toUri(),
-                    "-Dpulsar.log.dir=" + dataDir,
-                    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-                    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-                    "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                    "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
-            // --zookeeper-dir is left out on purpose: when that directory exists standalone switches to ZooKeeper.
-            List<String> args = List.of("--config", conf.toString(),
-                    "--metadata-dir", dataDir.resolve("metadata").toString(),
-                    "--bookkeeper-dir", dataDir.resolve("bookkeeper").toString(),
-                    "--bookkeeper-port", Integer.toString(bookiePort),
-                    "--no-functions-worker", "--no-stream-storage");
-            String classpath = ChildJvm.buildTimeClasspath(EmbeddedPulsar.class, "broker.classpath",
-                    "courier-pulsar-embedded");
-            process = ChildJvm.start(jvm, classpath, "org.apache.pulsar.PulsarStandaloneStarter", args,
-                    dataDir.resolve("broker.out"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the Pulsar broker JVM", e);
-        }
-        awaitReady(System.nanoTime() + startTimeout.toNanos());
-        lastStartup = Duration.ofNanos(System.nanoTime() - begin);
+        startAndAwait(startTimeout);
         return this;
     }
 
-    /** The process id of the broker JVM; it ends when this JVM ends, SIGKILL included ({@link io.courier.embedded.ParentWatch}). */
-    public synchronized long pid() {
-        if (process == null) {
-            throw new IllegalStateException("the embedded Pulsar is not running");
-        }
-        return process.pid();
-    }
-
-    /** Graceful stop (SIGTERM), waiting for the JVM to exit. */
-    public synchronized void stop() {
-        if (process == null) {
-            return;
-        }
-        process.stop(Duration.ofSeconds(30));
-        process = null;
-    }
-
-    /** Abrupt stop (SIGKILL): no flush, no clean ledger close, as a crashed machine. */
-    public synchronized void kill() {
-        if (process == null) {
-            return;
-        }
-        process.kill();
-        process = null;
-    }
-
-    /** Stops gracefully (or kills), then starts again on the same data and ports. */
-    public synchronized void restart(boolean kill) {
-        if (kill) {
-            kill();
-        } else {
-            stop();
-        }
-        start();
-    }
-
-    /** Stops the broker and, for a temporary data directory, deletes it. */
     @Override
-    public synchronized void close() {
-        stop();
-        if (deleteOnClose) {
-            ChildJvm.deleteRecursively(dataDir);
-        }
+    protected ChildJvm launch() throws IOException {
+        Path conf = writeConfig();
+        Path log4j = ChildJvm.writeLog4j2FileConfig(dataDir, logFile());
+        List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:MaxDirectMemorySize=" + heap, "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dlog4j2.configurationFile=" + log4j.toUri(),
+                "-Dpulsar.log.dir=" + dataDir,
+                "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+                "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
+        // --zookeeper-dir is left out on purpose: when that directory exists standalone switches to ZooKeeper.
+        List<String> args = List.of("--config", conf.toString(),
+                "--metadata-dir", dataDir.resolve("metadata").toString(),
+                "--bookkeeper-dir", dataDir.resolve("bookkeeper").toString(),
+                "--bookkeeper-port", Integer.toString(bookiePort),
+                "--no-functions-worker", "--no-stream-storage");
+        String classpath = ChildJvm.buildTimeClasspath(EmbeddedPulsar.class, "broker.classpath",
+                "courier-pulsar-embedded");
+        return ChildJvm.start(jvm, classpath, "org.apache.pulsar.PulsarStandaloneStarter", args,
+                dataDir.resolve("broker.out"));
     }
 
-    private void awaitReady(long deadline) {
-        URI probe = URI.create(httpUrl() + "/admin/v2/namespaces/public");
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("Pulsar broker exited with " + process.exitValue()
-                        + " during start; last log lines:\n" + tail());
-            }
-            if (answers(probe)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                process.kill();
-                throw new IllegalStateException("Pulsar broker not ready within " + startTimeout + "; last log lines:\n" + tail());
-            }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-        }
+    @Override
+    protected boolean answers() {
+        return answers(URI.create(httpUrl() + "/admin/v2/namespaces/public"));
+    }
+
+    @Override
+    protected String brokerName() {
+        return "Pulsar broker";
     }
 
     private boolean answers(URI probe) {
@@ -266,6 +186,7 @@ public final class EmbeddedPulsar implements AutoCloseable {
     }
 
     /** The last 40 lines of the broker's output, for error messages. */
+    @Override
     public String tail() {
         return ChildJvm.tail(dataDir.resolve("broker.out"), 40);
     }
