@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.courier.CodecException;
 import io.courier.DeadLetter;
+import io.courier.Capability;
 import io.courier.Envelope;
 import io.courier.Message;
 import io.courier.MessageId;
@@ -12,6 +13,7 @@ import io.courier.Ordering;
 import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
+import io.courier.SubscriptionType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -212,17 +214,30 @@ public abstract class FailureScenarios extends ConformanceContext {
         String sub = subscriptionName("c18");
         AtomicInteger failures = new AtomicInteger();
         List<Subscription> failing = new ArrayList<>();
+        if (competingType() != SubscriptionType.SHARED && capabilities().supports(Capability.PARTITIONS)) {
+            broker.admin().ensureTopic(topic, 3);   // one partition for each failing subscriber to hold
+        }
         SubscribeOptions failingOptions = options(topic, sub).type(competingType()).maxInFlight(10).concurrency(2)
                 .ordering(Ordering.UNORDERED).retry(RetryPolicy.builder().maxAttempts(Integer.MAX_VALUE)
                         .initialBackoff(Duration.ofMillis(1)).maxBackoff(Duration.ofMillis(2)).build()).build();
+        List<AtomicInteger> each = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
+            AtomicInteger mine = new AtomicInteger();
+            each.add(mine);
             failing.add(subscribe(failingOptions, String.class, m -> {
+                mine.incrementAndGet();
                 failures.incrementAndGet();
                 throw new IllegalStateException("unhealthy");
             }));
         }
-        Set<MessageId> sent = new HashSet<>(publishTextsOneByOne(topic, 100, "m"));
-        Await.until(WAIT, () -> failures.get() >= 300, () -> "failures so far: " + failures.get());
+        Set<MessageId> sent = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            // keyed, so that backends that share a subscription by key or partition give each subscriber some
+            sent.add(broker.publish(Envelope.builder(topic, "m" + i).key("k" + i).codec("text").build()));
+        }
+        // every one of the three is failing (brokers that admit a new member some time after it subscribed included)
+        Await.until(WAIT, () -> failures.get() >= 300 && each.stream().allMatch(f -> f.get() >= 20),
+                () -> "failures so far: " + each);
         for (Subscription s : failing) {
             assertThat(s.close(Duration.ZERO)).as("a failing subscriber holding messages cannot drain: " + s.health()).isFalse();
         }
