@@ -152,6 +152,13 @@ public final class EmbeddedKafka extends EmbeddedBroker {
         line(c, "share.coordinator.state.topic.replication.factor", "1");
         line(c, "share.coordinator.state.topic.min.isr", "1");
         line(c, "group.initial.rebalance.delay.ms", "0");
+        // consumer-protocol groups learn of a new assignment at their next heartbeat: every second, not every 5 s
+        line(c, "group.consumer.min.heartbeat.interval.ms", "500");
+        line(c, "group.consumer.heartbeat.interval.ms", "1000");
+        line(c, "group.share.min.heartbeat.interval.ms", "500");
+        line(c, "group.share.heartbeat.interval.ms", "1000");
+        // records up to 5 MiB, Pulsar's limit, rather than Kafka's 1 MiB: a 1 MiB payload plus headers fits
+        line(c, "message.max.bytes", Integer.toString(5 * 1024 * 1024 + 64 * 1024));
         // one node restarting: the controller forgets the previous broker session in 3 s, not the default 9 s
         line(c, "broker.session.timeout.ms", "3000");
         line(c, "broker.heartbeat.interval.ms", "500");
