@@ -1,0 +1,62 @@
+package io.courier.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.courier.BrokerOptions;
+import io.courier.Brokers;
+import io.courier.ConfigurationException;
+import io.courier.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** URLs and settings: what is refused before anything connects, and that no secret is ever shown. */
+class KafkaUrlTest {
+
+    private static KafkaSettings settings(String url, Map<String, String> properties) {
+        return KafkaSettings.from(URI.create(url), properties, Map.of());
+    }
+
+    @Test
+    void serversSecurityAndNativeSettingsComeFromTheUrlAndProperties() {
+        KafkaSettings s = settings("kafka+ssl://a:9093,b:9093?compression=zstd&client.client.dns.lookup=use_all_dns_ips",
+                Map.of("saslMechanism", "SCRAM_SHA_512", "saslUsername", "svc", "saslPassword", "s3cr3t-pw"));
+        assertThat(s.bootstrapServers()).isEqualTo("a:9093,b:9093");
+        assertThat(s.get(KafkaSettings.COMPRESSION)).isEqualTo(KafkaSettings.Compression.ZSTD);
+        var common = s.common("id");
+        assertThat(common.get("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(common.get("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+        assertThat(common.get("client.dns.lookup")).isEqualTo("use_all_dns_ips");
+        assertThat(s.toString()).doesNotContain("s3cr3t-pw");
+    }
+
+    @Test
+    void badUrlsAndSettingsAreRefusedWithEveryProblemNamed() {
+        assertThatThrownBy(() -> settings("kafka:///", Map.of())).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("names no Kafka server");
+        assertThatThrownBy(() -> settings("kafka://a:9092,b", Map.of())).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'b' is not host:port");
+        assertThatThrownBy(() -> settings("kafka://user:pw@a:9092", Map.of())).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("saslUsername").hasMessageNotContaining("pw@");
+        assertThatThrownBy(() -> settings("kafka://a:9092?lingerMs=soon&colour=red", Map.of()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("lingerMs").hasMessageContaining("colour");
+        assertThatThrownBy(() -> settings("kafka://a:9092", Map.of("saslMechanism", "PLAIN", "saslUsername", "u")))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("needs saslUsername and saslPassword");
+    }
+
+    @Test
+    void aClusterThatDoesNotAnswerFailsTheOpenInOneLineWithoutTheSecret() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> Brokers.open("kafka://127.0.0.1:1?apiTimeoutMs=2000", BrokerOptions.builder()
+                .property("saslMechanism", "PLAIN").property("saslUsername", "svc")
+                .property("saslPassword", "pw-that-must-not-show").build()))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("kafka://127.0.0.1:1")
+                .hasMessageContaining("no Kafka broker answered")
+                .hasMessageNotContaining("pw-that-must-not-show");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+    }
+}
