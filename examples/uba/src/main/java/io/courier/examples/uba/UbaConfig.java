@@ -21,6 +21,11 @@ import java.util.Map;
  * {@link #validate()} lists every problem at once.
  */
 public record UbaConfig(Server server, Data data) {
+    /** The broker value that starts an embedded Pulsar standalone. */
+    public static final String EMBEDDED_PULSAR = "embedded";
+    /** The broker value that starts an embedded Kafka (KRaft, one node). */
+    public static final String EMBEDDED_KAFKA = "embedded-kafka";
+
 
     public record Server(Http http) {
     }
@@ -158,9 +163,11 @@ public record UbaConfig(Server server, Data data) {
             problems.add("server.http.max_body_bytes must be between 256 and 16777216, got " + server.http.maxBodyBytes);
         }
         if (data == null || data.pulsar == null || data.pulsar.url == null
-                || !(data.pulsar.url.equals("embedded") || data.pulsar.url.startsWith("pulsar://")
-                || data.pulsar.url.startsWith("pulsar+ssl://") || data.pulsar.url.startsWith("memory://"))) {
-            problems.add("data.pulsar.url must be 'embedded', pulsar://host:port, pulsar+ssl://host:port or memory://, got "
+                || !(data.pulsar.url.equals(EMBEDDED_PULSAR) || data.pulsar.url.equals(EMBEDDED_KAFKA)
+                || List.of("pulsar://", "pulsar+ssl://", "kafka://", "kafka+ssl://", "memory://").stream()
+                        .anyMatch(data.pulsar.url::startsWith))) {
+            problems.add("data.pulsar.url (the broker) must be 'embedded' (Pulsar), 'embedded-kafka', pulsar://host:port, "
+                    + "pulsar+ssl://host:port, kafka://host:port[,host:port], kafka+ssl://... or memory://, got "
                     + (data == null || data.pulsar == null ? null : data.pulsar.url));
         }
         if (data != null && data.pulsar != null && !List.of("json", "proto").contains(data.pulsar.codec)) {

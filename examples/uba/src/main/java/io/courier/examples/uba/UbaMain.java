@@ -18,11 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The main job: starts an embedded Pulsar (or uses {@code --pulsar-url}), the saver and the report gateway, sends N
+ * The main job: starts an embedded Pulsar (or Kafka with {@code --broker kafka}, or uses {@code --broker-url}), the
+ * saver and the report gateway, sends N
  * synthetic reports over real HTTP, waits until all N rows are in the database and prints a summary.
  *
  * <pre>
- * options: --reports N (10000)  --concurrency C (16)  --pulsar-url URL  --database-url JDBC  --http-addr HOST:PORT
+ * options: --reports N (10000)  --concurrency C (16)  --broker pulsar|kafka|memory  --broker-url URL (--pulsar-url)
+ *          --database-url JDBC  --http-addr HOST:PORT
  *          --config FILE  --serve (keep running for curl until Ctrl-C)
  *          --otlp-endpoint http://collector:4318 (traces and metrics over OTLP/HTTP)  --metrics-port N (Prometheus)
  * </pre>
@@ -59,7 +61,14 @@ public final class UbaMain {
             switch (args[i]) {
                 case "--reports" -> reports = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
-                case "--pulsar-url" -> pulsarUrl = args[++i];
+                case "--pulsar-url", "--broker-url" -> pulsarUrl = args[++i];
+                case "--broker" -> pulsarUrl = switch (args[++i]) {
+                    case "pulsar" -> UbaConfig.EMBEDDED_PULSAR;
+                    case "kafka" -> UbaConfig.EMBEDDED_KAFKA;
+                    case "memory" -> "memory://uba";
+                    default -> throw new ConfigurationException("--broker must be pulsar, kafka or memory (an embedded "
+                            + "broker started here), got '" + args[i] + "'; use --broker-url URL for a running one");
+                };
                 case "--database-url" -> databaseUrl = args[++i];
                 case "--http-addr" -> httpAddr = args[++i];
                 case "--config" -> configFile = Path.of(args[++i]);
@@ -67,7 +76,7 @@ public final class UbaMain {
                 case "--otlp-endpoint" -> otlpEndpoint = args[++i];
                 case "--metrics-port" -> metricsPort = Integer.parseInt(args[++i]);
                 default -> throw new ConfigurationException("unknown option " + args[i]
-                        + "; options: --reports N --concurrency C --pulsar-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
+                        + "; options: --reports N --concurrency C --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
             }
         }
         UbaConfig config = UbaConfig.load(configFile, System.getenv()).with(pulsarUrl, databaseUrl, httpAddr);
@@ -96,9 +105,9 @@ public final class UbaMain {
                     System.out.println("Prometheus metrics at http://127.0.0.1:" + metricsPort + "/metrics");
                 }
             }
-            if (services.embeddedPulsar() != null) {
-                System.out.printf("embedded Pulsar %s ready in %d ms (%s)%n", io.courier.pulsar.embedded.EmbeddedPulsar.version(),
-                        services.embeddedPulsar().lastStartupTime().toMillis(), services.brokerUrl());
+            if (services.embeddedBroker() != null) {
+                System.out.printf("embedded %s ready in %d ms (%s)%n", services.embeddedBrokerName(),
+                        services.embeddedBroker().lastStartupTime().toMillis(), services.brokerUrl());
             }
             services.startSaver();
             services.startGateway();
@@ -142,15 +151,16 @@ public final class UbaMain {
             done = true;
             // printed, not logged: java.util.logging resets itself in its own shutdown hook, so log lines written
             // during a signal's shutdown may never appear
-            System.out.println("stopping: gateway, saver" + (services.embeddedPulsar() != null ? ", embedded Pulsar" : ""));
+            String embedded = services.embeddedBrokerName();
+            System.out.println("stopping: gateway, saver" + (embedded != null ? ", embedded " + embedded : ""));
             try {
                 services.stopGateway();
                 System.out.println("gateway stopped");
                 services.stopSaver(Duration.ofSeconds(10));
                 System.out.println("saver stopped");
                 services.close();
-                if (services.embeddedPulsar() != null) {
-                    System.out.println("embedded Pulsar stopped");
+                if (embedded != null) {
+                    System.out.println("embedded " + embedded + " stopped");
                 }
             } finally {
                 if (otel != null) {

@@ -5,6 +5,8 @@ import io.courier.BrokerOptions;
 import io.courier.Brokers;
 import io.courier.core.App;
 import io.courier.core.MessageServer;
+import io.courier.embedded.EmbeddedBroker;
+import io.courier.kafka.embedded.EmbeddedKafka;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import java.net.URI;
 import java.time.Duration;
@@ -16,7 +18,7 @@ import java.time.Duration;
  */
 public final class UbaServices implements AutoCloseable {
     private final UbaConfig config;
-    private final EmbeddedPulsar embedded;
+    private final EmbeddedBroker embedded;
     private final String brokerUrl;
     private final BrokerOptions brokerOptions;
     private final Database database;
@@ -30,7 +32,7 @@ public final class UbaServices implements AutoCloseable {
     private io.courier.otel.CourierTelemetry telemetry;
     private int saverBatchSize = ReportSaver.DEFAULT_BATCH_SIZE;
 
-    private UbaServices(UbaConfig config, EmbeddedPulsar embedded, String brokerUrl, BrokerOptions brokerOptions,
+    private UbaServices(UbaConfig config, EmbeddedBroker embedded, String brokerUrl, BrokerOptions brokerOptions,
                         Database database) {
         this.config = config;
         this.embedded = embedded;
@@ -39,20 +41,28 @@ public final class UbaServices implements AutoCloseable {
         this.database = database;
     }
 
-    /** Starts an embedded Pulsar when the config says {@code embedded}, and opens and migrates the database. */
+    /**
+     * Starts an embedded Pulsar when the config's broker is {@code embedded}, an embedded Kafka when it is
+     * {@code embedded-kafka}, and opens and migrates the database.
+     */
     public static UbaServices prepare(UbaConfig config) {
-        EmbeddedPulsar embedded = null;
-        if (config.data().pulsar().url().equals("embedded")) {
-            embedded = EmbeddedPulsar.builder().build().start();
+        String broker = config.data().pulsar().url();
+        EmbeddedBroker embedded = null;
+        String brokerUrl = broker;
+        String adminUrl = null;
+        if (broker.equals(UbaConfig.EMBEDDED_PULSAR)) {
+            EmbeddedPulsar pulsar = EmbeddedPulsar.builder().build().start();
+            embedded = pulsar;
+            brokerUrl = pulsar.serviceUrl();
+            adminUrl = pulsar.httpUrl();
+        } else if (broker.equals(UbaConfig.EMBEDDED_KAFKA)) {
+            EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
+            embedded = kafka;
+            brokerUrl = "kafka://" + kafka.bootstrapServers();
         }
         try {
             Database database = Database.open(config.data().database());
-            if (embedded != null) {
-                return new UbaServices(config, embedded, embedded.serviceUrl(),
-                        config.data().pulsar().brokerOptions(embedded.httpUrl()), database);
-            }
-            return new UbaServices(config, null, config.data().pulsar().url(), config.data().pulsar().brokerOptions(null),
-                    database);
+            return new UbaServices(config, embedded, brokerUrl, config.data().pulsar().brokerOptions(adminUrl), database);
         } catch (RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
@@ -79,8 +89,17 @@ public final class UbaServices implements AutoCloseable {
         return this;
     }
 
-    public EmbeddedPulsar embeddedPulsar() {
+    /** The broker this process started (Pulsar or Kafka), or null when it uses one that was running. */
+    public EmbeddedBroker embeddedBroker() {
         return embedded;
+    }
+
+    /** What the embedded broker is, for messages: {@code Pulsar 4.2.4} or {@code Kafka 4.4.0}; null when none. */
+    public String embeddedBrokerName() {
+        if (embedded instanceof EmbeddedKafka) {
+            return "Kafka " + EmbeddedKafka.version();
+        }
+        return embedded == null ? null : "Pulsar " + EmbeddedPulsar.version();
     }
 
     public Database database() {
