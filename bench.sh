@@ -15,6 +15,7 @@ mvn -q -B -DskipTests install
 mvn -q -B -pl courier-bench exec:java \
     -Dexec.args="all ${MESSAGES:-1000000} ${ROUNDS:-3} ${LATENCY_SECONDS:-30} ${LATENCY_ROUNDS:-2}" \
     | tee target/bench-pulsar.log
+mvn -q -B -pl courier-bench exec:java -Dexec.args="kafka ${KAFKA_MESSAGES:-200000} ${ROUNDS:-3}" | tee target/bench-kafka.log
 mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.PipelineBench \
     -Dexec.args="${REPORTS:-5000} 1,20,200 ${ROUNDS:-3}" | tee target/bench-pipeline.log
 {
@@ -22,5 +23,6 @@ mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.Pi
     grep '^pipeline benchmark' target/bench-pipeline.log || true
     printf '\n'
     grep '^|' target/bench-pipeline.log
+    cat target/benchmarks-kafka.md 2>/dev/null || true
 } >> target/benchmarks.md
 echo "tables: $(pwd)/target/benchmarks.md"

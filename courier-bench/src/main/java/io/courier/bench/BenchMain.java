@@ -48,7 +48,9 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  *   <li>{@code spring [messages] [rounds]}: the same with Spring for Apache Pulsar as a third contender;</li>
  *   <li>{@code latency [seconds] [rounds] [spring]}: fixed-rate end-to-end latency ({@link LatencyBench});</li>
  *   <li>{@code memory [messages] [rounds]}: {@code memory://} through a {@code MessageServer} vs the queue;</li>
- *   <li>{@code alloc [messages]}: bytes allocated per message on {@code memory://} ({@link AllocationBench}).</li>
+ *   <li>{@code alloc [messages]}: bytes allocated per message on {@code memory://} ({@link AllocationBench});</li>
+ *   <li>{@code kafka [messages (200000)] [rounds (3)]}: Courier on an embedded Kafka against the raw
+ *       {@code kafka-clients} ({@link KafkaBench}).</li>
  * </ul>
  */
 public final class BenchMain {
@@ -71,8 +73,9 @@ public final class BenchMain {
             case "latency" -> LatencyBench.main(rest);
             case "memory" -> new BenchMain().memory(intArg(rest, 0, 1_000_000), intArg(rest, 1, 3));
             case "alloc" -> AllocationBench.main(rest);
+            case "kafka" -> KafkaBench.main(rest);
             default -> throw new IllegalArgumentException("unknown mode '" + mode
-                    + "'; use all, throughput, spring, latency, memory or alloc");
+                    + "'; use all, throughput, spring, latency, memory, alloc or kafka");
         }
     }
 
