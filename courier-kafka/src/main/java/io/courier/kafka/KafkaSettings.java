@@ -59,7 +59,8 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
     static final Option<Duration> COMMIT_INTERVAL = Option.millis("commitIntervalMs", Duration.ofMillis(100),
             Duration.ofMillis(1), "How often a subscription commits its acknowledged offsets.");
     static final Option<Duration> NACK_DELAY = Option.millis("nackDelayMs", Duration.ofMillis(100), Duration.ZERO,
-            "Delay before a message handed back (nack) is delivered again.");
+            "Delay before a message handed back (nack) is delivered again (consumer-group subscriptions; a SHARED one "
+                    + "releases it to the share group at once).");
     static final Option<Duration> API_TIMEOUT = Option.millis("apiTimeoutMs", Duration.ofSeconds(30),
             Duration.ofMillis(1), "Timeout of admin and metadata calls: opening, creating topics, joining a group.");
 
