@@ -151,7 +151,8 @@ public final class UbaMain {
             done = true;
             // printed, not logged: java.util.logging resets itself in its own shutdown hook, so log lines written
             // during a signal's shutdown may never appear
-            String embedded = services.embeddedBrokerName();
+            String name = services.embeddedBrokerName();
+            String embedded = name == null ? null : name.substring(0, name.indexOf(' '));   // Pulsar or Kafka
             System.out.println("stopping: gateway, saver" + (embedded != null ? ", embedded " + embedded : ""));
             try {
                 services.stopGateway();

@@ -28,7 +28,7 @@ class UbaConfigTest {
     void everyProblemIsListed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "server:\n  http:\n    addr: nowhere\n    max_body_bytes: 10\n"
-                + "data:\n  pulsar:\n    url: kafka://x\n    codec: avro\n  database:\n    url: postgres://x\n");
+                + "data:\n  pulsar:\n    url: amqp://x\n    codec: avro\n  database:\n    url: postgres://x\n");
         assertThatThrownBy(() -> UbaConfig.load(file, Map.of()))
                 .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).hasSize(5));
     }
@@ -47,7 +47,7 @@ class UbaConfigTest {
         Map<String, List<String>> invalid = new LinkedHashMap<>();
         invalid.put("server.http.addr", List.of("nowhere", "host:port", "1.2.3.4:", ":99999999", "a b:80", "[]", "{}"));
         invalid.put("server.http.max_body_bytes", List.of("-1", "0", "255", "16777217", "lots", "[]", "1.5e99"));
-        invalid.put("data.pulsar.url", List.of("kafka://x:9092", "localhost:6650", "", "http://x", "[]"));
+        invalid.put("data.pulsar.url", List.of("amqp://x:5672", "localhost:6650", "", "http://x", "[]"));
         invalid.put("data.pulsar.codec", List.of("avro", "", "JSON ", "[]"));
         invalid.put("data.pulsar.admin_url", List.of("ftp://x", "localhost:8080", "http://", "http://a b"));
         invalid.put("data.pulsar.tls_trust_certs_file", List.of(dir.resolve("missing.pem").toString(), dir.toString() + "/no/such"));
@@ -81,7 +81,7 @@ class UbaConfigTest {
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS");
         assertThatThrownBy(() -> UbaConfig.load(null, Map.of("UBA_SERVER_HTTP_ADDR", "nowhere")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("server.http.addr");
-        assertThatThrownBy(() -> UbaConfig.load(null, Map.of("UBA_DATA_PULSAR_URL", "kafka://x")))
+        assertThatThrownBy(() -> UbaConfig.load(null, Map.of("UBA_DATA_PULSAR_URL", "nats://x")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("data.pulsar.url");
     }
 
