@@ -35,17 +35,29 @@ public final class EmbeddedKafka extends EmbeddedBroker {
 
     private final String heap;
     private final Duration startTimeout;
+    /** SASL/PLAIN user and password the client listener requires; null for a plaintext listener. */
+    private final String saslUser;
+    private final String saslPassword;
     private final int brokerPort;
     private final int controllerPort;
+    /** Set for a member of an {@link EmbeddedKafkaCluster}: its node id, the cluster id and every controller. */
+    private final ClusterMembership membership;
     /** The readiness probe's client, alive during a start. */
     private Admin probe;
 
     private EmbeddedKafka(Builder b) {
         super(b.dataDir, "courier-kafka-");
         this.heap = b.heap;
+        this.saslUser = b.saslUser;
+        this.saslPassword = b.saslPassword;
         this.startTimeout = b.startTimeout;
         this.brokerPort = b.port > 0 ? b.port : ChildJvm.freePort();
-        this.controllerPort = ChildJvm.stablePort(dataDir, "controller");
+        this.membership = b.membership;
+        this.controllerPort = membership != null ? membership.controllerPort() : ChildJvm.stablePort(dataDir, "controller");
+    }
+
+    /** How one node of a cluster is told apart and finds the others. */
+    record ClusterMembership(int nodeId, String clusterId, int controllerPort, String quorumVoters, int replicas) {
     }
 
     public static Builder builder() {
@@ -60,6 +72,19 @@ public final class EmbeddedKafka extends EmbeddedBroker {
     /** {@code 127.0.0.1:<port>}, for {@code bootstrap.servers} (and Courier's {@code kafka://} URL). */
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
+    }
+
+    /**
+     * What a Kafka client needs to be let in: empty for a plaintext broker; for one built with
+     * {@link Builder#saslPlain} the SASL_PLAINTEXT protocol, the PLAIN mechanism and its JAAS login.
+     */
+    public Map<String, String> clientSecurity() {
+        if (saslUser == null) {
+            return Map.of();
+        }
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + saslUser
+                        + "\" password=\"" + saslPassword + "\";");
     }
 
     /** The broker's log (Log4j 2), appended across restarts. */
@@ -87,7 +112,8 @@ public final class EmbeddedKafka extends EmbeddedBroker {
                 "-Dlog4j2.configurationFile=" + log4j.toUri(), "-Dkafka.logs.dir=" + dataDir);
         if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
             int exit = ChildJvm.run(jvm, classpath, "kafka.tools.StorageTool",
-                    List.of("format", "-t", clusterId(), "-c", conf.toString(), "--standalone"),
+                    membership == null ? List.of("format", "-t", clusterId(), "-c", conf.toString(), "--standalone")
+                            : List.of("format", "-t", membership.clusterId(), "-c", conf.toString()),
                     dataDir.resolve("format.out"), Duration.ofSeconds(60));
             if (exit != 0) {
                 throw new IllegalStateException("formatting the Kafka log directory failed (exit " + exit + "):\n"
@@ -101,8 +127,11 @@ public final class EmbeddedKafka extends EmbeddedBroker {
     @Override
     protected boolean answers() {
         if (probe == null) {
-            probe = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+            Map<String, Object> config = new java.util.HashMap<>(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    bootstrapServers(), AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+            config.putAll(clientSecurity());
+            probe = Admin.create(config);
         }
         try {
             return !probe.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
@@ -136,21 +165,39 @@ public final class EmbeddedKafka extends EmbeddedBroker {
     private Path writeConfig() throws IOException {
         StringBuilder c = new StringBuilder();
         line(c, "process.roles", "broker,controller");
-        line(c, "node.id", "1");
-        line(c, "listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        line(c, "advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        line(c, "node.id", membership == null ? "1" : Integer.toString(membership.nodeId()));
+        String client = saslUser == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        line(c, "listeners", client + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        line(c, "advertised.listeners", client + "://127.0.0.1:" + brokerPort);
         line(c, "controller.listener.names", "CONTROLLER");
-        line(c, "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        line(c, "controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        line(c, "listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+        if (saslUser != null) {
+            // one user, for clients and for the broker's own inter-broker connection
+            line(c, "inter.broker.listener.name", client);
+            line(c, "sasl.enabled.mechanisms", "PLAIN");
+            line(c, "sasl.mechanism.inter.broker.protocol", "PLAIN");
+            line(c, "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + saslUser
+                            + "\" password=\"" + saslPassword + "\" user_" + saslUser + "=\"" + saslPassword + "\";");
+        }
+        if (membership == null) {
+            line(c, "controller.quorum.bootstrap.servers", "127.0.0.1:" + controllerPort);
+        } else {
+            line(c, "controller.quorum.voters", membership.quorumVoters());
+        }
+        String replicas = membership == null ? "1" : Integer.toString(membership.replicas());
+        String minIsr = membership == null ? "1" : Integer.toString(Math.max(1, membership.replicas() - 1));
         line(c, "log.dirs", dataDir.resolve("logs").toString());
         line(c, "num.partitions", "1");
         line(c, "auto.create.topics.enable", "true");
-        line(c, "offsets.topic.replication.factor", "1");
+        line(c, "offsets.topic.replication.factor", replicas);
         line(c, "offsets.topic.num.partitions", "5");
-        line(c, "transaction.state.log.replication.factor", "1");
-        line(c, "transaction.state.log.min.isr", "1");
-        line(c, "share.coordinator.state.topic.replication.factor", "1");
-        line(c, "share.coordinator.state.topic.min.isr", "1");
+        line(c, "transaction.state.log.replication.factor", replicas);
+        line(c, "transaction.state.log.min.isr", minIsr);
+        line(c, "share.coordinator.state.topic.replication.factor", replicas);
+        line(c, "share.coordinator.state.topic.min.isr", minIsr);
+        line(c, "default.replication.factor", replicas);
+        line(c, "min.insync.replicas", minIsr);
         line(c, "group.initial.rebalance.delay.ms", "0");
         // consumer-protocol groups learn of a new assignment at their next heartbeat: every second, not every 5 s
         line(c, "group.consumer.min.heartbeat.interval.ms", "500");
@@ -177,7 +224,7 @@ public final class EmbeddedKafka extends EmbeddedBroker {
     }
 
     /** A new cluster id as Kafka writes them: 16 random bytes, base64url without padding, not starting with '-'. */
-    private static String clusterId() {
+    static String clusterId() {
         SecureRandom random = new SecureRandom();
         byte[] bytes = new byte[16];
         String id;
@@ -199,6 +246,9 @@ public final class EmbeddedKafka extends EmbeddedBroker {
         private String heap = "512m";
         private Duration startTimeout = Duration.ofSeconds(90);
         private int port;
+        private String saslUser;
+        private String saslPassword;
+        private ClusterMembership membership;
 
         private Builder() {
         }
@@ -221,6 +271,22 @@ public final class EmbeddedKafka extends EmbeddedBroker {
         /** The broker JVM's heap (default 512m). */
         public Builder heap(String heap) {
             this.heap = Objects.requireNonNull(heap, "heap");
+            return this;
+        }
+
+        /**
+         * Clients must log in with SASL/PLAIN as {@code user} / {@code password} (listener SASL_PLAINTEXT); see
+         * {@link EmbeddedKafka#clientSecurity()}. Default: a plaintext listener without authentication.
+         */
+        public Builder saslPlain(String user, String password) {
+            this.saslUser = Objects.requireNonNull(user, "user");
+            this.saslPassword = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /** Makes this broker one node of a cluster (used by {@link EmbeddedKafkaCluster}). */
+        Builder member(ClusterMembership membership) {
+            this.membership = membership;
             return this;
         }
 
