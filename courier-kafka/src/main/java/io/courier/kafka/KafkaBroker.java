@@ -31,6 +31,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -57,6 +58,7 @@ final class KafkaBroker extends AbstractBroker {
     private final Set<KafkaSharedConsumer> sharedConsumers = ConcurrentHashMap.newKeySet();
     private final long maxPayload;
     private final String clientPrefix;
+    private volatile LastHeaders lastHeaders;
 
     KafkaBroker(String redactedUrl, BrokerOptions options, KafkaSettings settings) {
         super(redactedUrl, options);
@@ -112,13 +114,9 @@ final class KafkaBroker extends AbstractBroker {
                     + url() + " rejected: payload of " + m.payload().length + " bytes is over maxMessageBytes ("
                     + maxPayload + ")", m.payload().length, maxPayload));
         }
-        List<org.apache.kafka.common.header.Header> headers = new ArrayList<>(m.headers().size());
-        for (Map.Entry<String, String> h : m.headers().asMap().entrySet()) {
-            headers.add(new RecordHeader(h.getKey(), h.getValue().getBytes(StandardCharsets.UTF_8)));
-        }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(m.topic(), null,
                 m.eventTime() == null ? null : m.eventTime().toEpochMilli(),
-                m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8), m.payload(), headers);
+                m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8), m.payload(), kafkaHeaders(m.headers()));
         CompletableFuture<MessageId> result = new CompletableFuture<>();
         try {
             producer.send(record, (meta, error) -> {
@@ -132,6 +130,27 @@ final class KafkaBroker extends AbstractBroker {
             result.completeExceptionally(KafkaErrors.publish(e, m.topic(), url(), settings.secrets()));
         }
         return result;
+    }
+
+    /**
+     * Kafka headers of {@code headers}. Most messages carry the one content-type set the core shares per codec: its
+     * conversion is kept (by identity) rather than redone per message. Kafka only reads the headers it is given.
+     */
+    private List<Header> kafkaHeaders(io.courier.Headers headers) {
+        LastHeaders last = lastHeaders;
+        if (last != null && last.source() == headers) {
+            return last.converted();
+        }
+        List<Header> converted = new ArrayList<>(headers.size());
+        for (Map.Entry<String, String> h : headers.asMap().entrySet()) {
+            converted.add(new RecordHeader(h.getKey(), h.getValue().getBytes(StandardCharsets.UTF_8)));
+        }
+        List<Header> result = List.copyOf(converted);
+        lastHeaders = new LastHeaders(headers, result);
+        return result;
+    }
+
+    private record LastHeaders(io.courier.Headers source, List<Header> converted) {
     }
 
     @Override

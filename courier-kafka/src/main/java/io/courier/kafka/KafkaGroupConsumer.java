@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -42,6 +43,10 @@ final class KafkaGroupConsumer implements RawConsumer {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String description;
     private final int prefetch;
+    /** Partitions paused at {@code prefetch} queued records resume at this many. */
+    private final int lowMark;
+    /** False while the poller waits for the queue to drain to the low mark. */
+    private volatile boolean drained = true;
     private final long commitIntervalNanos;
     private final long nackDelayNanos;
     private final Duration revokeWait;
@@ -70,6 +75,7 @@ final class KafkaGroupConsumer implements RawConsumer {
         this.consumer = consumer;
         this.description = description;
         this.prefetch = prefetch;
+        this.lowMark = prefetch / 2;
         this.commitIntervalNanos = commitInterval.toNanos();
         this.nackDelayNanos = nackDelay.toNanos();
         this.revokeWait = revokeWait;
@@ -114,6 +120,10 @@ final class KafkaGroupConsumer implements RawConsumer {
             KafkaRecords.Position p = (KafkaRecords.Position) m.handle();
             if (owned.contains(p.partition())) {
                 offsets.delivered(p.partition(), p.offset());
+                if (!drained && ready.size() <= lowMark) {
+                    drained = true;
+                    LockSupport.unpark(poller);
+                }
                 return m;
             }
             // revoked while queued: its new owner reads it
@@ -154,8 +164,16 @@ final class KafkaGroupConsumer implements RawConsumer {
             while (!closing) {
                 handBackNacked();
                 paused = flowControl(paused);
-                ConsumerRecords<byte[], byte[]> records;
-                records = consumer.poll(POLL);
+                if (!paused.isEmpty()) {
+                    // full: wait for the handlers (receive wakes this thread at the low mark), then service callbacks
+                    drained = false;
+                    if (ready.size() > lowMark) {
+                        LockSupport.parkNanos(this, POLL.toNanos());
+                    }
+                    consumer.poll(Duration.ZERO);
+                    continue;
+                }
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (joined.getCount() > 0 && !consumer.groupMetadata().memberId().isEmpty()
                         && consumer.groupMetadata().generationId() > 0) {
                     joined.countDown();   // joined with nothing assigned (a standby member)
@@ -198,13 +216,14 @@ final class KafkaGroupConsumer implements RawConsumer {
 
     /** Pauses every owned partition while {@code prefetch} records wait for the dispatcher; resumes below it. */
     private Set<TopicPartition> flowControl(Set<TopicPartition> paused) {
-        if (ready.size() >= prefetch) {
+        if (paused.isEmpty() && ready.size() >= prefetch) {
             Set<TopicPartition> assignment = consumer.assignment();
             if (!paused.containsAll(assignment)) {
                 consumer.pause(assignment);
                 return new HashSet<>(assignment);
             }
-        } else if (!paused.isEmpty()) {
+        } else if (!paused.isEmpty() && ready.size() <= lowMark) {
+            // resumed with half a prefetch still queued, so the handlers have work while the next fetch travels
             paused.retainAll(consumer.assignment());
             consumer.resume(paused);
             return new HashSet<>();
@@ -301,7 +320,7 @@ final class KafkaGroupConsumer implements RawConsumer {
                 // already, and what it left is meant to be delivered again)
                 long deadline = System.nanoTime() + (closing ? 0 : revokeWait.toNanos());
                 while (System.nanoTime() - deadline < 0 && leaving.stream().anyMatch(tp -> offsets.inFlight(tp) > 0)) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
                 }
                 try {
                     commit(true);
