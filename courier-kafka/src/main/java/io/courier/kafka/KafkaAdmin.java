@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -262,6 +263,27 @@ final class KafkaAdmin implements BrokerAdmin {
             }
         }
         return present;
+    }
+
+    /**
+     * Waits until the share-group member whose client id is {@code clientId} has partitions of {@code topic} assigned
+     * (a share group assigns them at the member's heartbeat, after {@code subscribe} was called). False when that did
+     * not happen within {@code timeout}.
+     */
+    boolean awaitShareAssignment(String group, String clientId, String topic, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            ShareGroupDescription g = await(admin.describeShareGroups(List.of(group)).all(),
+                    "describe share group '" + group + "'").get(group);
+            if (g != null && g.members().stream().anyMatch(m -> m.clientId().equals(clientId)
+                    && m.assignment().topicPartitions().stream().anyMatch(tp -> tp.topic().equals(topic)))) {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     /** Members of consumer group {@code group} now; 0 when it does not exist. */

@@ -223,7 +223,7 @@ final class KafkaBroker extends AbstractBroker {
         String topic = o.topic().orElseThrow();
         brokerAdmin.createIfMissing(topic);
         brokerAdmin.createShareSubscription(o.subscription(), topic, o.initialPosition() == InitialPosition.EARLIEST);
-        Properties p = settings.common(clientPrefix + "-" + o.subscription());
+        Properties p = settings.common(clientPrefix + "-" + o.subscription() + "-" + CLIENTS.incrementAndGet());
         p.putAll(settings.values().passThrough(KafkaSettings.CONSUMER));
         p.put("group.id", o.subscription());
         p.put("share.acknowledgement.mode", "explicit");
@@ -242,6 +242,10 @@ final class KafkaBroker extends AbstractBroker {
             throw e;
         }
         c.start();
+        if (!brokerAdmin.awaitShareAssignment(o.subscription(), p.getProperty("client.id"), topic, SETTLE_WAIT)) {
+            LOG.log(System.Logger.Level.INFO, "subscribed " + what + " before the share group assigned it partitions "
+                    + "(waited " + SETTLE_WAIT.toSeconds() + " s)");
+        }
         return c;
     }
 

@@ -5,29 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
-import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.Ordering;
-import io.courier.PublishException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.kafka.embedded.EmbeddedKafka;
 import io.courier.kafka.embedded.EmbeddedKafkaCluster;
 import io.courier.testkit.Await;
+import io.courier.testkit.FaultLoad;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
@@ -64,8 +53,7 @@ class KafkaClusterTest {
     @Test
     void killingAPartitionLeaderUnderLoadLosesNothing() throws Exception {
         String topic = "cluster-failover";
-        Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
-        AtomicInteger publishRetries = new AtomicInteger();
+        FaultLoad load = new FaultLoad(THREADS, PER_THREAD);
         Properties p = new Properties();
         p.put("bootstrap.servers", cluster.bootstrapServers());
         try (Broker broker = Brokers.open("kafka://" + cluster.bootstrapServers(),
@@ -76,29 +64,9 @@ class KafkaClusterTest {
             assertThat(d.partitions()).allSatisfy(info -> assertThat(info.replicas()).hasSize(3));
             Subscription sub = broker.subscribe(SubscribeOptions.builder(topic, "failover")
                     .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(4).build(),
-                    String.class, m -> received.computeIfAbsent(m.payload(), k -> new AtomicInteger()).incrementAndGet());
-            ExecutorService publishers = Executors.newFixedThreadPool(THREADS);
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int thread = t;
-                done.add(publishers.submit(() -> {
-                    for (int i = 0; i < PER_THREAD; i++) {
-                        String payload = thread + "-" + i;
-                        while (true) {
-                            try {
-                                broker.publish(Envelope.builder(topic, payload).key(payload).codec("text").build());
-                                break;
-                            } catch (PublishException e) {
-                                publishRetries.incrementAndGet();
-                                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                            }
-                        }
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-                    }
-                    return null;
-                }));
-            }
-            Await.until(Duration.ofSeconds(60), () -> received.size() >= 2_000, () -> "received " + received.size());
+                    String.class, load.handler());
+            load.publish(broker, topic, true, Duration.ofMillis(2));
+            load.awaitReceived(2_000, Duration.ofSeconds(60));
             int leader = leaderOf(admin, topic, 0);
             EmbeddedKafka victim = cluster.node(leader);
             long killedAt = System.nanoTime();
@@ -112,23 +80,11 @@ class KafkaClusterTest {
                 }
             }, () -> "partition 0 has no new leader");
             long failoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-            for (Future<?> f : done) {
-                f.get(5, TimeUnit.MINUTES);
-            }
-            publishers.shutdown();
-            Set<String> expected = new HashSet<>();
-            for (int t = 0; t < THREADS; t++) {
-                for (int i = 0; i < PER_THREAD; i++) {
-                    expected.add(t + "-" + i);
-                }
-            }
-            Await.until(Duration.ofMinutes(2), () -> received.keySet().containsAll(expected),
-                    () -> "received " + received.size() + " of " + expected.size() + " distinct");
-            int duplicates = received.values().stream().mapToInt(AtomicInteger::get).sum() - received.size();
+            load.awaitPublished(Duration.ofMinutes(5));
+            load.assertNothingLost(Duration.ofMinutes(2));
             System.out.printf("[fault] kafka cluster of 3: leader of partition 0 (node %d) SIGKILLed under load; new leader "
                     + "in %d ms; %d messages, 0 lost, %d duplicate deliveries, %d publish retries%n", leader, failoverMs,
-                    expected.size(), duplicates, publishRetries.get());
-            assertThat(received.keySet()).isEqualTo(expected);
+                    load.messages(), load.duplicates(), load.publishRetries());
             sub.close(Duration.ofSeconds(10));
         }
     }

@@ -1,32 +1,17 @@
 package io.courier.pulsar;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
-import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.Ordering;
-import io.courier.PublishException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionType;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
-import io.courier.testkit.Await;
+import io.courier.testkit.FaultLoad;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,53 +50,21 @@ class PulsarFaultTest {
         String topic = "fault-" + (kill ? "kill" : "term") + "-" + System.nanoTime();
         BrokerOptions options = BrokerOptions.builder().property("adminUrl", pulsar.httpUrl())
                 .publishTimeout(Duration.ofSeconds(60)).build();
-        Map<String, AtomicInteger> received = new ConcurrentHashMap<>();
-        AtomicInteger publishRetries = new AtomicInteger();
+        FaultLoad load = new FaultLoad(THREADS, PER_THREAD);
         try (Broker broker = Brokers.open(pulsar.serviceUrl(), options)) {
             Subscription sub = broker.subscribe(SubscribeOptions.builder(topic, "fault").type(SubscriptionType.SHARED)
                     .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(4).build(),
-                    String.class, m -> received.computeIfAbsent(m.payload(), k -> new AtomicInteger()).incrementAndGet());
-            ExecutorService publishers = Executors.newFixedThreadPool(THREADS);
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                int thread = t;
-                done.add(publishers.submit(() -> {
-                    for (int i = 0; i < PER_THREAD; i++) {
-                        String payload = thread + "-" + i;
-                        while (true) {
-                            try {
-                                broker.publish(Envelope.builder(topic, payload).codec("text").build());
-                                break;
-                            } catch (PublishException e) {
-                                publishRetries.incrementAndGet();
-                                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                            }
-                        }
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-                    }
-                    return null;
-                }));
-            }
-            Await.until(Duration.ofSeconds(60), () -> received.size() >= 2_000, () -> "received " + received.size());
+                    String.class, load.handler());
+            load.publish(broker, topic, false, Duration.ofMillis(5));
+            load.awaitReceived(2_000, Duration.ofSeconds(60));
             long begin = System.nanoTime();
             pulsar.restart(kill);
             long downMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-            for (Future<?> f : done) {
-                f.get(5, TimeUnit.MINUTES);
-            }
-            publishers.shutdown();
-            Set<String> expected = new HashSet<>();
-            for (int t = 0; t < THREADS; t++) {
-                for (int i = 0; i < PER_THREAD; i++) {
-                    expected.add(t + "-" + i);
-                }
-            }
-            Await.until(Duration.ofMinutes(2), () -> received.keySet().containsAll(expected),
-                    () -> "received " + received.size() + " of " + expected.size() + " distinct");
-            int duplicates = received.values().stream().mapToInt(AtomicInteger::get).sum() - received.size();
+            load.awaitPublished(Duration.ofMinutes(5));
+            load.assertNothingLost(Duration.ofMinutes(2));
             System.out.printf("[fault] %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate deliveries, "
-                    + "%d publish retries%n", kill ? "SIGKILL" : "SIGTERM", downMs, expected.size(), duplicates, publishRetries.get());
-            assertThat(received.keySet()).isEqualTo(expected);
+                    + "%d publish retries%n", kill ? "SIGKILL" : "SIGTERM", downMs, load.messages(), load.duplicates(),
+                    load.publishRetries());
             sub.close(Duration.ofSeconds(10));
         }
     }

@@ -18,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
 
 /** The article's pipeline end to end: HTTP -> gateway -> real embedded Pulsar -> saver -> H2. */
 class UbaPipelineTest {
-    private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static EmbeddedPulsar pulsar;
     private UbaServices services;
@@ -64,14 +62,7 @@ class UbaPipelineTest {
     @Test
     void everyReportSentOverHttpIsStoredOnce() throws Exception {
         start(h2());
-        UbaMain.Summary s = UbaMain.run(services, 1_000, 8, QUIET);
-        assertThat(s.failureSamples()).isEmpty();
-        assertThat(s.accepted()).isEqualTo(1_000);
-        assertThat(s.stored()).isEqualTo(1_000);
-        assertThat(services.database().count("realtime_warehousing")).isEqualTo(750);
-        assertThat(services.database().count("acceptance_status")).isEqualTo(250);
-        assertThat(s.p50Ms()).isPositive();
-        System.out.printf("[uba] H2: %d reports, %.0f/s, p50 %.1f ms, p99 %.1f ms%n", s.stored(), s.perSecond(), s.p50Ms(), s.p99Ms());
+        PipelineChecks.everyReportStoredOnce(services, "H2");
     }
 
     @Test
@@ -105,27 +96,7 @@ class UbaPipelineTest {
     @Test
     void aSaverKilledMidStreamAndRestartedStoresEveryReportExactlyOnce() throws Exception {
         start(h2());
-        AtomicReference<UbaMain.Summary> result = new AtomicReference<>();
-        Thread sender = new Thread(() -> {
-            try {
-                result.set(UbaMain.run(services, 3_000, 8, QUIET));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        sender.start();
-        Await.until(WAIT, () -> services.database().storedRows() >= 500, () -> "rows " + services.database().storedRows());
-        services.stopSaver(Duration.ZERO);          // abandon in-flight batches, as a crash would
-        long atKill = services.database().storedRows();
-        services.startSaver();
-        sender.join(WAIT.toMillis());
-        assertThat(result.get()).isNotNull();
-        assertThat(result.get().failureSamples()).isEmpty();
-        assertThat(result.get().accepted()).isEqualTo(3_000);
-        Await.until(WAIT, () -> services.database().storedRows() == 3_000, () -> "rows " + services.database().storedRows());
-        System.out.printf("[uba] saver killed at %d rows; after restart 3000 rows, %d duplicates suppressed by the new saver%n",
-                atKill, services.saver().duplicatesSuppressed());
-        assertThat(services.database().storedRows()).isEqualTo(3_000);
+        PipelineChecks.saverKilledMidStreamStoresEveryReportOnce(services, "Pulsar");
     }
 
     @Test
