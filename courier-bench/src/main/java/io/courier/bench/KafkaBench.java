@@ -26,8 +26,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Courier on Kafka against the raw {@code kafka-clients} producer and consumer, on one embedded Kafka 4.4.0, in
- * alternating rounds on fresh topics (order reversed every other round). Both sides use the same producer settings
+ * Courier on Kafka against the raw {@code kafka-clients} producer and consumer and against Spring for Apache Kafka
+ * ({@code courier-bench-spring-kafka}, its own JVM and client version, Boot's defaults), on one embedded Kafka 4.4.0,
+ * in alternating rounds on fresh topics (order reversed every other round). Both sides use the same producer settings
  * (idempotent, {@code acks=all}, linger 5 ms, 64 KiB batches) and the same consumer protocol; the raw consumer
  * commits asynchronously after each poll, Courier every 100 ms. Publish: 100-byte payloads sent asynchronously, the
  * clock stopped when the last is acknowledged. Consume: a pre-filled topic read from the start, the clock started at
@@ -55,6 +56,10 @@ final class KafkaBench {
         List<Double> courierPublish = new ArrayList<>();
         List<Double> rawConsume = new ArrayList<>();
         List<Double> courierConsume = new ArrayList<>();
+        List<Double> springPublish = new ArrayList<>();
+        List<Double> springConsume = new ArrayList<>();
+        SpringContender spring = SpringContender.locateKafka();
+        int warmUp = Math.min(n, 50_000);
         try (Broker broker = Brokers.open("kafka://" + servers)) {
             warmUp(servers, broker, Math.min(n, 50_000));
             for (int r = 1; r <= rounds; r++) {
@@ -68,10 +73,14 @@ final class KafkaBench {
                         cp = courierPublish(broker, topic("courier-pub"), n);
                     }
                 }
+                double sp = spring.run("publish", servers, topic("spring-pub"), n, warmUp);
                 String rawTopic = topic("raw-con");
                 String courierTopic = topic("courier-con");
+                String springTopic = topic("spring-con");
                 fill(servers, rawTopic, n);
                 fill(servers, courierTopic, n);
+                fill(servers, springTopic, n);
+                fill(servers, springTopic + "-warm", warmUp);
                 double rc = 0;
                 double cc = 0;
                 for (int i = 0; i < 2; i++) {
@@ -81,34 +90,52 @@ final class KafkaBench {
                         cc = courierConsume(broker, courierTopic, n);
                     }
                 }
+                double sc = spring.run("consume", servers, springTopic, n, warmUp);
                 rawPublish.add(rp);
                 courierPublish.add(cp);
                 rawConsume.add(rc);
                 courierConsume.add(cc);
-                System.out.printf("round %d: publish raw %,.0f/s, Courier %,.0f/s (%.2f); consume raw %,.0f/s, Courier "
-                        + "%,.0f/s (%.2f)%n", r, rp, cp, cp / rp, rc, cc, cc / rc);
+                springPublish.add(sp);
+                springConsume.add(sc);
+                System.out.printf("round %d: publish raw %,.0f/s, Courier %,.0f/s (%.2f), Spring %,.0f/s; consume raw "
+                        + "%,.0f/s, Courier %,.0f/s (%.2f), Spring %,.0f/s%n", r, rp, cp, cp / rp, sp, rc, cc, cc / rc, sc);
             }
         }
         StringBuilder t = new StringBuilder();
         t.append("\n### Kafka 4.4.0: Courier against the raw kafka-clients (").append(String.format("%,d", n))
                 .append(" messages of 100 B, ").append(rounds).append(" rounds, medians)\n\n");
-        t.append("| workload | raw kafka-clients | Courier | Courier / raw (per-round range) |\n|---|---|---|---|\n");
-        row(t, "publish (async, acks=all)", rawPublish, courierPublish);
-        row(t, "consume (concurrency 1, from the start)", rawConsume, courierConsume);
+        t.append("| workload | raw kafka-clients | Courier | Courier / raw (per-round range) | Spring for Apache Kafka | "
+                + "Courier / Spring (per-round range) |\n|---|---|---|---|---|---|\n");
+        row(t, "publish (async, acks=all)", rawPublish, courierPublish, springPublish);
+        row(t, "consume (concurrency 1, from the start)", rawConsume, courierConsume, springConsume);
         System.out.print(t);
         Path out = Path.of("target", "benchmarks-kafka.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, t.toString());
     }
 
-    private static void row(StringBuilder t, String name, List<Double> raw, List<Double> courier) {
-        List<Double> ratios = new ArrayList<>();
-        for (int i = 0; i < raw.size(); i++) {
-            ratios.add(courier.get(i) / raw.get(i));
+    private static void row(StringBuilder t, String name, List<Double> raw, List<Double> courier, List<Double> spring) {
+        List<Double> toRaw = ratios(courier, raw);
+        List<Double> toSpring = ratios(courier, spring);
+        t.append(String.format("| %s | %,.0f msg/s | %,.0f msg/s | **%.2f** (%.2f–%.2f) | %,.0f msg/s | **%.2f** (%.2f–%.2f) |%n",
+                name, Results.median(raw), Results.median(courier), Results.median(toRaw), min(toRaw), max(toRaw),
+                Results.median(spring), Results.median(toSpring), min(toSpring), max(toSpring)));
+    }
+
+    private static List<Double> ratios(List<Double> a, List<Double> b) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            r.add(a.get(i) / b.get(i));
         }
-        t.append(String.format("| %s | %,.0f msg/s | %,.0f msg/s | **%.2f** (%.2f–%.2f) |%n", name, Results.median(raw),
-                Results.median(courier), Results.median(ratios), ratios.stream().mapToDouble(d -> d).min().orElse(0),
-                ratios.stream().mapToDouble(d -> d).max().orElse(0)));
+        return r;
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().mapToDouble(d -> d).min().orElse(0);
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(d -> d).max().orElse(0);
     }
 
     private static String topic(String prefix) {

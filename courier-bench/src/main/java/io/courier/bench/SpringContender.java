@@ -7,25 +7,40 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs one workload of {@code courier-bench-spring} in its own JVM and reads back its {@code RESULT} line. */
+/**
+ * Runs one workload of a Spring contender module ({@code courier-bench-spring} for Pulsar,
+ * {@code courier-bench-spring-kafka} for Kafka) in its own JVM and reads back its {@code RESULT} line.
+ */
 final class SpringContender {
     private final String classpath;
+    private final String mainClass;
 
-    private SpringContender(String classpath) {
+    private SpringContender(String classpath, String mainClass) {
         this.classpath = classpath;
+        this.mainClass = mainClass;
     }
 
-    /** Finds the built {@code courier-bench-spring} module next to this one (run from the repository or the module). */
+    /** Spring for Apache Pulsar. */
     static SpringContender locate() throws IOException {
-        for (Path dir : List.of(Path.of("courier-bench-spring"), Path.of("..", "courier-bench-spring"))) {
+        return locate("courier-bench-spring", "io.courier.bench.spring.SpringPulsarBench");
+    }
+
+    /** Spring for Apache Kafka. */
+    static SpringContender locateKafka() throws IOException {
+        return locate("courier-bench-spring-kafka", "io.courier.bench.springkafka.SpringKafkaBench");
+    }
+
+    /** Finds the built {@code module} next to this one (run from the repository or the module). */
+    private static SpringContender locate(String module, String mainClass) throws IOException {
+        for (Path dir : List.of(Path.of(module), Path.of("..", module))) {
             Path cp = dir.resolve("target").resolve("runtime.classpath");
             Path classes = dir.resolve("target").resolve("classes");
             if (Files.exists(cp) && Files.isDirectory(classes)) {
                 return new SpringContender(classes.toAbsolutePath() + java.io.File.pathSeparator
-                        + Files.readString(cp, StandardCharsets.UTF_8).trim());
+                        + Files.readString(cp, StandardCharsets.UTF_8).trim(), mainClass);
             }
         }
-        throw new IllegalStateException("courier-bench-spring is not built: run 'mvn -q -B -DskipTests install' first");
+        throw new IllegalStateException(module + " is not built: run 'mvn -q -B -DskipTests install' first");
     }
 
     double run(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
@@ -40,7 +55,7 @@ final class SpringContender {
 
     private String result(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", classpath, "io.courier.bench.spring.SpringPulsarBench", mode, serviceUrl, topic,
+                "-cp", classpath, mainClass, mode, serviceUrl, topic,
                 Integer.toString(n), Integer.toString(warmUp)).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {

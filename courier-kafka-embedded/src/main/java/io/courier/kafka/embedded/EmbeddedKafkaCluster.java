@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * replicated to every node by default ({@code default.replication.factor} = nodes, {@code min.insync.replicas} =
  * nodes − 1), so one node may be killed while publishers with {@code acks=all} carry on. The scale-out path from the
  * single {@link EmbeddedKafka}, for tests of leader failover. Nodes start together (a controller quorum needs a
- * majority before any node answers). Every node ends with the JVM that started it. Not thread-safe.
+ * majority before any node answers). Every node ends with the JVM that started it, or at {@link #close()}.
+ * Not thread-safe.
  */
 public final class EmbeddedKafkaCluster implements AutoCloseable {
     private final List<EmbeddedKafka> nodes = new ArrayList<>();
@@ -74,8 +75,13 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         return nodes.stream().map(EmbeddedKafka::lastStartupTime).max(Duration::compareTo).orElse(Duration.ZERO);
     }
 
+    /**
+     * Ends every node at once (SIGKILL) and deletes their data: stopping the nodes of a test cluster one by one makes
+     * each controlled shutdown wait for controllers that are already gone.
+     */
     @Override
     public void close() {
+        nodes.forEach(EmbeddedKafka::kill);
         nodes.forEach(EmbeddedKafka::close);
     }
 }
