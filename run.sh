@@ -4,5 +4,26 @@
 # Usage: ./run.sh [--reports N] [--concurrency C] [--broker pulsar|kafka|memory] [--broker-url URL] [--database-url JDBC] [--http-addr HOST:PORT] [--serve]
 set -euo pipefail
 cd "$(dirname "$0")"
+for arg in "$@"; do
+    if [ "$arg" = "--help" ] || [ "$arg" = "-h" ]; then
+        cat <<'USAGE'
+Usage: ./run.sh [options]      the article's pipeline: report gateway (HTTP) -> broker -> saver -> database
+
+  --reports N              synthetic reports to send over HTTP (default 10000; 0 sends none)
+  --concurrency C          HTTP connections sending them (default 16)
+  --broker pulsar|kafka|memory
+                           the embedded broker to start (default pulsar)
+  --broker-url URL         a running broker instead: pulsar://host:6650, kafka://host:9092, memory://name
+  --database-url JDBC      jdbc:postgresql://127.0.0.1:5432/test (user from UBA_DATA_DATABASE_USER); default H2
+  --http-addr HOST:PORT    the gateway's address (default 127.0.0.1:8800)
+  --config FILE            YAML like examples/uba/src/main/resources/uba.yaml
+  --serve                  keep running for curl until Ctrl-C or SIGTERM
+  --otlp-endpoint URL      traces and metrics over OTLP/HTTP
+  --metrics-port N         Prometheus metrics on this port
+  -h, --help               this text
+USAGE
+        exit 0
+    fi
+done
 mvn -q -B -DskipTests install
 exec mvn -q -B -pl examples/uba exec:java -Dexec.args="${*:---reports 10000}"

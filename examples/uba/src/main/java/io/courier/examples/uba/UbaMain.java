@@ -43,7 +43,32 @@ public final class UbaMain {
         }
     }
 
+    /** Runs the main job; a bad option or setting is one line on standard error and exit code 2, not a stack trace. */
     public static void main(String[] args) throws Exception {
+        try {
+            runMain(args);
+        } catch (ConfigurationException e) {
+            System.err.println("error: " + e.getMessage() + " (./run.sh --help lists the options)");
+            System.exit(2);
+        }
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new ConfigurationException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int number(String option, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException(option + " takes a whole number, got '" + value + "'");
+        }
+    }
+
+    private static void runMain(String[] args) throws Exception {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
@@ -59,22 +84,22 @@ public final class UbaMain {
         int metricsPort = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--reports" -> reports = Integer.parseInt(args[++i]);
-                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
-                case "--pulsar-url", "--broker-url" -> pulsarUrl = args[++i];
-                case "--broker" -> pulsarUrl = switch (args[++i]) {
+                case "--reports" -> reports = number("--reports", value(args, ++i));
+                case "--concurrency" -> concurrency = number("--concurrency", value(args, ++i));
+                case "--pulsar-url", "--broker-url" -> pulsarUrl = value(args, ++i);
+                case "--broker" -> pulsarUrl = switch (value(args, ++i)) {
                     case "pulsar" -> UbaConfig.EMBEDDED_PULSAR;
                     case "kafka" -> UbaConfig.EMBEDDED_KAFKA;
                     case "memory" -> "memory://uba";
                     default -> throw new ConfigurationException("--broker must be pulsar, kafka or memory (an embedded "
                             + "broker started here), got '" + args[i] + "'; use --broker-url URL for a running one");
                 };
-                case "--database-url" -> databaseUrl = args[++i];
-                case "--http-addr" -> httpAddr = args[++i];
-                case "--config" -> configFile = Path.of(args[++i]);
+                case "--database-url" -> databaseUrl = value(args, ++i);
+                case "--http-addr" -> httpAddr = value(args, ++i);
+                case "--config" -> configFile = Path.of(value(args, ++i));
                 case "--serve" -> serve = true;
-                case "--otlp-endpoint" -> otlpEndpoint = args[++i];
-                case "--metrics-port" -> metricsPort = Integer.parseInt(args[++i]);
+                case "--otlp-endpoint" -> otlpEndpoint = value(args, ++i);
+                case "--metrics-port" -> metricsPort = number("--metrics-port", value(args, ++i));
                 default -> throw new ConfigurationException("unknown option " + args[i]
                         + "; options: --reports N --concurrency C --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
             }
