@@ -9,7 +9,6 @@ import io.courier.PublisherClosedException;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -74,9 +73,5 @@ final class KafkaErrors {
             }
         }
         return m;
-    }
-
-    static boolean isKafka(Throwable t) {
-        return unwrap(t) instanceof KafkaException;
     }
 }
