@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Courier's main job: the article's pipeline. Builds what is needed, starts an embedded Pulsar, the saver (H2 by
-# default) and the report gateway, sends synthetic reports over HTTP and prints a summary.
+# Courier's main job: the article's pipeline. Builds only when sources changed since its last build, starts an
+# embedded Pulsar (or Kafka), the saver (H2 by default) and the report gateway, sends synthetic reports over HTTP and
+# prints a summary.
 # Usage: ./run.sh [--reports N] [--concurrency C] [--broker pulsar|kafka|memory] [--broker-url URL] [--database-url JDBC] [--http-addr HOST:PORT] [--serve]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -25,5 +26,12 @@ USAGE
         exit 0
     fi
 done
-mvn -q -B -DskipTests install
+# build only when a source, resource or pom changed since the last build this script made
+marker=target/.run-built
+if [ ! -f "$marker" ] || [ -n "$(find . -path '*/target' -prune -o \( -name '*.java' -o -name 'pom.xml' \
+        -o -path '*/src/main/resources/*' \) -newer "$marker" -print -quit)" ]; then
+    mvn -q -B -DskipTests install
+    mkdir -p target
+    touch "$marker"
+fi
 exec mvn -q -B -pl examples/uba exec:java -Dexec.args="${*:---reports 10000}"
