@@ -164,16 +164,18 @@ final class KafkaGroupConsumer implements RawConsumer {
             while (!closing) {
                 handBackNacked();
                 paused = flowControl(paused);
+                ConsumerRecords<byte[], byte[]> records;
                 if (!paused.isEmpty()) {
                     // full: wait for the handlers (receive wakes this thread at the low mark), then service callbacks
+                    // (a partition assigned meanwhile is not paused: its records are kept like any others)
                     drained = false;
                     if (ready.size() > lowMark) {
                         LockSupport.parkNanos(this, POLL.toNanos());
                     }
-                    consumer.poll(Duration.ZERO);
-                    continue;
+                    records = consumer.poll(Duration.ZERO);
+                } else {
+                    records = consumer.poll(POLL);
                 }
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (joined.getCount() > 0 && !consumer.groupMetadata().memberId().isEmpty()
                         && consumer.groupMetadata().generationId() > 0) {
                     joined.countDown();   // joined with nothing assigned (a standby member)
@@ -216,7 +218,7 @@ final class KafkaGroupConsumer implements RawConsumer {
 
     /** Pauses every owned partition while {@code prefetch} records wait for the dispatcher; resumes below it. */
     private Set<TopicPartition> flowControl(Set<TopicPartition> paused) {
-        if (paused.isEmpty() && ready.size() >= prefetch) {
+        if (ready.size() >= prefetch) {   // pauses newly assigned partitions too
             Set<TopicPartition> assignment = consumer.assignment();
             if (!paused.containsAll(assignment)) {
                 consumer.pause(assignment);
