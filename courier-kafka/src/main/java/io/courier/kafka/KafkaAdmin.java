@@ -231,18 +231,23 @@ final class KafkaAdmin implements BrokerAdmin {
      * did not happen within {@code timeout}.
      */
     boolean awaitSettled(String group, String clientId, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        return pollUntil(timeout, () -> {
             ConsumerGroupDescription g = await(admin.describeConsumerGroups(List.of(group)).all(),
                     "describe consumer group '" + group + "'").get(group);
-            if (g != null && settled(g, clientId)) {
-                return true;
-            }
+            return g != null && settled(g, clientId);
+        });
+    }
+
+    /** Asks {@code condition} every 50 ms until it holds (true) or {@code timeout} has passed (false). */
+    private static boolean pollUntil(Duration timeout, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
+        return true;
     }
 
     /**
@@ -271,19 +276,12 @@ final class KafkaAdmin implements BrokerAdmin {
      * not happen within {@code timeout}.
      */
     boolean awaitShareAssignment(String group, String clientId, String topic, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
+        return pollUntil(timeout, () -> {
             ShareGroupDescription g = await(admin.describeShareGroups(List.of(group)).all(),
                     "describe share group '" + group + "'").get(group);
-            if (g != null && g.members().stream().anyMatch(m -> m.clientId().equals(clientId)
-                    && m.assignment().topicPartitions().stream().anyMatch(tp -> tp.topic().equals(topic)))) {
-                return true;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-        }
+            return g != null && g.members().stream().anyMatch(m -> m.clientId().equals(clientId)
+                    && m.assignment().topicPartitions().stream().anyMatch(tp -> tp.topic().equals(topic)));
+        });
     }
 
     /** Members of consumer group {@code group} now; 0 when it does not exist. */

@@ -2,8 +2,7 @@ package io.courier.kafka;
 
 import io.courier.Topics;
 import io.courier.core.spi.TopicNaming;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import io.courier.core.spi.ValidTopicNames;
 
 /**
  * Kafka's topic names: up to 249 characters of letters, digits, {@code .}, {@code _} and {@code -}, never {@code .} or
@@ -14,24 +13,14 @@ final class KafkaTopicNaming implements TopicNaming {
     private static final int MAX_LENGTH = 249;
     private static final int MAX_REMEMBERED = 4_096;
 
-    private final Map<String, Boolean> recentlyValid = new ConcurrentHashMap<>();
+    private final ValidTopicNames recentlyValid = new ValidTopicNames(MAX_REMEMBERED);
 
     private KafkaTopicNaming() {
     }
 
     @Override
     public String problem(String topic) {
-        if (topic != null && recentlyValid.containsKey(topic)) {
-            return null;
-        }
-        String problem = check(topic);
-        if (problem == null) {
-            if (recentlyValid.size() >= MAX_REMEMBERED) {
-                recentlyValid.clear();
-            }
-            recentlyValid.put(topic, Boolean.TRUE);
-        }
-        return problem;
+        return recentlyValid.problem(topic, KafkaTopicNaming::check);
     }
 
     private static String check(String topic) {

@@ -1,7 +1,5 @@
 package io.courier.core.spi;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Topic names shaped {@code domain://tenant/namespace/name}, as Pulsar has them (and {@code memory://}, which keeps
@@ -15,7 +13,7 @@ public final class TenantNamespaceNaming implements TopicNaming {
     private static final int MAX_REMEMBERED = 4_096;
 
     /** Names found valid lately, bounded: every publish checks its topic, and a service uses few. */
-    private final Map<String, Boolean> recentlyValid = new ConcurrentHashMap<>();
+    private final ValidTopicNames recentlyValid = new ValidTopicNames(MAX_REMEMBERED);
 
     private TenantNamespaceNaming() {
     }
@@ -26,17 +24,7 @@ public final class TenantNamespaceNaming implements TopicNaming {
 
     @Override
     public String problem(String topic) {
-        if (topic != null && recentlyValid.containsKey(topic)) {
-            return null;
-        }
-        String problem = check(topic);
-        if (problem == null) {
-            if (recentlyValid.size() >= MAX_REMEMBERED) {
-                recentlyValid.clear();
-            }
-            recentlyValid.put(topic, Boolean.TRUE);
-        }
-        return problem;
+        return recentlyValid.problem(topic, TenantNamespaceNaming::check);
     }
 
     /**
