@@ -2,7 +2,7 @@
 # Every benchmark of BENCHMARKS.md in one run: Courier against the raw Pulsar client, Spring for Apache Pulsar and
 # an ArrayBlockingQueue on one embedded Pulsar (throughput, allocation, heap, fixed-rate latency), Courier on an embedded
 # Kafka against the raw kafka-clients (KAFKA_MESSAGES, default 200,000; about a minute), then the example pipeline on H2
-# and PostgreSQL. About 14 minutes on 2 cores; the tables land in target/benchmarks.md.
+# and PostgreSQL, and the gateway under wrk (Debian's package) and a fixed-rate load. About 15 minutes on 2 cores; the tables land in target/benchmarks.md.
 #
 #   ./bench.sh                      # defaults: 1,000,000 messages, 3 rounds, latency 30 s x 2 rounds, 5,000 reports
 #   MESSAGES=200000 ROUNDS=3 LATENCY_SECONDS=10 LATENCY_ROUNDS=1 REPORTS=2000 ./bench.sh   # a quicker look
@@ -19,11 +19,19 @@ mvn -q -B -pl courier-bench exec:java \
 mvn -q -B -pl courier-bench exec:java -Dexec.args="kafka ${KAFKA_MESSAGES:-200000} ${ROUNDS:-3}" | tee target/bench-kafka.log
 mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.PipelineBench \
     -Dexec.args="${REPORTS:-5000} 1,20,200 ${ROUNDS:-3}" | tee target/bench-pipeline.log
+# the gateway under wrk (Debian package) and a fixed-rate load, on PostgreSQL
+command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.GatewayBench \
+    -Dexec.args="${WRK_SECONDS:-20} ${RATE:-5000} ${RATE_SECONDS:-20}" | tee target/bench-gateway.log
 {
     printf '\n### The example pipeline (HTTP accept to database row)\n\n'
     grep '^pipeline benchmark' target/bench-pipeline.log || true
     printf '\n'
     grep '^|' target/bench-pipeline.log
+    printf '\n### The gateway under wrk and at a fixed rate (PostgreSQL)\n\n'
+    grep '^gateway benchmark' target/bench-gateway.log || true
+    printf '\n'
+    grep '^|' target/bench-gateway.log
     cat target/benchmarks-kafka.md 2>/dev/null || true
 } >> target/benchmarks.md
 echo "tables: $(pwd)/target/benchmarks.md"

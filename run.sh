@@ -2,7 +2,7 @@
 # Courier's main job: the article's pipeline. Builds only when sources changed since its last build, starts an
 # embedded Pulsar (or Kafka), the saver (H2 by default) and the report gateway, sends synthetic reports over HTTP and
 # prints a summary.
-# Usage: ./run.sh [--reports N] [--concurrency C] [--broker pulsar|kafka|memory] [--broker-url URL] [--database-url JDBC] [--http-addr HOST:PORT] [--serve]
+# Usage: ./run.sh [--reports N] [--concurrency C] [--batch N] [--broker pulsar|kafka|memory] [--broker-url URL] [--database-url JDBC] [--http-addr HOST:PORT] [--serve]
 set -euo pipefail
 cd "$(dirname "$0")"
 for arg in "$@"; do
@@ -12,6 +12,8 @@ Usage: ./run.sh [options]      the article's pipeline: report gateway (HTTP) -> 
 
   --reports N              synthetic reports to send over HTTP (default 10000; 0 sends none)
   --concurrency C          HTTP connections sending them (default 16)
+  --batch N                reports per request to POST /agent/v1/reports, as an analytics SDK sends them
+                           (default 100; 1 sends each to the article's POST /agent/v1/report)
   --broker pulsar|kafka|memory
                            the embedded broker to start (default pulsar)
   --broker-url URL         a running broker instead: pulsar://host:6650, kafka://host:9092, memory://name

@@ -33,6 +33,7 @@ public final class EmbeddedPulsar extends EmbeddedBroker {
     private static final String VERSION = "4.2.4";
 
     private final String heap;
+    private final boolean throughput;
     private final Duration startTimeout;
     private final TokenAuth tokenAuth;
     private final int brokerPort;
@@ -45,6 +46,7 @@ public final class EmbeddedPulsar extends EmbeddedBroker {
     private EmbeddedPulsar(Builder b) {
         super(b.dataDir, "courier-pulsar-");
         this.heap = b.heap;
+        this.throughput = b.throughput;
         this.startTimeout = b.startTimeout;
         this.tokenAuth = b.tokenAuth;
         this.brokerPort = b.brokerPort > 0 ? b.brokerPort : ChildJvm.freePort();
@@ -136,14 +138,16 @@ public final class EmbeddedPulsar extends EmbeddedBroker {
     protected ChildJvm launch() throws IOException {
         Path conf = writeConfig();
         Path log4j = ChildJvm.writeLog4j2FileConfig(dataDir, logFile());
-        List<String> jvm = List.of("-Xms64m", "-Xmx" + heap, "-XX:MaxDirectMemorySize=" + heap, "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dlog4j2.configurationFile=" + log4j.toUri(),
+        List<String> jvm = new java.util.ArrayList<>(List.of("-Xms64m", "-Xmx" + heap, "-XX:MaxDirectMemorySize=" + heap));
+        // the quick C1-only start suits tests; a broker that carries load for minutes gains more from C2's code
+        jvm.addAll(throughput ? List.of("-XX:+UseParallelGC") : List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        jvm.addAll(List.of("-Dlog4j2.configurationFile=" + log4j.toUri(),
                 "-Dpulsar.log.dir=" + dataDir,
                 "--add-opens", "java.management/sun.management=ALL-UNNAMED",
                 "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED");
+                "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
         // --zookeeper-dir is left out on purpose: when that directory exists standalone switches to ZooKeeper.
         List<String> args = List.of("--config", conf.toString(),
                 "--metadata-dir", dataDir.resolve("metadata").toString(),
@@ -270,6 +274,7 @@ public final class EmbeddedPulsar extends EmbeddedBroker {
     public static final class Builder {
         private Path dataDir;
         private String heap = "512m";
+        private boolean throughput;
         private Duration startTimeout = Duration.ofSeconds(120);
         private TokenAuth tokenAuth;
         private boolean tls;
@@ -301,6 +306,16 @@ public final class EmbeddedPulsar extends EmbeddedBroker {
         /** Keep data here (kept on close) instead of a temporary directory (deleted on close). */
         public Builder dataDir(Path dir) {
             this.dataDir = Objects.requireNonNull(dir);
+            return this;
+        }
+
+        /**
+         * Tunes the broker's JVM for sustained load rather than a quick start: full JIT compilation (C2) and the
+         * parallel collector instead of C1 only and the serial collector. Off by default (tests start many brokers);
+         * on for the example's pipeline, the benchmarks and {@code courier standalone}.
+         */
+        public Builder throughput(boolean on) {
+            this.throughput = on;
             return this;
         }
 

@@ -50,7 +50,7 @@ public final class PipelineBench {
                 + "%d cores, Java %s%n", reports, sizes, rounds, databases, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         Map<String, List<UbaMain.Summary>> results = new LinkedHashMap<>();
-        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start()) {
+        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().throughput(true).heap("1g").build().start()) {
             run(pulsar, "H2", 200, reports / 2);   // warm-up, not recorded
             for (int round = 1; round <= rounds; round++) {
                 for (String db : databases) {

@@ -30,7 +30,19 @@ public record UbaConfig(Server server, Data data) {
     public record Server(Http http) {
     }
 
-    public record Http(String addr, @JsonProperty("max_body_bytes") int maxBodyBytes) {
+    /**
+     * The gateway's HTTP side. {@code max_body_bytes} (default 65,536) bounds one report's request;
+     * {@code max_batch_bytes} (default 4 MiB) and {@code max_batch_reports} (default 1,000) bound a batch request;
+     * {@code max_in_flight} (default 8,192) is the most reports published and not yet confirmed by the broker, past
+     * which the gateway answers 503 at once instead of queueing.
+     */
+    public record Http(String addr, @JsonProperty("max_body_bytes") int maxBodyBytes,
+                       @JsonProperty("max_batch_bytes") int maxBatchBytes,
+                       @JsonProperty("max_batch_reports") int maxBatchReports,
+                       @JsonProperty("max_in_flight") int maxInFlight) {
+        Http withAddr(String newAddr) {
+            return new Http(newAddr, maxBodyBytes, maxBatchBytes, maxBatchReports, maxInFlight);
+        }
     }
 
     public record Data(Pulsar pulsar, Database database) {
@@ -139,13 +151,13 @@ public record UbaConfig(Server server, Data data) {
         String dbUrl = env.getOrDefault("UBA_DATA_DATABASE_URL", data.database.url);
         String dbUser = env.getOrDefault("UBA_DATA_DATABASE_USER", data.database.user);
         String dbPassword = env.getOrDefault("UBA_DATA_DATABASE_PASSWORD", data.database.password);
-        return new UbaConfig(new Server(new Http(addr, server.http.maxBodyBytes)),
+        return new UbaConfig(new Server(server.http.withAddr(addr)),
                 new Data(new Pulsar(url, codec, adminUrl, token, trust, publishTimeoutMs), new Database(dbUrl, dbUser, dbPassword)));
     }
 
     /** A copy with another Pulsar URL and database URL (the main job's command-line options). */
     public UbaConfig with(String pulsarUrl, String databaseUrl, String httpAddr) {
-        return new UbaConfig(new Server(new Http(httpAddr != null ? httpAddr : server.http.addr, server.http.maxBodyBytes)),
+        return new UbaConfig(new Server(server.http.withAddr(httpAddr != null ? httpAddr : server.http.addr)),
                 new Data(new Pulsar(pulsarUrl != null ? pulsarUrl : data.pulsar.url, data.pulsar.codec, data.pulsar.adminUrl,
                         data.pulsar.authToken, data.pulsar.tlsTrustCertsFile, data.pulsar.publishTimeoutMs),
                         new Database(databaseUrl != null ? databaseUrl : data.database.url, data.database.user,
@@ -161,6 +173,20 @@ public record UbaConfig(Server server, Data data) {
         }
         if (server != null && server.http != null && (server.http.maxBodyBytes < 256 || server.http.maxBodyBytes > 16 * 1024 * 1024)) {
             problems.add("server.http.max_body_bytes must be between 256 and 16777216, got " + server.http.maxBodyBytes);
+        }
+        if (server != null && server.http != null) {
+            if (server.http.maxBatchBytes < 256 || server.http.maxBatchBytes > 64 * 1024 * 1024) {
+                problems.add("server.http.max_batch_bytes must be between 256 and 67108864, got " + server.http.maxBatchBytes);
+            }
+            if (server.http.maxBatchReports < 1 || server.http.maxBatchReports > 100_000) {
+                problems.add("server.http.max_batch_reports must be between 1 and 100000, got " + server.http.maxBatchReports);
+            }
+            if (server.http.maxInFlight < 1 || server.http.maxInFlight > 1_000_000) {
+                problems.add("server.http.max_in_flight must be between 1 and 1000000, got " + server.http.maxInFlight);
+            } else if (server.http.maxInFlight < server.http.maxBatchReports) {
+                problems.add("server.http.max_in_flight (" + server.http.maxInFlight + ") must be at least "
+                        + "server.http.max_batch_reports (" + server.http.maxBatchReports + "), or a full batch could never be taken");
+            }
         }
         if (data == null || data.pulsar == null || data.pulsar.url == null
                 || !(data.pulsar.url.equals(EMBEDDED_PULSAR) || data.pulsar.url.equals(EMBEDDED_KAFKA)

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * synthetic reports over real HTTP, waits until all N rows are in the database and prints a summary.
  *
  * <pre>
- * options: --reports N (10000)  --concurrency C (16)  --broker pulsar|kafka|memory  --broker-url URL (--pulsar-url)
+ * options: --reports N (10000)  --concurrency C (16)  --batch N (100 reports per request; 1: one per request)  --broker pulsar|kafka|memory  --broker-url URL (--pulsar-url)
  *          --database-url JDBC  --http-addr HOST:PORT
  *          --config FILE  --serve (keep running for curl until Ctrl-C)
  *          --otlp-endpoint http://collector:4318 (traces and metrics over OTLP/HTTP)  --metrics-port N (Prometheus)
@@ -50,6 +50,10 @@ public final class UbaMain {
         } catch (ConfigurationException e) {
             System.err.println("error: " + e.getMessage() + " (./run.sh --help lists the options)");
             System.exit(2);
+        } catch (io.courier.CourierException e) {
+            // a broker or database that cannot be reached: one line, not a stack trace
+            System.err.println("error: " + e.getMessage());
+            System.exit(1);
         }
     }
 
@@ -75,6 +79,7 @@ public final class UbaMain {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
         int reports = 10_000;
         int concurrency = 16;
+        int batch = 100;
         String pulsarUrl = null;
         String databaseUrl = null;
         String httpAddr = null;
@@ -86,6 +91,7 @@ public final class UbaMain {
             switch (args[i]) {
                 case "--reports" -> reports = number("--reports", value(args, ++i));
                 case "--concurrency" -> concurrency = number("--concurrency", value(args, ++i));
+                case "--batch" -> batch = number("--batch", value(args, ++i));
                 case "--pulsar-url", "--broker-url" -> pulsarUrl = value(args, ++i);
                 case "--broker" -> pulsarUrl = switch (value(args, ++i)) {
                     case "pulsar" -> UbaConfig.EMBEDDED_PULSAR;
@@ -101,10 +107,18 @@ public final class UbaMain {
                 case "--otlp-endpoint" -> otlpEndpoint = value(args, ++i);
                 case "--metrics-port" -> metricsPort = number("--metrics-port", value(args, ++i));
                 default -> throw new ConfigurationException("unknown option " + args[i]
-                        + "; options: --reports N --concurrency C --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
+                        + "; options: --reports N --concurrency C --batch N --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
             }
         }
+        if (reports < 0 || concurrency < 1 || batch < 1) {
+            throw new ConfigurationException("--reports must be 0 or more, --concurrency and --batch 1 or more; got "
+                    + reports + ", " + concurrency + ", " + batch);
+        }
         UbaConfig config = UbaConfig.load(configFile, System.getenv()).with(pulsarUrl, databaseUrl, httpAddr);
+        if (batch > config.server().http().maxBatchReports()) {
+            throw new ConfigurationException("--batch " + batch + " is over the gateway's server.http.max_batch_reports ("
+                    + config.server().http().maxBatchReports() + ")");
+        }
         System.out.println("config: " + config);
         long t0 = System.nanoTime();
         io.opentelemetry.sdk.OpenTelemetrySdk otel = otlpEndpoint != null || metricsPort > 0
@@ -140,7 +154,7 @@ public final class UbaMain {
                     services.gatewayUri(), services.brokerUrl(), config.data().database().url(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             if (reports > 0) {
-                Summary s = run(services, reports, concurrency, System.err);
+                Summary s = run(services, reports, concurrency, batch, System.err);
                 s.print(System.out);
                 if (s.stored() != reports) {
                     System.out.println("FAILED: stored " + s.stored() + " of " + reports);
@@ -197,10 +211,21 @@ public final class UbaMain {
         }
     }
 
-    /** Sends {@code n} reports over HTTP with {@code concurrency} clients and waits until all rows are stored. */
+    /** {@link #run(UbaServices, int, int, int, PrintStream)} one report per request (the article's endpoint). */
     public static Summary run(UbaServices services, int n, int concurrency, PrintStream progress) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        URI uri = services.gatewayUri().resolve("/agent/v1/report");
+        return run(services, n, concurrency, 1, progress);
+    }
+
+    /**
+     * Sends {@code n} reports over HTTP with {@code concurrency} connections and waits until all rows are stored. As
+     * an analytics SDK does, the client sends {@code batch} reports per request to {@code /agent/v1/reports}; a batch
+     * of 1 uses the article's one-report endpoint instead.
+     */
+    public static Summary run(UbaServices services, int n, int concurrency, int batch, PrintStream progress)
+            throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+        URI one = services.gatewayUri().resolve("/agent/v1/report");
+        URI many = services.gatewayUri().resolve("/agent/v1/reports");
         AtomicInteger next = new AtomicInteger();
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -209,22 +234,26 @@ public final class UbaMain {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         for (int c = 0; c < concurrency; c++) {
             pool.execute(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < n) {
-                    String type = i % 4 == 3 ? "user" : "event";
-                    String body = "{\"report_type\":\"" + type + "\",\"app_id\":\"app-" + (i % 50) + "\",\"event_name\":\""
-                            + (i % 2 == 0 ? "page_view" : "click") + "\",\"content\":\"{\\\"seq\\\":" + i + "}\"}";
+                int first;
+                while ((first = next.getAndAdd(batch)) < n) {
+                    int count = Math.min(batch, n - first);
+                    StringBuilder body = new StringBuilder(count * 110).append(batch == 1 ? "" : "[");
+                    for (int i = first; i < first + count; i++) {
+                        body.append(i == first ? "" : ",").append(report(i));
+                    }
+                    body.append(batch == 1 ? "" : "]");
                     try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-                                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(batch == 1 ? one : many)
+                                .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() == 200) {
-                            ok.incrementAndGet();
+                            ok.addAndGet(count);
                         } else {
-                            failed.incrementAndGet();
+                            failed.addAndGet(count);
                             sample(failures, r.statusCode() + " " + r.body());
                         }
                     } catch (Exception e) {
-                        failed.incrementAndGet();
+                        failed.addAndGet(count);
                         sample(failures, e.toString());
                     }
                 }
@@ -239,13 +268,20 @@ public final class UbaMain {
             if ((stored >= n || pool.isTerminated() && stored >= ok.get()) || System.nanoTime() > deadline) {
                 break;
             }
-            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         progress.println();
         List<Long> lat = services.database().latenciesMicros();
         return new Summary(n, ok.get(), failed.get(), stored, services.saver().duplicatesSuppressed(), seconds,
                 stored / seconds, percentile(lat, 0.50), percentile(lat, 0.99), List.copyOf(failures));
+    }
+
+    /** Synthetic report number {@code i}: one in four a user-status report, fifty apps. */
+    static String report(int i) {
+        String type = i % 4 == 3 ? "user" : "event";
+        return "{\"report_type\":\"" + type + "\",\"app_id\":\"app-" + (i % 50) + "\",\"event_name\":\""
+                + (i % 2 == 0 ? "page_view" : "click") + "\",\"content\":\"{\\\"seq\\\":" + i + "}\"}";
     }
 
     private static void sample(java.util.Queue<String> failures, String what) {

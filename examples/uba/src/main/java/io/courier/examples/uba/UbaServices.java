@@ -27,7 +27,7 @@ public final class UbaServices implements AutoCloseable {
     private MessageServer saverServer;
     private ReportGateway gateway;
     private ReportSaver saver;
-    private HttpServerAdapter http;
+    private GatewayHttpServer http;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private io.courier.otel.CourierTelemetry telemetry;
     private int saverBatchSize = ReportSaver.DEFAULT_BATCH_SIZE;
@@ -51,7 +51,7 @@ public final class UbaServices implements AutoCloseable {
         String brokerUrl = broker;
         String adminUrl = null;
         if (broker.equals(UbaConfig.EMBEDDED_PULSAR)) {
-            EmbeddedPulsar pulsar = EmbeddedPulsar.builder().build().start();
+            EmbeddedPulsar pulsar = EmbeddedPulsar.builder().throughput(true).heap("1g").build().start();
             embedded = pulsar;
             brokerUrl = pulsar.serviceUrl();
             adminUrl = pulsar.httpUrl();
@@ -143,15 +143,9 @@ public final class UbaServices implements AutoCloseable {
     public synchronized void startGateway() {
         Broker raw = openBroker();
         Broker broker = telemetry == null ? raw : telemetry.instrument(raw);
-        gateway = new ReportGateway(broker, config.server().http().maxBodyBytes(), config.data().pulsar().codec());
-        com.sun.net.httpserver.HttpHandler report = gateway::handle;
-        if (openTelemetry != null) {
-            report = traced(openTelemetry.getTracer("uba-gateway"), report);
-        }
-        http = new HttpServerAdapter("gateway", config.host(), config.port(), 16)
-                .route("/agent/v1/report", report)
-                .route("/healthz", exchange -> status(exchange, true))
-                .route("/readyz", exchange -> status(exchange, isReady()));
+        gateway = new ReportGateway(broker, ReportGateway.Limits.of(config), config.data().pulsar().codec());
+        http = new GatewayHttpServer(config.host(), config.port(), gateway, this::isReady,
+                openTelemetry == null ? null : openTelemetry.getTracer("uba-gateway"));
         gatewayApp = App.builder().name("uba-report-gateway").version("1.0.0").server(http).handleSignals(false)
                 .afterStop(app -> broker.close()).build();
         gatewayApp.start();
@@ -160,32 +154,6 @@ public final class UbaServices implements AutoCloseable {
     /** Ready: the gateway's broker is open and, when the saver runs here, all its subscriptions are open. */
     public synchronized boolean isReady() {
         return gateway != null && (saverServer == null || saverServer.isReady());
-    }
-
-    private static void status(com.sun.net.httpserver.HttpExchange exchange, boolean ok) throws java.io.IOException {
-        try (exchange) {
-            byte[] body = (ok ? "ok" : "not ready").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(ok ? 200 : 503, body.length);
-            exchange.getResponseBody().write(body);
-        }
-    }
-
-    /** A SERVER span around each request; the publish inside it becomes its child. */
-    private static com.sun.net.httpserver.HttpHandler traced(io.opentelemetry.api.trace.Tracer tracer,
-                                                             com.sun.net.httpserver.HttpHandler handler) {
-        return exchange -> {
-            io.opentelemetry.api.trace.Span span = tracer.spanBuilder(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath())
-                    .setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER)
-                    .setAttribute("http.request.method", exchange.getRequestMethod())
-                    .setAttribute("url.path", exchange.getRequestURI().getPath())
-                    .startSpan();
-            try (io.opentelemetry.context.Scope ignored = span.makeCurrent()) {
-                handler.handle(exchange);
-                span.setAttribute("http.response.status_code", (long) exchange.getResponseCode());
-            } finally {
-                span.end();
-            }
-        };
     }
 
     public synchronized void stopGateway() {

@@ -70,7 +70,13 @@ class UbaGatewayFuzzTest {
             int accepted = 0;
             for (int i = 0; i < REQUESTS; i++) {
                 Request r = request(random);
-                int status = send(r);
+                int status;
+                try {
+                    status = send(r);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("request " + i + " (" + r.kind + ", " + r.method + " " + r.path + "): no answer: "
+                            + e.getMessage() + "; body " + r.shortBody(), e);
+                }
                 byStatus.merge(Integer.toString(status), 1, Integer::sum);
                 byKind.merge(r.kind + " -> " + status, 1, Integer::sum);
                 assertThat(status).as("request %d (%s): %s", i, r.kind, r.shortBody()).isBetween(200, 499);
@@ -114,6 +120,52 @@ class UbaGatewayFuzzTest {
             assertThat(ms).isBetween(3_000L - 100, 3_000L + 1_000);
             assertThat(send(new Request("bad", "POST", "/agent/v1/report", "{not json", false))).isEqualTo(400);
             assertThat(send(new Request("health", "GET", "/healthz", "", false))).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void overItsInFlightBoundTheGatewayAnswers503AtOnceAndPublishesNothingMore() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("uba-inflight", ".yaml");
+        java.nio.file.Files.writeString(file, "server:\n  http:\n    max_in_flight: 4\n    max_batch_reports: 4\n");
+        try (EmbeddedPulsar own = EmbeddedPulsar.builder().build().start()) {
+            UbaConfig config = UbaConfig.load(file, Map.of("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS", "5000"))
+                    .with(null, "jdbc:h2:mem:inflight-" + UUID.randomUUID() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1", "127.0.0.1:0");
+            services = UbaServices.on(config, own.serviceUrl(), own.httpUrl(), Database.open(config.data().database()));
+            services.startGateway();
+            Random random = new Random(SEED);
+            assertThat(send(new Request("valid", "POST", "/agent/v1/report", validBody(random), true))).isEqualTo(200);
+            own.stop();   // from now on no publish is confirmed: each waits for the 5 s publish timeout
+            java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> waiting = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                waiting.add(http.sendAsync(new Request("valid", "POST", "/agent/v1/report", validBody(random), true)
+                        .http(services.gatewayUri()), HttpResponse.BodyHandlers.ofString()));
+            }
+            Await.until(WAIT, () -> services.gateway().inFlight() == 4, () -> "in flight " + services.gateway().inFlight());
+
+            long begin = System.nanoTime();
+            HttpResponse<String> one = http.send(new Request("valid", "POST", "/agent/v1/report", validBody(random), true)
+                    .http(services.gatewayUri()), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> batch = http.send(new Request("valid", "POST", "/agent/v1/reports",
+                    "[" + validBody(random) + "," + validBody(random) + "]", true).http(services.gatewayUri()),
+                    HttpResponse.BodyHandlers.ofString());
+            long ms = Duration.ofNanos(System.nanoTime() - begin).toMillis();
+            System.out.printf("[reliability] gateway-in-flight-bound: 4 of 4 reports waiting for a stopped broker; "
+                    + "the next report and batch answered %d and %d in %d ms: %s%n", one.statusCode(), batch.statusCode(), ms, one.body());
+            assertThat(one.statusCode()).isEqualTo(503);
+            assertThat(one.body()).contains("busy: 4 reports are already waiting for the broker");
+            assertThat(batch.statusCode()).isEqualTo(503);
+            assertThat(batch.body()).contains("busy: 4 reports are already waiting").contains("these 2 were not published");
+            assertThat(ms).isLessThan(2_000);   // at once, well before the 5 s any waiting report still has
+            assertThat(services.gateway().inFlight()).isEqualTo(4);
+
+            for (var w : waiting) {
+                HttpResponse<String> r = w.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(r.statusCode()).isEqualTo(503);
+                assertThat(r.body()).contains("report not stored");
+            }
+            Await.until(WAIT, () -> services.gateway().inFlight() == 0, () -> "in flight " + services.gateway().inFlight());
+            assertThat(services.gateway().accepted()).isEqualTo(1);
+            assertThat(services.gateway().unavailable()).isEqualTo(4 + 1 + 2);
         }
     }
 

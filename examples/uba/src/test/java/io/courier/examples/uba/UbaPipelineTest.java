@@ -48,7 +48,11 @@ class UbaPipelineTest {
     }
 
     private UbaServices start(String jdbcUrl) {
-        UbaConfig config = UbaConfig.load(null, Map.of()).with(null, jdbcUrl, "127.0.0.1:0");
+        return start(jdbcUrl, null);
+    }
+
+    private UbaServices start(String jdbcUrl, java.nio.file.Path configFile) {
+        UbaConfig config = UbaConfig.load(configFile, Map.of()).with(null, jdbcUrl, "127.0.0.1:0");
         services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(), Database.open(config.data().database()));
         services.startSaver();
         services.startGateway();
@@ -80,7 +84,7 @@ class UbaPipelineTest {
             assertThat(post("{\"report_type\":\"bogus\",\"app_id\":\"a\",\"event_name\":\"e\",\"content\":\"c\"}"))
                     .startsWith("400 ").contains("report_type must be");
             assertThat(post("{\"report_type\":\"event\",\"app_id\":\"a\",\"event_name\":\"e\",\"content\":\"" + "x".repeat(70_000) + "\"}"))
-                    .startsWith("400 ").contains("exceeds 65536 bytes");
+                    .startsWith("413 ").contains("exceeds 65536 bytes");
             assertThat(post("{\"report_type\":\"event\",\"app_id\":\"a\",\"unknown_field\":1}")).startsWith("400 ");
             assertThat(services.gateway().rejected()).isEqualTo(5);
 
@@ -91,6 +95,81 @@ class UbaPipelineTest {
             assertThat(probe.count()).isEqualTo(1);
             assertThat(services.database().storedRows()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aBatchStoresItsGoodReportsAndAnswersEachOneInOrder() throws Exception {
+        start(h2());
+        String array = "[" + report("a1") + "," + report("a2")
+                + ",{\"report_type\":\"bogus\",\"app_id\":\"a\",\"event_name\":\"e\",\"content\":\"c\"}," + report("a3")
+                + ",42,{\"report_type\":\"event\",\"app_id\":7,\"event_name\":\"e\",\"content\":\"c\"}]";
+        HttpResponse<String> r = postTo("/agent/v1/reports", array, "application/json");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).startsWith("{\"code\":0,\"msg\":\"3 stored, 3 rejected, 0 not stored\",\"stored\":3,\"rejected\":3,"
+                + "\"not_stored\":0,\"results\":[{\"code\":0,\"msg\":\"success\"},{\"code\":0,\"msg\":\"success\"},"
+                + "{\"code\":400,\"msg\":\"report_type must be 'event' or 'user', got 'bogus'\"},{\"code\":0,\"msg\":\"success\"},"
+                + "{\"code\":400,\"msg\":\"a report must be a JSON object, got a number\"},"
+                + "{\"code\":400,\"msg\":\"app_id must be a string, got a number\"}]}");
+
+        // newline-delimited JSON: a broken line is that report's problem only
+        String lines = report("n1") + "\n{broken\n\n" + report("n2") + "\r\n";
+        HttpResponse<String> nd = postTo("/agent/v1/reports", lines, "application/x-ndjson; charset=utf-8");
+        assertThat(nd.statusCode()).isEqualTo(200);
+        assertThat(nd.body()).contains("\"stored\":2,\"rejected\":1,\"not_stored\":0")
+                .contains("{\"code\":400,\"msg\":\"malformed JSON: ");
+
+        Await.until(WAIT, () -> services.database().storedRows() == 5, () -> "rows " + services.database().storedRows());
+        assertThat(storedContents()).containsExactlyInAnyOrder("a1", "a2", "a3", "n1", "n2");
+        assertThat(services.gateway().accepted()).isEqualTo(5);
+        assertThat(services.gateway().rejected()).isEqualTo(4);
+    }
+
+    @Test
+    void aBatchOverItsLimitsOrUnreadableIsRefusedWholeAndStoresNothing() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("uba-limits", ".yaml");
+        java.nio.file.Files.writeString(file, "server:\n  http:\n    max_batch_reports: 10\n    max_batch_bytes: 4096\n");
+        start(h2(), file);
+        StringBuilder eleven = new StringBuilder("[");
+        for (int i = 0; i < 11; i++) {
+            eleven.append(i == 0 ? "" : ",").append(report("r" + i));
+        }
+        HttpResponse<String> tooMany = postTo("/agent/v1/reports", eleven.append("]").toString(), "application/json");
+        assertThat(tooMany.statusCode() + " " + tooMany.body()).isEqualTo("400 {\"code\":400,\"msg\":\"a batch holds at most 10 reports\"}");
+        String big = "[" + report("x".repeat(5_000)) + "]";
+        HttpResponse<String> tooBig = postTo("/agent/v1/reports", big, "application/json");
+        assertThat(tooBig.statusCode() + " " + tooBig.body()).isEqualTo("413 {\"code\":413,\"msg\":\"request body exceeds 4096 bytes\"}");
+        assertThat(postTo("/agent/v1/reports", "[]", "application/json").body()).contains("the batch holds no report");
+        assertThat(postTo("/agent/v1/reports", "[" + report("t1") + ",{", "application/json").body())
+                .startsWith("{\"code\":400,\"msg\":\"malformed JSON: ");
+        assertThat(postTo("/agent/v1/reports", report("t2"), "application/json").body())
+                .contains("a batch must be a JSON array of reports");
+        assertThat(postTo("/agent/v1/reports", "[]", "application/json").statusCode()).isEqualTo(400);
+
+        // the same gateway still takes a good batch, and only its reports are stored
+        assertThat(postTo("/agent/v1/reports", "[" + report("ok") + "]", "application/json").statusCode()).isEqualTo(200);
+        Await.until(WAIT, () -> services.database().storedRows() == 1, () -> "rows " + services.database().storedRows());
+        assertThat(storedContents()).containsExactly("ok");
+    }
+
+    private static String report(String content) {
+        return "{\"report_type\":\"event\",\"app_id\":\"batch\",\"event_name\":\"e\",\"content\":\"" + content + "\"}";
+    }
+
+    private java.util.List<String> storedContents() throws java.sql.SQLException {
+        java.util.List<String> contents = new java.util.ArrayList<>();
+        try (java.sql.Connection c = services.database().dataSource().getConnection();
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT report_data FROM realtime_warehousing")) {
+            while (rs.next()) {
+                contents.add(rs.getString(1));
+            }
+        }
+        return contents;
+    }
+
+    private HttpResponse<String> postTo(String path, String body, String contentType) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(services.gatewayUri() + path))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -1,0 +1,240 @@
+package io.courier.examples.uba;
+
+import io.courier.pulsar.embedded.EmbeddedPulsar;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The gateway under load from generators nobody here wrote nor tuned for it: {@code wrk} (Debian's package) with
+ * {@code examples/uba/wrk/report.lua} at 64 and 256 connections and {@code reports.lua} (100 reports per request),
+ * then a fixed-rate run (an open model: each request is sent at its planned time whether or not earlier ones were
+ * answered, and its latency counts from that time, so a stall is not hidden by coordinated omission). The whole
+ * pipeline runs: embedded Pulsar, gateway, saver on PostgreSQL ({@code 127.0.0.1:5432/test}); every run ends when
+ * every accepted report is a row, and reports per second count rows, not answers.
+ *
+ * <p>Arguments: {@code [seconds per wrk run (20)] [fixed rate per second (5000)] [fixed-rate seconds (20)]}.
+ */
+public final class GatewayBench {
+    private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final Pattern REQUESTS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern ANSWERS = Pattern.compile("answers: 200 (\\d+), 400 (\\d+), 503 (\\d+), other (\\d+)");
+    private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
+
+    private GatewayBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
+        int rateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        Path scripts = Path.of("wrk").toAbsolutePath();   // exec:java runs in the module's directory
+        if (!Files.isRegularFile(scripts.resolve("report.lua"))) {
+            scripts = Path.of("examples/uba/wrk").toAbsolutePath();
+        }
+        String wrk = wrkVersion();
+        UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", "postgres", "UBA_DATA_DATABASE_PASSWORD", ""))
+                .with(null, POSTGRES, "127.0.0.1:0");
+        System.out.printf("gateway benchmark: %s, %d s per run, fixed rate %,d reports/s for %d s, PostgreSQL, %d cores, Java %s%n",
+                wrk, seconds, rate, rateSeconds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        List<String> rows = new ArrayList<>();
+        try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().throughput(true).heap("1g").build().start();
+             Database database = Database.open(config.data().database());
+             UbaServices services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(), database)) {
+            services.startSaver();
+            services.startGateway();
+            String url = services.gatewayUri().toString();
+            truncate(database);
+            wrk(services, scripts.resolve("report.lua"), 64, Math.max(5, seconds / 2), url, 1);   // warm-up, not recorded
+            wrk(services, scripts.resolve("reports.lua"), 16, Math.max(5, seconds / 2), url, 100);
+            for (int connections : new int[] {64, 256}) {
+                rows.add(wrk(services, scripts.resolve("report.lua"), connections, seconds, url, 1)
+                        .row("one report per request, wrk " + connections + " connections"));
+            }
+            rows.add(wrk(services, scripts.resolve("reports.lua"), 64, seconds, url, 100)
+                    .row("batch of 100 per request, wrk 64 connections"));
+            rows.add(fixedRate(services, rate, rateSeconds));
+        }
+        System.out.println();
+        System.out.println("| load | reports/s stored | HTTP requests/s | HTTP p50 ms | HTTP p99 ms | accept -> row p99 ms | answers |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    private record Run(double storedPerSecond, double requestsPerSecond, double p50Ms, double p99Ms, double rowP99Ms, String answers) {
+        String row(String load) {
+            return String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.1f | %.1f | %.1f | %s |", load, storedPerSecond,
+                    requestsPerSecond, p50Ms, p99Ms, rowP99Ms, answers);
+        }
+    }
+
+    private static Run wrk(UbaServices services, Path script, int connections, int seconds, String url, int perRequest)
+            throws IOException, InterruptedException, SQLException {
+        truncate(services.database());
+        long acceptedBefore = services.gateway().accepted();
+        long begin = System.nanoTime();
+        List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-s", script.toString(), url));
+        if (perRequest > 1) {
+            command.addAll(List.of("--", Integer.toString(perRequest)));
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("wrk failed: " + out);
+        }
+        long accepted = settledAccepted(services) - acceptedBefore;
+        double elapsed = awaitRows(services, accepted, begin);
+        Matcher answers = ANSWERS.matcher(out);
+        Matcher requests = REQUESTS.matcher(out);
+        if (!answers.find() || !requests.find()) {
+            throw new IllegalStateException("cannot read wrk's output: " + out);
+        }
+        long failed = Long.parseLong(answers.group(2)) + Long.parseLong(answers.group(3)) + Long.parseLong(answers.group(4));
+        double p50 = 0;
+        double p99 = 0;
+        Matcher m = PERCENTILE.matcher(out);
+        while (m.find()) {
+            double v = Double.parseDouble(m.group(2)) * switch (m.group(3)) {
+                case "us" -> 0.001;
+                case "s" -> 1000.0;
+                default -> 1.0;
+            };
+            if (m.group(1).equals("50")) {
+                p50 = v;
+            } else {
+                p99 = v;
+            }
+        }
+        Run run = new Run(accepted / elapsed, Double.parseDouble(requests.group(1)), p50, p99, rowP99(services),
+                answers.group(0).substring("answers: ".length()) + (perRequest > 1 ? " (requests)" : ""));
+        System.out.printf(Locale.ROOT, "wrk %s, %d connections: %,.0f requests/s, %,d reports stored in %.1f s (%,.0f/s), "
+                        + "%d requests not answered 200, HTTP p99 %.1f ms, accept -> row p99 %.1f ms%n",
+                script.getFileName(), connections, run.requestsPerSecond, accepted, elapsed, run.storedPerSecond, failed,
+                run.p99Ms, run.rowP99Ms);
+        return run;
+    }
+
+    /** Sends {@code rate} reports per second at planned times for {@code seconds}; latency from the planned time. */
+    private static String fixedRate(UbaServices services, int rate, int seconds) throws Exception {
+        truncate(services.database());
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        URI uri = services.gatewayUri().resolve("/agent/v1/report");
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        int total = rate * seconds;
+        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        List<CompletableFuture<?>> pending = new ArrayList<>(total);
+        long acceptedBefore = services.gateway().accepted();
+        long start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long planned = start + i * interval;
+            long wait;
+            while ((wait = planned - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(UbaMain.report(i))).build();
+            pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                long nanos = System.nanoTime() - planned;
+                synchronized (latency) {
+                    latency.recordValue(Math.min(nanos, latency.getHighestTrackableValue()));
+                }
+                if (e == null && r.statusCode() == 200) {
+                    ok.incrementAndGet();
+                } else {
+                    failed.incrementAndGet();
+                }
+            }));
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(2, TimeUnit.MINUTES);
+        long accepted = settledAccepted(services) - acceptedBefore;
+        double elapsed = awaitRows(services, accepted, start);
+        double p50 = latency.getValueAtPercentile(50) / 1e6;
+        double p99 = latency.getValueAtPercentile(99) / 1e6;
+        double rowP99 = rowP99(services);
+        System.out.printf(Locale.ROOT, "fixed rate %,d/s for %d s: %,d answered 200, %,d not; HTTP (from planned send) p50 %.1f ms, "
+                + "p99 %.1f ms, max %.1f ms; accept -> row p99 %.1f ms%n", rate, seconds, ok.get(), failed.get(), p50, p99,
+                latency.getMaxValue() / 1e6, rowP99);
+        return new Run(accepted / elapsed, ok.get() / (double) seconds, p50, p99, rowP99,
+                "200 " + ok.get() + ", other " + failed.get()).row("fixed rate " + String.format(Locale.ROOT, "%,d", rate)
+                + "/s, one report per request");
+    }
+
+    /** Accepted reports once the requests wrk left behind when it stopped have been answered too. */
+    private static long settledAccepted(UbaServices services) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long last = -1;
+        long now;
+        while ((now = services.gateway().accepted()) != last || services.gateway().inFlight() > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the gateway still has " + services.gateway().inFlight() + " reports in flight");
+            }
+            last = now;
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+        return now;
+    }
+
+    /** Waits until {@code accepted} rows are stored; the seconds from {@code beginNanos} to the last row. */
+    private static double awaitRows(UbaServices services, long accepted, long beginNanos) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        long rows;
+        while ((rows = services.database().storedRows()) < accepted) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + rows + " of " + accepted + " accepted reports were stored");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+        if (rows != accepted) {
+            throw new IllegalStateException(rows + " rows stored for " + accepted + " accepted reports");
+        }
+        return (System.nanoTime() - beginNanos) / 1e9;
+    }
+
+    private static double rowP99(UbaServices services) {
+        List<Long> lat = services.database().latenciesMicros();
+        return lat.isEmpty() ? Double.NaN : lat.get((int) Math.min(lat.size() - 1, Math.ceil(0.99 * lat.size()) - 1)) / 1000.0;
+    }
+
+    private static void truncate(Database database) throws SQLException {
+        try (Connection c = database.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("TRUNCATE realtime_warehousing, acceptance_status");
+        }
+    }
+
+    private static String wrkVersion() throws IOException, InterruptedException {
+        try {
+            Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            return out.lines().findFirst().orElse("wrk").replaceAll("\\s+\\[.*", "").trim();
+        } catch (IOException e) {
+            throw new IOException("wrk is not installed (Debian: apt-get install wrk): " + e.getMessage(), e);
+        }
+    }
+}
