@@ -18,7 +18,7 @@ mvn -q -B -pl courier-bench exec:java \
     | tee target/bench-pulsar.log
 mvn -q -B -pl courier-bench exec:java -Dexec.args="kafka ${KAFKA_MESSAGES:-200000} ${ROUNDS:-3}" | tee target/bench-kafka.log
 mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.PipelineBench \
-    -Dexec.args="${REPORTS:-5000} 1,20,200 ${ROUNDS:-3}" | tee target/bench-pipeline.log
+    -Dexec.args="${REPORTS:-5000} 1,20,500 ${ROUNDS:-3}" | tee target/bench-pipeline.log
 # the gateway under wrk (Debian package) and a fixed-rate load, on PostgreSQL
 command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.GatewayBench \

@@ -20,7 +20,7 @@ import java.util.UUID;
  * size as the parameter, on H2 (in memory) and on PostgreSQL when it answers at {@code 127.0.0.1:5432/test}. One
  * embedded Pulsar serves every run; runs alternate over databases and batch sizes within each round.
  *
- * <p>Arguments: {@code [reports per run (5000)] [batch sizes (1,20,200)] [rounds (3)]}.
+ * <p>Arguments: {@code [reports per run (5000)] [batch sizes (1,20,500)] [rounds (3)]}.
  */
 public final class PipelineBench {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
@@ -36,7 +36,7 @@ public final class PipelineBench {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         int reports = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
         List<Integer> sizes = new ArrayList<>();
-        for (String s : (args.length > 1 ? args[1] : "1,20,200").split(",")) {
+        for (String s : (args.length > 1 ? args[1] : "1,20,500").split(",")) {
             sizes.add(Integer.parseInt(s.trim()));
         }
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;

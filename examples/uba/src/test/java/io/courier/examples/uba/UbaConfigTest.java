@@ -96,7 +96,7 @@ class UbaConfigTest {
     void aSaverBatchSizeOutOfRangeIsRejected() {
         assertThatThrownBy(() -> new ReportSaver(null, null, 0)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("batch size");
-        assertThatThrownBy(() -> new ReportSaver(null, null, 501)).isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("between 1 and 500");
+        assertThatThrownBy(() -> new ReportSaver(null, null, 2_001)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("between 1 and 2000");
     }
 }
