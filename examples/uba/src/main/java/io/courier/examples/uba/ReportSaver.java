@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 
 /**
  * The saver of the article: batch handlers on both topics (SHARED subscription {@code logger-saver}) that write
- * each batch with one insert statement on PostgreSQL (column arrays through {@code unnest}) or a JDBC batch elsewhere. Inserts are keyed by message id and skip rows that exist, so redelivery never
+ * each batch with one insert statement (column arrays expanded by {@code unnest}). Inserts are keyed by message id and skip rows that exist, so redelivery never
  * duplicates a row; {@link #duplicatesSuppressed()} counts the skipped ones. A database error fails the batch, which
  * is retried with backoff (10 attempts, up to 5 s apart: about half a minute of outage) before dead-lettering.
  */
@@ -51,7 +51,6 @@ public final class ReportSaver {
             new Column<>("stored_us", "bigint", (m, now) -> now));
 
     private final DataSource dataSource;
-    private final boolean postgres;
     private final String insertEvent;
     private final String insertStatus;
     private final LongAdder stored = new LongAdder();
@@ -80,6 +79,7 @@ public final class ReportSaver {
         this.dataSource = dataSource;
         this.tracer = tracer;
         this.batchSize = batchSize;
+        boolean postgres;
         try (Connection c = dataSource.getConnection()) {
             postgres = c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
         } catch (SQLException e) {
@@ -90,11 +90,10 @@ public final class ReportSaver {
     }
 
     /**
-     * An insert that skips a row whose message id exists. On PostgreSQL one statement per batch: every column sent as
-     * one array and expanded by {@code unnest} (one round trip and one plan for the whole batch), with
-     * {@code ON CONFLICT DO NOTHING}; its update count is the rows inserted. Elsewhere (H2) a JDBC batch of guarded
-     * {@code INSERT ... SELECT} statements, each taking the message id once more as its last parameter. Two savers
-     * racing on one id make the loser's batch fail once; its retry skips.
+     * One statement per batch that skips rows whose message id exists: every column is sent as one array and expanded
+     * by {@code unnest} (one round trip and one plan for the whole batch; its update count is the rows inserted).
+     * PostgreSQL skips with {@code ON CONFLICT DO NOTHING}; H2, which has no ON CONFLICT for a query, with a
+     * {@code NOT EXISTS} guard. Two savers racing on one id make the loser's batch fail once; its retry skips.
      */
     static <T> String insertIgnoringDuplicates(String table, List<Column<T>> columns, boolean postgres) {
         String names = String.join(", ", columns.stream().map(Column::name).toList());
@@ -102,9 +101,10 @@ public final class ReportSaver {
             String arrays = String.join(", ", columns.stream().map(c -> "?::" + c.sqlType() + "[]").toList());
             return "INSERT INTO " + table + " (" + names + ") SELECT * FROM unnest(" + arrays + ") ON CONFLICT (message_id) DO NOTHING";
         }
-        String params = String.join(", ", java.util.Collections.nCopies(columns.size(), "?"));
-        return "INSERT INTO " + table + " (" + names + ") SELECT " + params + " WHERE NOT EXISTS (SELECT 1 FROM " + table
-                + " WHERE message_id = ?)";
+        String arrays = String.join(", ", columns.stream()
+                .map(c -> "CAST(? AS " + (c.sqlType().equals("bigint") ? "BIGINT" : "VARCHAR") + " ARRAY)").toList());
+        return "INSERT INTO " + table + " (" + names + ") SELECT * FROM unnest(" + arrays + ") AS u(" + names
+                + ") WHERE NOT EXISTS (SELECT 1 FROM " + table + " t WHERE t.message_id = u.message_id)";
     }
 
     /** Registers both batch handlers on {@code server}. */
@@ -157,7 +157,7 @@ public final class ReportSaver {
                 c.setAutoCommit(false);
                 int inserted;
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    inserted = postgres ? insertArrays(c, ps, columns, batch) : insertRows(ps, columns, batch);
+                    inserted = insertArrays(c, ps, columns, distinctIds(batch));
                 }
                 c.commit();
                 stored.add(inserted);
@@ -183,20 +183,16 @@ public final class ReportSaver {
         return ps.executeUpdate();
     }
 
-    private static <T> int insertRows(PreparedStatement ps, List<Column<T>> columns, List<Message<T>> batch) throws SQLException {
-        long now = nowMicros();
+    /** The batch without a second copy of a message (a redelivery can meet its first copy in one batch). */
+    private static <T> List<Message<T>> distinctIds(List<Message<T>> batch) {
+        java.util.Set<String> seen = new java.util.HashSet<>(batch.size() * 2);
+        List<Message<T>> distinct = new java.util.ArrayList<>(batch.size());
         for (Message<T> m : batch) {
-            for (int j = 0; j < columns.size(); j++) {
-                ps.setObject(j + 1, columns.get(j).value().apply(m, now));
+            if (seen.add(m.id().value())) {
+                distinct.add(m);
             }
-            ps.setString(columns.size() + 1, m.id().value());
-            ps.addBatch();
         }
-        int inserted = 0;
-        for (int r : ps.executeBatch()) {
-            inserted += r == 0 ? 0 : 1;
-        }
-        return inserted;
+        return distinct;
     }
 
     /**
