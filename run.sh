@@ -14,6 +14,7 @@ Usage: ./run.sh [options]      the article's pipeline: report gateway (HTTP) -> 
   --concurrency C          HTTP connections sending them (default 16)
   --batch N                reports per request to POST /agent/v1/reports, as an analytics SDK sends them
                            (default 100; 1 sends each to the article's POST /agent/v1/report)
+  --savers N               saver instances sharing the subscription, as more saver processes would (default 1)
   --broker pulsar|kafka|memory
                            the embedded broker to start (default pulsar)
   --broker-url URL         a running broker instead: pulsar://host:6650, kafka://host:9092, memory://name

@@ -28,7 +28,7 @@ import org.HdrHistogram.Histogram;
  * pipeline runs: embedded Pulsar, gateway, saver on PostgreSQL ({@code 127.0.0.1:5432/test}); every run ends when
  * every accepted report is a row, and reports per second count rows, not answers.
  *
- * <p>Arguments: {@code [seconds per wrk run (20)] [fixed rate per second (5000)] [fixed-rate seconds (20)] [codec json|proto (json)]}.
+ * <p>Arguments: {@code [seconds per wrk run (20)] [fixed rate per second (5000)] [fixed-rate seconds (20)] [codec json|proto (json)] [saver instances (1)]}.
  */
 public final class GatewayBench {
     private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
@@ -48,6 +48,7 @@ public final class GatewayBench {
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
         int rateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         String codec = args.length > 3 ? args[3] : "json";
+        int savers = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         Path scripts = Path.of("wrk").toAbsolutePath();   // exec:java runs in the module's directory
         if (!Files.isRegularFile(scripts.resolve("report.lua"))) {
             scripts = Path.of("examples/uba/wrk").toAbsolutePath();
@@ -56,12 +57,12 @@ public final class GatewayBench {
         UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", "postgres", "UBA_DATA_DATABASE_PASSWORD", "",
                         "UBA_DATA_PULSAR_CODEC", codec))
                 .with(null, POSTGRES, "127.0.0.1:0");
-        System.out.printf("gateway benchmark: %s, %d s per run, fixed rate %,d reports/s for %d s, codec %s, PostgreSQL, %d cores, Java %s%n",
-                wrk, seconds, rate, rateSeconds, codec, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.printf("gateway benchmark: %s, %d s per run, fixed rate %,d reports/s for %d s, codec %s, %d saver instance(s), PostgreSQL, %d cores, Java %s%n",
+                wrk, seconds, rate, rateSeconds, codec, savers, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         List<String> rows = new ArrayList<>();
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().throughput(true).heap("1g").build().start();
              Database database = Database.open(config.data().database());
-             UbaServices services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(), database)) {
+             UbaServices services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(), database).saverInstances(savers)) {
             services.startSaver();
             services.startGateway();
             String url = services.gatewayUri().toString();

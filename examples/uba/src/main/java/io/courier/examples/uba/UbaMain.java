@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>
  * options: --reports N (10000)  --concurrency C (16)  --batch N (100 reports per request; 1: one per request)  --broker pulsar|kafka|memory  --broker-url URL (--pulsar-url)
- *          --database-url JDBC  --http-addr HOST:PORT
+ *          --savers N (1: saver instances sharing the subscription)  --database-url JDBC  --http-addr HOST:PORT
  *          --config FILE  --serve (keep running for curl until Ctrl-C)
  *          --otlp-endpoint http://collector:4318 (traces and metrics over OTLP/HTTP)  --metrics-port N (Prometheus)
  * </pre>
@@ -80,6 +80,7 @@ public final class UbaMain {
         int reports = 10_000;
         int concurrency = 16;
         int batch = 100;
+        int savers = 1;
         String pulsarUrl = null;
         String databaseUrl = null;
         String httpAddr = null;
@@ -92,6 +93,7 @@ public final class UbaMain {
                 case "--reports" -> reports = number("--reports", value(args, ++i));
                 case "--concurrency" -> concurrency = number("--concurrency", value(args, ++i));
                 case "--batch" -> batch = number("--batch", value(args, ++i));
+                case "--savers" -> savers = number("--savers", value(args, ++i));
                 case "--pulsar-url", "--broker-url" -> pulsarUrl = value(args, ++i);
                 case "--broker" -> pulsarUrl = switch (value(args, ++i)) {
                     case "pulsar" -> UbaConfig.EMBEDDED_PULSAR;
@@ -107,8 +109,11 @@ public final class UbaMain {
                 case "--otlp-endpoint" -> otlpEndpoint = value(args, ++i);
                 case "--metrics-port" -> metricsPort = number("--metrics-port", value(args, ++i));
                 default -> throw new ConfigurationException("unknown option " + args[i]
-                        + "; options: --reports N --concurrency C --batch N --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
+                        + "; options: --reports N --concurrency C --batch N --savers N --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
             }
+        }
+        if (savers < 1 || savers > 16) {
+            throw new ConfigurationException("--savers must be between 1 and 16, got " + savers);
         }
         if (reports < 0 || concurrency < 1 || batch < 1) {
             throw new ConfigurationException("--reports must be 0 or more, --concurrency and --batch 1 or more; got "
@@ -148,7 +153,7 @@ public final class UbaMain {
                 System.out.printf("embedded %s ready in %d ms (%s)%n", services.embeddedBrokerName(),
                         services.embeddedBroker().lastStartupTime().toMillis(), services.brokerUrl());
             }
-            services.startSaver();
+            services.saverInstances(savers).startSaver();
             services.startGateway();
             System.out.printf("gateway %s/agent/v1/report, saver on %s, database %s (%d ms to start)%n",
                     services.gatewayUri(), services.brokerUrl(), config.data().database().url(),

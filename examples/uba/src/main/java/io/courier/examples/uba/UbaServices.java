@@ -24,7 +24,8 @@ public final class UbaServices implements AutoCloseable {
     private final Database database;
     private App gatewayApp;
     private App saverApp;
-    private MessageServer saverServer;
+    private java.util.List<MessageServer> saverServers = java.util.List.of();
+    private int saverInstances = 1;
     private ReportGateway gateway;
     private ReportSaver saver;
     private GatewayHttpServer http;
@@ -114,19 +115,36 @@ public final class UbaServices implements AutoCloseable {
         return Brokers.open(brokerUrl, brokerOptions);
     }
 
+    /**
+     * How many saver instances consume the Shared subscription side by side (default 1), as more saver processes
+     * would: each has its own broker connection and writes its own batches; before startSaver.
+     */
+    public UbaServices saverInstances(int instances) {
+        if (instances < 1 || instances > 16) {
+            throw new io.courier.ConfigurationException("saver instances must be between 1 and 16, got " + instances);
+        }
+        this.saverInstances = instances;
+        return this;
+    }
+
     /** Starts the saver service (subscriptions opened). */
     public synchronized void startSaver() {
         saver = new ReportSaver(database.dataSource(), openTelemetry == null ? null : openTelemetry.getTracer("uba-saver"),
                 saverBatchSize);
-        MessageServer.Builder builder = MessageServer.builder(openBroker()).name("saver").ownsBroker(true);
-        if (telemetry != null) {
-            builder.use(telemetry.middleware());
+        java.util.List<MessageServer> servers = new java.util.ArrayList<>();
+        for (int i = 0; i < saverInstances; i++) {
+            MessageServer.Builder builder = MessageServer.builder(openBroker()).name(saverInstances == 1 ? "saver" : "saver-" + (i + 1))
+                    .ownsBroker(true);
+            if (telemetry != null) {
+                builder.use(telemetry.middleware());
+            }
+            MessageServer messages = builder.build();
+            saver.registerOn(messages);
+            servers.add(messages);
         }
-        MessageServer messages = builder.build();
-        saver.registerOn(messages);
-        saverServer = messages;
-        saverApp = App.builder().name("uba-saver").version("1.0.0").server(messages).handleSignals(false)
-                .stopTimeout(Duration.ofSeconds(20)).build();
+        saverServers = java.util.List.copyOf(servers);
+        saverApp = App.builder().name("uba-saver").version("1.0.0").server(saverServers.toArray(new MessageServer[0]))
+                .handleSignals(false).stopTimeout(Duration.ofSeconds(20)).build();
         saverApp.start();
     }
 
@@ -135,7 +153,7 @@ public final class UbaServices implements AutoCloseable {
         if (saverApp != null) {
             saverApp.stop(grace);
             saverApp = null;
-            saverServer = null;
+            saverServers = java.util.List.of();
         }
     }
 
@@ -153,7 +171,7 @@ public final class UbaServices implements AutoCloseable {
 
     /** Ready: the gateway's broker is open and, when the saver runs here, all its subscriptions are open. */
     public synchronized boolean isReady() {
-        return gateway != null && (saverServer == null || saverServer.isReady());
+        return gateway != null && saverServers.stream().allMatch(MessageServer::isReady);
     }
 
     public synchronized void stopGateway() {
@@ -173,7 +191,7 @@ public final class UbaServices implements AutoCloseable {
 
     /** Health of the saver's subscriptions (empty when it is not running). */
     public synchronized java.util.List<io.courier.SubscriptionHealth> saverHealth() {
-        return saverServer == null ? java.util.List.of() : saverServer.health();
+        return saverServers.stream().flatMap(m -> m.health().stream()).toList();
     }
 
     public ReportSaver saver() {

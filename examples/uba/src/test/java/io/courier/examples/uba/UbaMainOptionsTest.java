@@ -35,7 +35,7 @@ class UbaMainOptionsTest {
     void badOptionsAreOneLineAndExitCode2() throws Exception {
         for (String[] args : List.of(new String[] {"--reports", "lots"}, new String[] {"--broker", "rabbit"},
                 new String[] {"--concurrency"}, new String[] {"--colour", "red"}, new String[] {"--batch", "0"},
-                new String[] {"--batch", "5000"})) {
+                new String[] {"--batch", "5000"}, new String[] {"--savers", "0"})) {
             Result r = main(args);
             assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.output().strip().lines()).as(r.output()).hasSize(1).first().asString().startsWith("error: ");

@@ -70,6 +70,33 @@ class UbaPipelineTest {
     }
 
     @Test
+    void twoSaverInstancesShareTheSubscriptionAndStoreEveryBatchedReportOnce() throws Exception {
+        UbaConfig config = UbaConfig.load(null, Map.of()).with(null, h2(), "127.0.0.1:0");
+        services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(), Database.open(config.data().database()))
+                .saverInstances(2);
+        services.startSaver();
+        services.startGateway();
+        UbaMain.Summary s = UbaMain.run(services, 4_000, 8, 100, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(s.failureSamples()).isEmpty();
+        assertThat(s.accepted()).isEqualTo(4_000);
+        Await.until(WAIT, () -> services.database().storedRows() == 4_000, () -> "rows " + services.database().storedRows());
+        assertThat(services.database().count("realtime_warehousing")).isEqualTo(3_000);
+        assertThat(services.database().count("acceptance_status")).isEqualTo(1_000);
+        java.util.List<io.courier.SubscriptionHealth> health = services.saverHealth();
+        assertThat(health).hasSize(4);   // two instances, two topics each
+        assertThat(health.stream().mapToLong(io.courier.SubscriptionHealth::processed).sum()).isEqualTo(4_000);
+        assertThat(health).allSatisfy(h -> assertThat(h.processed()).as(h.toString()).isPositive());   // both instances worked
+        System.out.printf("[uba] two saver instances, 4,000 reports in batches of 100: processed per subscription %s%n",
+                health.stream().map(h -> h.topic() + "=" + h.processed()).toList());
+        assertThatNoDuplicates();
+    }
+
+    private void assertThatNoDuplicates() {
+        assertThat(services.saver().stored()).isEqualTo(4_000);
+        assertThat(services.saver().duplicatesSuppressed()).isZero();
+    }
+
+    @Test
     void badRequestsAnswer400AndPublishNothing() throws Exception {
         start(h2());
         try (Broker probeBroker = Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
