@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
         description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
-        subcommands = {StandaloneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, BacklogCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CourierCli {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
@@ -31,7 +32,7 @@ public final class CourierCli {
             if (root.verbose) {
                 e.printStackTrace(commandLine.getErr());
             }
-            return 1;
+            return e instanceof io.courier.ConfigurationException ? 2 : 1;
         });
         return cli.execute(args);
     }

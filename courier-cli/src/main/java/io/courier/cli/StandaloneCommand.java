@@ -56,7 +56,7 @@ final class StandaloneCommand implements Callable<Integer> {
         if (kind == Kind.PULSAR) {
             int webPort = adminPort != null ? adminPort : 8080;
             checkFree(webPort, "--admin-port");
-            EmbeddedPulsar.Builder b = EmbeddedPulsar.builder().dataDir(dir);
+            EmbeddedPulsar.Builder b = EmbeddedPulsar.builder().dataDir(dir).throughput(true);   // a broker kept open for hours
             if (brokerPort > 0) {
                 b.brokerPort(brokerPort);
             }
