@@ -22,7 +22,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The gateway under load from generators nobody here wrote nor tuned for it: {@code wrk} (Debian's package) with
- * {@code examples/uba/wrk/report.lua} at 64 and 256 connections and {@code reports.lua} (100 reports per request),
+ * {@code examples/uba/wrk/report.lua} at 64 and 256 connections, one report per request and then 100,
  * then a fixed-rate run (an open model: each request is sent at its planned time whether or not earlier ones were
  * answered, and its latency counts from that time, so a stall is not hidden by coordinated omission). The whole
  * pipeline runs: embedded Pulsar, gateway, saver on PostgreSQL ({@code 127.0.0.1:5432/test}); every run ends when
@@ -68,12 +68,12 @@ public final class GatewayBench {
             String url = services.gatewayUri().toString();
             truncate(database);
             wrk(services, scripts.resolve("report.lua"), 64, seconds, url, 1);   // warm-up (C2 compiles the hot paths), not recorded
-            wrk(services, scripts.resolve("reports.lua"), 16, Math.max(5, seconds / 2), url, 100);
+            wrk(services, scripts.resolve("report.lua"), 16, Math.max(5, seconds / 2), url, 100);
             for (int connections : new int[] {64, 256}) {
                 rows.add(wrk(services, scripts.resolve("report.lua"), connections, seconds, url, 1)
                         .row("one report per request, wrk " + connections + " connections"));
             }
-            rows.add(wrk(services, scripts.resolve("reports.lua"), 64, seconds, url, 100)
+            rows.add(wrk(services, scripts.resolve("report.lua"), 64, seconds, url, 100)
                     .row("batch of 100 per request, wrk 64 connections"));
             rows.add(fixedRate(services, rate, rateSeconds));
         }
@@ -130,9 +130,9 @@ public final class GatewayBench {
         }
         Run run = new Run(accepted / elapsed, Double.parseDouble(requests.group(1)), p50, p99, rowP99(services),
                 answers.group(0).substring("answers: ".length()) + (perRequest > 1 ? " (requests)" : ""));
-        System.out.printf(Locale.ROOT, "wrk %s, %d connections: %,.0f requests/s, %,d reports stored in %.1f s (%,.0f/s), "
+        System.out.printf(Locale.ROOT, "wrk %s, %d per request, %d connections: %,.0f requests/s, %,d reports stored in %.1f s (%,.0f/s), "
                         + "%d requests not answered 200, HTTP p99 %.1f ms, accept -> row p99 %.1f ms%n",
-                script.getFileName(), connections, run.requestsPerSecond, accepted, elapsed, run.storedPerSecond, failed,
+                script.getFileName(), perRequest, connections, run.requestsPerSecond, accepted, elapsed, run.storedPerSecond, failed,
                 run.p99Ms, run.rowP99Ms);
         return run;
     }

@@ -181,8 +181,8 @@ public final class ReportGateway {
         }
         int code = failed > 0 ? 503 : 0;
         String msg = stored + " stored, " + bad + " rejected, " + failed + " not stored";
-        StringBuilder sb = new StringBuilder(results.length() + 100);
-        ReportJson.appendAnswer(sb, code, msg).setLength(sb.length() - 1);
+        StringBuilder sb = new StringBuilder(results.length() + 100).append("{\"code\":").append(code).append(",\"msg\":\"")
+                .append(msg).append('"');   // the message holds only digits and words: nothing to escape
         sb.append(",\"stored\":").append(stored).append(",\"rejected\":").append(bad).append(",\"not_stored\":")
                 .append(failed).append(",\"results\":[").append(results).append("]}");
         return new Answer(failed > 0 ? 503 : 200, sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
