@@ -1,5 +1,6 @@
 package io.courier;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,4 +30,21 @@ public interface BrokerAdmin {
      * once.
      */
     long backlog(String topic, String subscription);
+
+    /**
+     * The topics the broker holds, sorted by name, partitions folded into their topic. Pulsar lists every namespace
+     * of every tenant but its own system namespaces and topics. The default throws
+     * {@link UnsupportedFeatureException}, for backends that cannot list.
+     */
+    default List<TopicInfo> topics() {
+        throw new UnsupportedFeatureException("this broker cannot list its topics");
+    }
+
+    /**
+     * The subscriptions of {@code topic}, sorted by name; empty when the topic has none or does not exist. The
+     * default throws {@link UnsupportedFeatureException}, for backends that cannot list.
+     */
+    default List<SubscriptionInfo> subscriptions(String topic) {
+        throw new UnsupportedFeatureException("this broker cannot list the subscriptions of '" + topic + "'");
+    }
 }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
         description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
-        subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, BacklogCommand.class,
+        subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, TopicsCommand.class,
+                SubscriptionsCommand.class, BacklogCommand.class, DlqCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CourierCli {
 

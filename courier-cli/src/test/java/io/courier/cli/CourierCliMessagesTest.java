@@ -138,4 +138,88 @@ class CourierCliMessagesTest {
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err()).contains("xml");
     }
+
+    @Test
+    void topicsSubscriptionsAndDeadLettersListedShownReplayedAndPurgedOnlyWhenConfirmed() throws Exception {
+        String topic = "cli-dlq-" + UUID.randomUUID();
+        String dlq = topic + "-saver-DLQ";
+        String url = pulsar.serviceUrl();
+        String admin = "adminUrl=" + pulsar.httpUrl();
+        java.util.Set<String> poisoned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.List<String> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Broker b = Brokers.open(url, BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
+            b.subscribe(SubscribeOptions.builder(topic, "saver").initialPosition(InitialPosition.EARLIEST).build(),
+                    String.class, m -> {
+                        if (poisoned.contains(m.payload())) {
+                            throw new io.courier.NonRetryableException("cannot store " + m.payload());
+                        }
+                        handled.add(m.payload());
+                    });
+            poisoned.add("poison-1");
+            poisoned.add("poison-2");
+            assertThat(courier("publish", url, topic, "--format", "text", "ok-1", "poison-1", "poison-2").exit()).isZero();
+            Result list = awaitOutput(() -> courier("dlq", "list", url, "-o", admin),
+                    out -> out.lines().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(dlq) + " +2 +2")));
+
+            Result topics = courier("topics", url, "-o", admin);
+            assertThat(topics.exit()).as(topics.err()).isZero();
+            assertThat(topics.lines().get(0)).startsWith("TOPIC").contains("RATE-IN");
+            assertThat(topics.lines()).anyMatch(l -> l.startsWith(topic + " ") && l.split(" +")[2].equals("3"))
+                    .anyMatch(l -> l.startsWith(dlq + " "));
+            Result onlyDlq = courier("topics", url, "--dlq", "-o", admin);
+            assertThat(onlyDlq.lines()).noneMatch(l -> l.startsWith(topic + " ")).anyMatch(l -> l.startsWith(dlq + " "));
+            Result subs = courier("subscriptions", url, topic, "-o", admin);
+            assertThat(subs.exit()).as(subs.err()).isZero();
+            assertThat(subs.lines()).anyMatch(l -> l.matches("saver +EXCLUSIVE +1 +0 +0 +\\d+\\.\\d"));
+
+            Result show = courier("dlq", "show", url, dlq, "-o", admin);
+            assertThat(show.exit()).as(show.err()).isZero();
+            assertThat(show.lines()).hasSize(5).last().isEqualTo("2 letter(s) pending on " + dlq);
+            assertThat(show.lines().get(0)).contains(" reason=non-retryable attempts=1 from=persistent://public/default/" + topic
+                    + " subscription=saver exception=io.courier.NonRetryableException: cannot store poison-1");
+            assertThat(show.lines().get(1)).endsWith(" poison-1");
+            String firstId = show.lines().get(0).split(" ")[0];
+
+            // a destructive action without confirmation does nothing
+            Result refused = courier("dlq", "purge", url, dlq, "--all", "-o", admin);
+            assertThat(refused.exit()).isEqualTo(2);
+            assertThat(refused.err().strip()).isEqualTo("courier: purge discards letters for good: confirm with --yes (no terminal to ask on)");
+            Result notBoth = courier("dlq", "replay", url, dlq, "--all", "--id", firstId, "-o", admin);
+            assertThat(notBoth.exit()).isEqualTo(2);
+
+            poisoned.clear();
+            Result replay = courier("dlq", "replay", url, dlq, "--id", firstId, "-o", admin);
+            assertThat(replay.exit()).as(replay.err()).isZero();
+            assertThat(replay.lines()).containsExactly("replayed " + firstId + " to persistent://public/default/" + topic,
+                    "1 letter(s) replayed");
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (handled.size() < 2 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+            }
+            assertThat(handled).containsExactly("ok-1", "poison-1");
+            Result again = courier("dlq", "replay", url, dlq, "--id", firstId, "-o", admin);
+            assertThat(again.exit()).isEqualTo(1);
+            assertThat(again.err()).contains("1 of the 1 letter id(s) given are not pending");
+
+            Result purge = courier("dlq", "purge", url, dlq, "--all", "--yes", "-o", admin);
+            assertThat(purge.exit()).as(purge.err()).isZero();
+            assertThat(purge.lines()).containsExactly("1 letter(s) purged from " + dlq);
+            Result empty = courier("dlq", "show", url, dlq, "-o", admin);
+            assertThat(empty.lines()).containsExactly("0 letter(s) pending on " + dlq);
+            assertThat(handled).containsExactly("ok-1", "poison-1");
+        }
+    }
+
+    /** Runs the command until its output passes {@code check} (the broker's figures settle), for up to 60 s. */
+    private static Result awaitOutput(java.util.function.Supplier<Result> command, java.util.function.Predicate<String> check) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        Result r = command.get();
+        while (!(r.exit() == 0 && check.test(r.out())) && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000);
+            r = command.get();
+        }
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(check.test(r.out())).as("output settled:\n" + r.out()).isTrue();
+        return r;
+    }
 }

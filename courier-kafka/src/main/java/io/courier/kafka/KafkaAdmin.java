@@ -4,12 +4,19 @@ import io.courier.BacklogQuota;
 import io.courier.BrokerAdmin;
 import io.courier.ConfigurationException;
 import io.courier.CourierException;
+import io.courier.SubscriptionInfo;
+import io.courier.SubscriptionType;
+import io.courier.TopicInfo;
 import io.courier.UnsupportedFeatureException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -19,15 +26,17 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
-import org.apache.kafka.clients.admin.ShareGroupDescription;
-import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -360,6 +369,72 @@ final class KafkaAdmin implements BrokerAdmin {
             lag += Math.max(0, ends.get(tp).offset() - from);
         }
         return lag;
+    }
+
+    @Override
+    public List<TopicInfo> topics() {
+        Set<String> names = await(admin.listTopics().names(), "list the topics");
+        Map<String, TopicDescription> described = names.isEmpty() ? Map.of()
+                : await(admin.describeTopics(names).allTopicNames(), "describe the topics");
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+        described.values().forEach(d -> d.partitions().forEach(p -> {
+            latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+            earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
+        }));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = latest.isEmpty() ? Map.of()
+                : await(admin.listOffsets(latest).all(), "read the end offsets of the topics");
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = earliest.isEmpty() ? Map.of()
+                : await(admin.listOffsets(earliest).all(), "read the start offsets of the topics");
+        Map<String, Long> kept = new HashMap<>();
+        ends.forEach((tp, end) -> kept.merge(tp.topic(), Math.max(0, end.offset() - starts.get(tp).offset()), Long::sum));
+        List<TopicInfo> infos = new ArrayList<>();
+        for (TopicDescription d : described.values()) {
+            infos.add(new TopicInfo(d.name(), d.partitions().size(), OptionalLong.of(kept.getOrDefault(d.name(), 0L)),
+                    OptionalDouble.empty(), OptionalDouble.empty(), OptionalLong.empty()));
+        }
+        infos.sort(Comparator.comparing(TopicInfo::name));
+        return infos;
+    }
+
+    /**
+     * The consumer groups and share groups that have read {@code topic} (an offset committed on it) or have a member
+     * assigned one of its partitions now.
+     */
+    @Override
+    public List<SubscriptionInfo> subscriptions(String topic) {
+        Integer partitions = partitionCount(topic);
+        if (partitions == null) {
+            return List.of();
+        }
+        List<SubscriptionInfo> infos = new ArrayList<>();
+        for (GroupListing g : await(admin.listGroups().all(), "list the groups")) {
+            GroupType type = g.type().orElse(GroupType.UNKNOWN);
+            if (type == GroupType.SHARE) {
+                ShareGroupDescription d = await(admin.describeShareGroups(List.of(g.groupId())).all(),
+                        "describe share group '" + g.groupId() + "'").get(g.groupId());
+                long lag = shareLag(g.groupId(), topic, partitions);
+                int members = d == null ? 0 : (int) d.members().stream().filter(m -> m.assignment().topicPartitions()
+                        .stream().anyMatch(tp -> tp.topic().equals(topic))).count();
+                if (lag >= 0 || members > 0) {
+                    infos.add(new SubscriptionInfo(g.groupId(), Optional.of(SubscriptionType.SHARED), members,
+                            Math.max(0, lag), OptionalLong.empty(), OptionalDouble.empty()));
+                }
+            } else if (type == GroupType.CONSUMER || type == GroupType.CLASSIC) {
+                Map<TopicPartition, OffsetAndMetadata> committed = await(admin.listConsumerGroupOffsets(g.groupId())
+                        .partitionsToOffsetAndMetadata(), "read the offsets of subscription '" + g.groupId() + "'");
+                ConsumerGroupDescription d = await(admin.describeConsumerGroups(List.of(g.groupId())).all(),
+                        "describe consumer group '" + g.groupId() + "'").get(g.groupId());
+                int members = d == null ? 0 : (int) d.members().stream().filter(m -> m.assignment().topicPartitions()
+                        .stream().anyMatch(tp -> tp.topic().equals(topic))).count();
+                if (members > 0 || committed.keySet().stream().anyMatch(tp -> tp.topic().equals(topic))) {
+                    infos.add(new SubscriptionInfo(g.groupId(), Optional.empty(), members, backlog(topic, g.groupId()),
+                            OptionalLong.empty(), OptionalDouble.empty()));
+                }
+            }
+        }
+        infos.sort(Comparator.comparing(SubscriptionInfo::name));
+        return infos;
     }
 
     private <T> T await(KafkaFuture<T> future, String what) {

@@ -7,14 +7,21 @@ import io.courier.Capabilities;
 import io.courier.Capability;
 import io.courier.MessageId;
 import io.courier.SubscribeOptions;
+import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
+import io.courier.TopicInfo;
 import io.courier.core.spi.AbstractBroker;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.TenantNamespaceNaming;
 import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -135,6 +142,25 @@ final class MemoryBroker extends AbstractBroker {
         public long backlog(String topic, String subscription) {
             MemoryTopic t = cluster.existingTopic(topic);
             return t == null ? 0 : t.backlog(subscription);
+        }
+
+        @Override
+        public List<TopicInfo> topics() {
+            List<TopicInfo> infos = new ArrayList<>();
+            for (MemoryTopic t : cluster.topics()) {
+                long[] figures = t.publishedAndStoredBytes();
+                infos.add(new TopicInfo(TenantNamespaceNaming.instance().shortName(t.name), cluster.partitionsOf(t.name),
+                        OptionalLong.of(figures[0]), OptionalDouble.empty(), OptionalDouble.empty(),
+                        OptionalLong.of(figures[1])));
+            }
+            infos.sort(Comparator.comparing(TopicInfo::name));
+            return infos;
+        }
+
+        @Override
+        public List<SubscriptionInfo> subscriptions(String topic) {
+            MemoryTopic t = cluster.existingTopic(topic);
+            return t == null ? List.of() : t.subscriptionInfos();
         }
     }
 }

@@ -77,6 +77,11 @@ final class MemoryCluster {
         return List.copyOf(topics.values());
     }
 
+    /** Partitions {@code ensurePartitions} gave the topic of this full name; 0 when none were asked for. */
+    int partitionsOf(String fullName) {
+        return partitions.getOrDefault(fullName, 0);
+    }
+
     void addPatternConsumer(MemoryConsumer consumer) {
         patternConsumers.add(consumer);
     }

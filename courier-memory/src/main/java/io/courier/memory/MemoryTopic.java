@@ -124,6 +124,41 @@ final class MemoryTopic {
         }
     }
 
+    /** Messages published since the broker started, and bytes of payload the log still keeps. */
+    long[] publishedAndStoredBytes() {
+        lock.lock();
+        try {
+            long bytes = 0;
+            for (int i = head; i < entries.size(); i++) {
+                bytes += entries.get(i).payload().length;
+            }
+            return new long[] {nextOffset, bytes};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    List<io.courier.SubscriptionInfo> subscriptionInfos() {
+        lock.lock();
+        try {
+            List<io.courier.SubscriptionInfo> infos = new ArrayList<>();
+            for (Sub s : subs.values()) {
+                long unacked = 0;
+                for (Member m : s.consumers) {
+                    unacked += m.pending.size();
+                }
+                infos.add(new io.courier.SubscriptionInfo(s.name,
+                        s.consumers.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(s.type),
+                        s.consumers.size(), s.backlogCount(), java.util.OptionalLong.of(unacked),
+                        java.util.OptionalDouble.empty()));
+            }
+            infos.sort(java.util.Comparator.comparing(io.courier.SubscriptionInfo::name));
+            return infos;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ log
 
     private Entry entry(long offset) {

@@ -2,6 +2,7 @@ package io.courier.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.courier.testkit.AdminScenarios;
 import io.courier.testkit.DeliveryScenarios;
 import io.courier.testkit.FailurePolicyScenarios;
 import io.courier.testkit.FailureScenarios;
@@ -26,7 +27,7 @@ class ConformanceDocTest {
         List<String> ids = new ArrayList<>();
         for (Class<?> group : List.of(DeliveryScenarios.class, SubscriptionScenarios.class, FailureScenarios.class,
                 FailurePolicyScenarios.class,
-                OrderingScenarios.class, LifecycleScenarios.class, FlowControlScenarios.class)) {
+                OrderingScenarios.class, LifecycleScenarios.class, FlowControlScenarios.class, AdminScenarios.class)) {
             for (Method m : group.getDeclaredMethods()) {
                 if (m.isAnnotationPresent(Test.class)) {
                     String id = m.getAnnotation(DisplayName.class).value().split(" ", 2)[0];

@@ -5,11 +5,22 @@ import io.courier.BrokerAdmin;
 import io.courier.ConfigurationException;
 import io.courier.ConnectException;
 import io.courier.CourierException;
+import io.courier.SubscriptionInfo;
+import io.courier.SubscriptionType;
+import io.courier.TopicInfo;
 import io.courier.core.spi.TenantNamespaceNaming;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.pulsar.client.admin.PulsarAdmin;
@@ -163,6 +174,83 @@ final class PulsarAdminFacade implements BrokerAdmin {
             return 0;
         } catch (PulsarAdminException e) {
             throw failure("read the backlog of '" + subscription + "' on '" + topic + "'", e);
+        }
+    }
+
+    @Override
+    public List<TopicInfo> topics() {
+        TenantNamespaceNaming naming = TenantNamespaceNaming.instance();
+        List<TopicInfo> infos = new ArrayList<>();
+        try {
+            for (String tenant : admin().tenants().getTenants()) {
+                for (String namespace : admin().namespaces().getNamespaces(tenant)) {
+                    if (namespace.startsWith("pulsar/") || namespace.equals("public/functions")) {
+                        continue;   // Pulsar's own
+                    }
+                    Set<String> partitioned = new TreeSet<>(admin().topics().getPartitionedTopicList(namespace));
+                    Set<String> names = new TreeSet<>(partitioned);
+                    for (String t : admin().topics().getList(namespace)) {
+                        names.add(naming.baseTopic(t));
+                    }
+                    for (String full : names) {
+                        if (full.substring(full.lastIndexOf('/') + 1).startsWith("__")) {
+                            continue;   // system topics (topic policies, transactions)
+                        }
+                        infos.add(topicInfo(naming.shortName(full), full, partitioned.contains(full)));
+                    }
+                }
+            }
+        } catch (PulsarAdminException e) {
+            throw failure("list the topics", e);
+        }
+        infos.sort(Comparator.comparing(TopicInfo::name));
+        return infos;
+    }
+
+    private TopicInfo topicInfo(String name, String full, boolean partitioned) throws PulsarAdminException {
+        int partitions = partitioned ? partitionsOf(full) : 0;
+        TopicStats stats;
+        try {
+            stats = partitioned ? admin().topics().getPartitionedStats(full, false) : admin().topics().getStats(full);
+        } catch (PulsarAdminException.NotFoundException e) {
+            // listed but not loaded on a broker yet (a partitioned topic nobody used): nothing measured
+            return new TopicInfo(name, partitions, OptionalLong.of(0), OptionalDouble.of(0), OptionalDouble.of(0),
+                    OptionalLong.of(0));
+        }
+        return new TopicInfo(name, partitions, OptionalLong.of(stats.getMsgInCounter()),
+                OptionalDouble.of(stats.getMsgRateIn()), OptionalDouble.of(stats.getMsgRateOut()),
+                OptionalLong.of(stats.getStorageSize()));
+    }
+
+    @Override
+    public List<SubscriptionInfo> subscriptions(String topic) {
+        String full = TenantNamespaceNaming.instance().qualified(topic);
+        try {
+            int partitions = partitionsOf(full);
+            TopicStats stats = partitions > 0 ? admin().topics().getPartitionedStats(full, false, true, false, false)
+                    : admin().topics().getStats(full, true, false, false);
+            List<SubscriptionInfo> infos = new ArrayList<>();
+            stats.getSubscriptions().forEach((name, s) -> infos.add(new SubscriptionInfo(name,
+                    s.getConsumers().isEmpty() ? Optional.empty() : typeOf(s.getType()), s.getConsumers().size(),
+                    Math.max(0, s.getMsgBacklog()), OptionalLong.of(Math.max(0, s.getUnackedMessages())),
+                    OptionalDouble.of(s.getMsgRateRedeliver()))));
+            infos.sort(Comparator.comparing(SubscriptionInfo::name));
+            return infos;
+        } catch (PulsarAdminException.NotFoundException e) {
+            return List.of();
+        } catch (PulsarAdminException e) {
+            throw failure("list the subscriptions of '" + topic + "'", e);
+        }
+    }
+
+    private static Optional<SubscriptionType> typeOf(String pulsarType) {
+        if (pulsarType == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SubscriptionType.valueOf(pulsarType.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

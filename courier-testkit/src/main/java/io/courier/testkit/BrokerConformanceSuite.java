@@ -88,4 +88,14 @@ public abstract class BrokerConformanceSuite {
             return BrokerConformanceSuite.this.openBroker();
         }
     }
+
+    @Nested
+    @DisplayName("T. Tools: admin listings and dead letters")
+    @Tag("tools")
+    class Tools extends AdminScenarios {
+        @Override
+        protected Broker openBroker() {
+            return BrokerConformanceSuite.this.openBroker();
+        }
+    }
 }

@@ -301,7 +301,9 @@ public abstract class FailureScenarios extends ConformanceContext {
         done.awaitIds(Set.of(id), WAIT);
         assertThat(done.messages()).extracting(Message::attempt).containsExactly(2);
         assertThat(interruptedAt[0]).as("interrupted at the timeout").isPositive();
-        assertThat(Duration.ofNanos(interruptedAt[0] - firstStart[0])).isBetween(Duration.ofMillis(300), Duration.ofMillis(800));
+        // the timeout runs from when the attempt was handed to its thread, which on a loaded machine is some
+        // milliseconds before the handler's first line took firstStart (seen: interrupted 295.7 ms after it)
+        assertThat(Duration.ofNanos(interruptedAt[0] - firstStart[0])).isBetween(Duration.ofMillis(250), Duration.ofMillis(800));
         assertThat(retryStart[0]).as("the retry starts after the late attempt returned").isGreaterThanOrEqualTo(firstReturned[0]);
     }
 }

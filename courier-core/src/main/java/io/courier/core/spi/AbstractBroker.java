@@ -23,6 +23,7 @@ import io.courier.Subscription;
 import io.courier.SubscriptionType;
 import io.courier.UnsupportedFeatureException;
 import io.courier.core.Codecs;
+import io.courier.core.codec.BytesCodec;
 import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
 import io.courier.core.internal.Publishing;
@@ -160,8 +161,14 @@ public abstract class AbstractBroker implements Broker {
         Codec codec = e.codec().map(codecs::byName).orElse(defaultCodec);
         byte[] payload = codec.encode(e.payload());
         // most envelopes carry no headers of their own: share one immutable header set per codec for them
-        Headers headers = e.headers().isEmpty() ? contentTypeOnly.computeIfAbsent(codec.contentType(),
-                ct -> Headers.of(Headers.CONTENT_TYPE, ct)) : e.headers().with(Headers.CONTENT_TYPE, codec.contentType());
+        Headers headers;
+        if (e.headers().isEmpty()) {
+            headers = contentTypeOnly.computeIfAbsent(codec.contentType(), ct -> Headers.of(Headers.CONTENT_TYPE, ct));
+        } else if (BytesCodec.NAME.equals(codec.name()) && e.headers().contains(Headers.CONTENT_TYPE)) {
+            headers = e.headers();   // bytes relayed as they are (a replayed dead letter): they keep their own type
+        } else {
+            headers = e.headers().with(Headers.CONTENT_TYPE, codec.contentType());
+        }
         Instant deliverAt = e.deliverAt().orElse(null);
         if (e.deliverAfter().isPresent() && !e.deliverAfter().get().isZero()) {
             deliverAt = options.clock().instant().plus(e.deliverAfter().get());

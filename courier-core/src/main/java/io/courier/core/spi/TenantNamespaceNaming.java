@@ -44,6 +44,18 @@ public final class TenantNamespaceNaming implements TopicNaming {
         return topic.indexOf('/') < 0 ? "persistent://public/default/" + topic : "persistent://" + topic;
     }
 
+    /**
+     * The inverse of {@link #qualified}: the name a user would give, {@code orders} for
+     * {@code persistent://public/default/orders}, {@code tenant/ns/orders} for another namespace; a
+     * {@code non-persistent://} name stays whole.
+     */
+    public String shortName(String fullName) {
+        if (fullName.startsWith("persistent://public/default/")) {
+            return fullName.substring("persistent://public/default/".length());
+        }
+        return fullName.startsWith("persistent://") ? fullName.substring("persistent://".length()) : fullName;
+    }
+
     /** {@code orders-partition-3} belongs to {@code orders}. */
     @Override
     public String baseTopic(String topic) {

@@ -1,0 +1,125 @@
+package io.courier.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.courier.DeadLetter;
+import io.courier.Envelope;
+import io.courier.Headers;
+import io.courier.Message;
+import io.courier.NonRetryableException;
+import io.courier.SubscriptionInfo;
+import io.courier.SubscriptionType;
+import io.courier.TopicInfo;
+import io.courier.core.DeadLetters;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Conformance group T (tools): what the {@code courier} command and the console read and do through a broker's admin
+ * and the {@link DeadLetters} helper. Part of {@link BrokerConformanceSuite}; described in {@code docs/CONFORMANCE.md}.
+ */
+public abstract class AdminScenarios extends ConformanceContext {
+
+    @Test
+    @DisplayName("T1 topics() lists a topic once with its partitions and the messages published to it; "
+            + "subscriptions() lists its subscriptions with their exact backlog and connected consumers")
+    void t1_topicsAndSubscriptions() {
+        String topic = topic("t");
+        String idle = subscriptionName("idle");
+        String live = subscriptionName("live");
+        broker.admin().ensureTopic(topic, 2);
+        createSubscription(topic, idle, competingType());
+        publishTextsOneByOne(topic, 3, "m");
+
+        Await.until(WAIT, () -> find(topic).map(t -> t.published().isEmpty() || t.published().getAsLong() == 3)
+                        .orElse(false),
+                () -> "topic " + topic + " listed with 3 messages published; listed: " + broker.admin().topics());
+        List<TopicInfo> named = broker.admin().topics().stream().filter(t -> t.name().equals(topic)).toList();
+        assertThat(named).hasSize(1);
+        assertThat(named.get(0).partitions()).isEqualTo(2);
+        assertThat(named.get(0).isDeadLetterTopic()).isFalse();
+
+        Recorder<String> handled = new Recorder<>();
+        subscribe(options(topic, live).type(competingType()).build(), String.class, handled);
+        handled.awaitCount(3, WAIT);
+        Await.until(WAIT, () -> {
+            List<SubscriptionInfo> subs = broker.admin().subscriptions(topic);
+            SubscriptionInfo i = subs.stream().filter(s -> s.name().equals(idle)).findFirst().orElse(null);
+            SubscriptionInfo l = subs.stream().filter(s -> s.name().equals(live)).findFirst().orElse(null);
+            return i != null && i.backlog() == 3 && i.consumers() == 0 && l != null && l.backlog() == 0
+                    && l.consumers() == 1;
+        }, () -> "subscriptions of " + topic + ": " + broker.admin().subscriptions(topic));
+        SubscriptionInfo l = broker.admin().subscriptions(topic).stream().filter(s -> s.name().equals(live))
+                .findFirst().orElseThrow();
+        l.type().ifPresent(t -> assertThat(t).isEqualTo(competingType()));
+        l.unacknowledged().ifPresent(n -> assertThat(n).isZero());
+        assertThat(broker.admin().subscriptions(topic("never-made"))).isEmpty();
+    }
+
+    @Test
+    @DisplayName("T2 dead letters: read leaves them pending with their reason, attempts and origin; replay by id "
+            + "delivers the original (payload, key, headers, content type) to the handler again; discard settles the rest")
+    void t2_deadLetters() {
+        String topic = topic("t");
+        String sub = subscriptionName("t2");
+        String dlq = topic + "-" + sub + "-DLQ";
+        Set<String> poisoned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        poisoned.add("bad-1");
+        poisoned.add("bad-2");
+        Recorder<String> handled = new Recorder<>();
+        subscribe(options(topic, sub).type(competingType()).build(), String.class, m -> {
+            if (poisoned.contains(m.payload())) {
+                throw new NonRetryableException("invalid report " + m.payload());
+            }
+            handled.handle(m);
+        });
+        broker.publish(Envelope.builder(topic, "good-1").codec("text").build());
+        broker.publish(Envelope.builder(topic, "bad-1").codec("text").key("k1").header("source", "t2").build());
+        broker.publish(Envelope.builder(topic, "bad-2").codec("text").build());
+        handled.awaitCount(1, WAIT);
+
+        DeadLetters letters = DeadLetters.of(broker, dlq);
+        Await.until(WAIT, () -> letters.read(10, Duration.ofSeconds(5)).size() == 2,
+                () -> "two dead letters on " + dlq);
+        List<DeadLetters.Letter> read = letters.read(10, Duration.ofSeconds(10));
+        assertThat(read).hasSize(2);   // reading settled nothing
+        DeadLetters.Letter first = read.stream().filter(x -> x.key().equals(Optional.of("k1"))).findFirst().orElseThrow();
+        assertThat(first.reason()).contains(DeadLetter.REASON_NON_RETRYABLE);
+        assertThat(first.attempts()).contains(1);
+        assertThat(first.subscription()).contains(sub);
+        assertThat(first.exceptionClass()).contains(NonRetryableException.class.getName());
+        assertThat(first.exceptionMessage()).contains("invalid report bad-1");
+        assertThat(first.deadLetteredAt()).isPresent();
+        assertThat(first.originalHeaders().names()).noneMatch(n -> n.startsWith("courier-dlq-"));
+        assertThat(new String(first.payload(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("bad-1");
+
+        poisoned.clear();   // the bug is fixed: the replayed letter now succeeds
+        List<DeadLetters.Letter> replayed = letters.replay(List.of(first.id()), Duration.ofSeconds(10));
+        assertThat(replayed).extracting(DeadLetters.Letter::id).containsExactly(first.id());
+        handled.awaitCount(2, WAIT);
+        Message<String> again = handled.messages().get(1);
+        assertThat(again.payload()).isEqualTo("bad-1");
+        assertThat(again.key()).contains("k1");
+        assertThat(again.headers().get("source")).isEqualTo("t2");
+        assertThat(again.headers().get(Headers.CONTENT_TYPE)).startsWith("text/plain");
+        assertThat(again.headers().names()).noneMatch(n -> n.startsWith("courier-dlq-"));
+
+        List<DeadLetters.Letter> rest = letters.read(10, Duration.ofSeconds(10));
+        assertThat(rest).extracting(x -> new String(x.payload(), java.nio.charset.StandardCharsets.UTF_8))
+                .containsExactly("bad-2");
+        assertThat(letters.discard(List.of(), Duration.ofSeconds(10))).hasSize(1);
+        assertThat(letters.read(10, Duration.ofSeconds(3))).isEmpty();
+        assertThat(handled.payloads()).containsExactly("good-1", "bad-1");
+        assertThat(broker.admin().topics().stream().filter(TopicInfo::isDeadLetterTopic).map(TopicInfo::name)
+                .collect(Collectors.toSet())).contains(dlq);
+    }
+
+    private Optional<TopicInfo> find(String topic) {
+        return broker.admin().topics().stream().filter(t -> t.name().equals(topic)).findFirst();
+    }
+}
