@@ -1,18 +1,20 @@
 package io.courier.cli;
 
+import io.courier.examples.uba.UbaMain;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code courier} command. Exit codes: 0 done, 1 the command failed (one line on standard error, the stack trace
- * too with {@code --verbose}), 2 the command line is wrong (with the usage).
+ * too with {@code --verbose}), 2 the command line is wrong (one line too;
+ * {@code --help} shows the usage).
  */
 @Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
         description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
         subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, TopicsCommand.class,
-                SubscriptionsCommand.class, BacklogCommand.class, DlqCommand.class,
+                SubscriptionsCommand.class, BacklogCommand.class, DlqCommand.class, UbaMain.class,
                 CommandLine.HelpCommand.class})
 public final class CourierCli {
 
@@ -28,6 +30,12 @@ public final class CourierCli {
     static int run(PrintWriter out, PrintWriter err, String... args) {
         CourierCli root = new CourierCli();
         CommandLine cli = new CommandLine(root).setCaseInsensitiveEnumValuesAllowed(true).setOut(out).setErr(err);
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            // a wrong command line is one line too; the usage is one --help away
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            e.getCommandLine().getErr().println("courier: " + oneLine(e) + " (" + command + " --help shows the usage)");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("courier: " + oneLine(e));
             if (root.verbose) {

@@ -38,6 +38,33 @@ class CourierCliTest {
         out.getBuffer().setLength(0);
         assertThat(run("standalone", "--help")).isZero();
         assertThat(out.toString()).contains("pulsar or kafka").contains("--data-dir").contains("--port");
+        for (String command : new String[] {"publish", "consume", "topics", "subscriptions", "backlog", "demo"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run(command, "--help")).as(command).isZero();
+            assertThat(out.toString()).as(command).startsWith("Usage: courier " + command);
+        }
+        for (String command : new String[] {"list", "show", "replay", "purge"}) {
+            out.getBuffer().setLength(0);
+            assertThat(run("dlq", command, "--help")).as(command).isZero();
+            assertThat(out.toString()).as(command).startsWith("Usage: courier dlq " + command);
+        }
+        out.getBuffer().setLength(0);
+        assertThat(run("demo", "--help")).isZero();
+        assertThat(out.toString()).contains("--reports=N").contains("--broker=pulsar|kafka|memory").contains("--serve");
+    }
+
+    @Test
+    void aWrongCommandLineIsOneLineNamingWhereTheUsageIs() {
+        assertThat(run("demo", "--broker", "rabbit")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).containsExactly("courier: Invalid value for option '--broker': "
+                + "expected one of [PULSAR, KAFKA, MEMORY] (case-insensitive) but was 'rabbit' (courier demo --help shows the usage)");
+        err.getBuffer().setLength(0);
+        assertThat(run("demo", "--savers", "0")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("courier: --savers must be between 1 and 16, got 0");
+        err.getBuffer().setLength(0);
+        assertThat(run("dlq")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1).first().asString().startsWith("courier: Missing required subcommand");
+        assertThat(out.toString()).isEmpty();
     }
 
     @Test

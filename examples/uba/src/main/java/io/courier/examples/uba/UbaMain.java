@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,20 +17,75 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The main job: starts an embedded Pulsar (or Kafka with {@code --broker kafka}, or uses {@code --broker-url}), the
- * saver and the report gateway, sends N
- * synthetic reports over real HTTP, waits until all N rows are in the database and prints a summary.
- *
- * <pre>
- * options: --reports N (10000)  --concurrency C (16)  --batch N (100 reports per request; 1: one per request)  --broker pulsar|kafka|memory  --broker-url URL (--pulsar-url)
- *          --savers N (1: saver instances sharing the subscription)  --database-url JDBC  --http-addr HOST:PORT
- *          --config FILE  --serve (keep running for curl until Ctrl-C)
- *          --otlp-endpoint http://collector:4318 (traces and metrics over OTLP/HTTP)  --metrics-port N (Prometheus)
- * </pre>
+ * saver and the report gateway, sends N synthetic reports over real HTTP, waits until all N rows are in the database
+ * and prints a summary. {@code ./run.sh} and {@code ./courier demo} run it; {@code --help} lists the options.
  */
-public final class UbaMain {
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The article's pipeline: report gateway (HTTP) -> broker -> saver -> database.",
+                "Starts an embedded broker (or uses --broker-url), the saver and the gateway, sends synthetic reports "
+                        + "over HTTP, waits until every one is stored and prints a summary."})
+public final class UbaMain implements Callable<Integer> {
+
+    /** The embedded brokers {@code --broker} starts. */
+    enum EmbeddedBroker {
+        PULSAR(UbaConfig.EMBEDDED_PULSAR), KAFKA(UbaConfig.EMBEDDED_KAFKA), MEMORY("memory://uba");
+
+        final String url;
+
+        EmbeddedBroker(String url) {
+            this.url = url;
+        }
+    }
+
+    @Option(names = "--reports", paramLabel = "N", defaultValue = "10000",
+            description = "Synthetic reports to send over HTTP (default ${DEFAULT-VALUE}; 0 sends none).")
+    int reports;
+
+    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "16",
+            description = "HTTP connections sending them (default ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "100",
+            description = "Reports per request to POST /agent/v1/reports, as an analytics SDK sends them (default "
+                    + "${DEFAULT-VALUE}; 1 sends each to the article's POST /agent/v1/report).")
+    int batch;
+
+    @Option(names = "--savers", paramLabel = "N", defaultValue = "1",
+            description = "Saver instances sharing the subscription, as more saver processes would (default ${DEFAULT-VALUE}).")
+    int savers;
+
+    @Option(names = "--broker", paramLabel = "pulsar|kafka|memory",
+            description = "The embedded broker to start (default pulsar).")
+    EmbeddedBroker broker;
+
+    @Option(names = {"--broker-url", "--pulsar-url"}, paramLabel = "URL",
+            description = "A running broker instead: pulsar://host:6650, kafka://host:9092, memory://name.")
+    String brokerUrl;
+
+    @Option(names = "--database-url", paramLabel = "JDBC",
+            description = "jdbc:postgresql://127.0.0.1:5432/test (user from UBA_DATA_DATABASE_USER); default H2 in memory.")
+    String databaseUrl;
+
+    @Option(names = "--http-addr", paramLabel = "HOST:PORT", description = "The gateway's address (default 127.0.0.1:8800).")
+    String httpAddr;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML like examples/uba/src/main/resources/uba.yaml.")
+    Path configFile;
+
+    @Option(names = "--serve", description = "Keep running for curl until Ctrl-C or SIGTERM.")
+    boolean serve;
+
+    @Option(names = "--otlp-endpoint", paramLabel = "URL", description = "Traces and metrics over OTLP/HTTP.")
+    String otlpEndpoint;
+
+    @Option(names = "--metrics-port", paramLabel = "N", defaultValue = "0", description = "Prometheus metrics on this port.")
+    int metricsPort;
 
     /** What a run measured. */
     public record Summary(int sent, long accepted, long rejected, long stored, long duplicatesSuppressed,
@@ -43,75 +99,36 @@ public final class UbaMain {
         }
     }
 
-    /** Runs the main job; a bad option or setting is one line on standard error and exit code 2, not a stack trace. */
-    public static void main(String[] args) throws Exception {
-        try {
-            runMain(args);
-        } catch (ConfigurationException e) {
-            System.err.println("error: " + e.getMessage() + " (./run.sh --help lists the options)");
-            System.exit(2);
-        } catch (io.courier.CourierException e) {
-            // a broker or database that cannot be reached: one line, not a stack trace
-            System.err.println("error: " + e.getMessage());
-            System.exit(1);
-        }
+    /**
+     * Runs the main job. A wrong option or setting is one line on standard error and exit code 2, a broker or database
+     * that cannot be reached one line and exit code 1; never a stack trace.
+     */
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new UbaMain()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, a) -> {
+            cli.getErr().println("error: " + e.getMessage() + " (--help lists the options)");
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigurationException) {
+                commandLine.getErr().println("error: " + e.getMessage() + " (--help lists the options)");
+                return 2;
+            }
+            if (e instanceof io.courier.CourierException) {
+                commandLine.getErr().println("error: " + e.getMessage());
+                return 1;
+            }
+            throw e;
+        });
+        System.exit(cli.execute(args));
     }
 
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            throw new ConfigurationException(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int number(String option, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException(option + " takes a whole number, got '" + value + "'");
-        }
-    }
-
-    private static void runMain(String[] args) throws Exception {
+    @Override
+    public Integer call() throws Exception {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
-        int reports = 10_000;
-        int concurrency = 16;
-        int batch = 100;
-        int savers = 1;
-        String pulsarUrl = null;
-        String databaseUrl = null;
-        String httpAddr = null;
-        Path configFile = null;
-        boolean serve = false;
-        String otlpEndpoint = null;
-        int metricsPort = 0;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--reports" -> reports = number("--reports", value(args, ++i));
-                case "--concurrency" -> concurrency = number("--concurrency", value(args, ++i));
-                case "--batch" -> batch = number("--batch", value(args, ++i));
-                case "--savers" -> savers = number("--savers", value(args, ++i));
-                case "--pulsar-url", "--broker-url" -> pulsarUrl = value(args, ++i);
-                case "--broker" -> pulsarUrl = switch (value(args, ++i)) {
-                    case "pulsar" -> UbaConfig.EMBEDDED_PULSAR;
-                    case "kafka" -> UbaConfig.EMBEDDED_KAFKA;
-                    case "memory" -> "memory://uba";
-                    default -> throw new ConfigurationException("--broker must be pulsar, kafka or memory (an embedded "
-                            + "broker started here), got '" + args[i] + "'; use --broker-url URL for a running one");
-                };
-                case "--database-url" -> databaseUrl = value(args, ++i);
-                case "--http-addr" -> httpAddr = value(args, ++i);
-                case "--config" -> configFile = Path.of(value(args, ++i));
-                case "--serve" -> serve = true;
-                case "--otlp-endpoint" -> otlpEndpoint = value(args, ++i);
-                case "--metrics-port" -> metricsPort = number("--metrics-port", value(args, ++i));
-                default -> throw new ConfigurationException("unknown option " + args[i]
-                        + "; options: --reports N --concurrency C --batch N --savers N --broker pulsar|kafka|memory --broker-url URL --database-url JDBC --http-addr HOST:PORT --config FILE --serve --otlp-endpoint URL --metrics-port N");
-            }
-        }
         if (savers < 1 || savers > 16) {
             throw new ConfigurationException("--savers must be between 1 and 16, got " + savers);
         }
@@ -119,7 +136,11 @@ public final class UbaMain {
             throw new ConfigurationException("--reports must be 0 or more, --concurrency and --batch 1 or more; got "
                     + reports + ", " + concurrency + ", " + batch);
         }
-        UbaConfig config = UbaConfig.load(configFile, System.getenv()).with(pulsarUrl, databaseUrl, httpAddr);
+        if (broker != null && brokerUrl != null) {
+            throw new ConfigurationException("--broker starts an embedded broker and --broker-url names a running one: give one");
+        }
+        String url = brokerUrl != null ? brokerUrl : broker != null ? broker.url : null;
+        UbaConfig config = UbaConfig.load(configFile, System.getenv()).with(url, databaseUrl, httpAddr);
         if (batch > config.server().http().maxBatchReports()) {
             throw new ConfigurationException("--batch " + batch + " is over the gateway's server.http.max_batch_reports ("
                     + config.server().http().maxBatchReports() + ")");
@@ -163,7 +184,7 @@ public final class UbaMain {
                 s.print(System.out);
                 if (s.stored() != reports) {
                     System.out.println("FAILED: stored " + s.stored() + " of " + reports);
-                    System.exit(1);
+                    return 1;
                 }
             }
             if (serve) {
@@ -172,6 +193,7 @@ public final class UbaMain {
                 System.out.println("Ctrl-C (or SIGTERM) stops the gateway, drains the saver and stops the broker");
                 new CountDownLatch(1).await();   // the shutdown hook stops everything; the JVM then exits
             }
+            return 0;
         } finally {
             shutdown.run();
         }
