@@ -279,6 +279,12 @@ final class KafkaBroker extends AbstractBroker {
         }
     }
 
+    /** Kafka keeps a topic's records by retention, read or not: a dead-letter topic needs no subscription to keep them. */
+    @Override
+    protected boolean deadLettersNeedASubscription() {
+        return false;
+    }
+
     @Override
     protected TopicNaming naming() {
         return KafkaTopicNaming.INSTANCE;

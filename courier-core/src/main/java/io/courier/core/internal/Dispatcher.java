@@ -369,7 +369,8 @@ public final class Dispatcher<T> implements Subscription {
             if (lanes != null) {
                 lanes.shutdownNow();
             }
-            LOG.log(Level.WARNING, "subscription ''{0}'' on ''{1}'' did not drain within {2}: {3} message(s) left "
+            // a zero grace asks for exactly this (a reader that leaves what it did not take for the next one)
+            LOG.log(grace.isZero() ? Level.DEBUG : Level.WARNING, "subscription ''{0}'' on ''{1}'' did not drain within {2}: {3} message(s) left "
                     + "unacknowledged for redelivery", options.subscription(), options.topicDescription(), grace,
                     inFlight.get());
             if (inline) {

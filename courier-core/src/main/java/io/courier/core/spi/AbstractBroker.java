@@ -20,9 +20,11 @@ import io.courier.PublishException;
 import io.courier.PublisherClosedException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
+import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
 import io.courier.UnsupportedFeatureException;
 import io.courier.core.Codecs;
+import io.courier.core.DeadLetters;
 import io.courier.core.codec.BytesCodec;
 import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
@@ -46,6 +48,8 @@ import java.util.function.UnaryOperator;
  * {@link #send}, {@link #openConsumer} and {@link #closeBackend}. Subclasses must be thread-safe.
  */
 public abstract class AbstractBroker implements Broker {
+    private static final System.Logger LOG = System.getLogger(AbstractBroker.class.getName());
+
     private final String url;
     private final BrokerOptions options;
     private final Codecs codecs;
@@ -56,6 +60,8 @@ public abstract class AbstractBroker implements Broker {
     private final java.util.function.BiConsumer<MessageId, Throwable> publishFinished = this::publishFinished;
     private final java.util.Map<String, Headers> contentTypeOnly = new ConcurrentHashMap<>();
     private final Object closeLock = new Object();
+    /** Dead-letter topics given their keeping subscription by this broker (see deadLettersNeedASubscription). */
+    private final Set<String> retainedDeadLetterTopics = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /**
@@ -207,8 +213,44 @@ public abstract class AbstractBroker implements Broker {
                 : topic -> naming.deadLetterTopic(topic, sub);
         UnaryOperator<String> retryTopics = subscribeOptions.retry().retryTopicFrom().isPresent()
                 ? topic -> naming.retryTopic(topic, sub) : null;
-        return new Dispatcher.Wiring(codecs, options.defaultCodec(), this::send, deadLetterTopics, retryTopics,
+        String suffix = naming.deadLetterSuffix();
+        Dispatcher.DeadLetterSink sink = m -> {
+            if (m.topic().equals(explicit) || m.topic().endsWith(suffix)) {
+                retainDeadLetters(m.topic());
+            }
+            return send(m);
+        };
+        return new Dispatcher.Wiring(codecs, options.defaultCodec(), sink, deadLetterTopics, retryTopics,
                 options.clock(), options.publishTimeout(), options.closeTimeout());
+    }
+
+    /**
+     * True (the default) for a backend that keeps a topic's messages only for its subscriptions (Pulsar without a
+     * retention policy, memory): before its first dead letter, a dead-letter topic then gets the durable
+     * {@value DeadLetters#DEFAULT_SUBSCRIPTION} subscription, so that no letter is dropped for want of a reader. A
+     * backend that keeps messages by retention alone (Kafka) returns false.
+     */
+    protected boolean deadLettersNeedASubscription() {
+        return true;
+    }
+
+    private void retainDeadLetters(String topic) {
+        if (!deadLettersNeedASubscription() || !retainedDeadLetterTopics.add(topic)) {
+            return;
+        }
+        SubscribeOptions keep = SubscribeOptions.builder(topic, DeadLetters.DEFAULT_SUBSCRIPTION)
+                .initialPosition(InitialPosition.EARLIEST).codec(BytesCodec.NAME).build();
+        try {
+            // made and left at once; a letter that arrives meanwhile is never acknowledged here, so it stays pending
+            subscribeManualAck(keep, byte[].class, m -> { }).close(Duration.ZERO);
+        } catch (SubscriptionBusyException busy) {
+            // someone reads the letters through it right now: it exists
+        } catch (CourierException e) {
+            retainedDeadLetterTopics.remove(topic);   // tried again at the next letter
+            LOG.log(System.Logger.Level.WARNING, "cannot make subscription ''{0}'' on dead-letter topic ''{1}'' of {2}: "
+                    + "{3}; without it the broker may drop letters nobody reads", DeadLetters.DEFAULT_SUBSCRIPTION, topic,
+                    url, e.getMessage());
+        }
     }
 
     /**
