@@ -28,6 +28,10 @@ final class BrokerConnection {
     int timeoutSeconds;
 
     Broker open() {
+        return open(url, options, timeoutSeconds);
+    }
+
+    static Broker open(String url, Map<String, String> options, int timeoutSeconds) {
         if (timeoutSeconds < 1) {
             throw new ConfigurationException("--timeout must be at least 1 second, got " + timeoutSeconds);
         }

@@ -14,7 +14,7 @@ import picocli.CommandLine;
 @Command(name = "courier", mixinStandardHelpOptions = true, version = "courier 0.1.0",
         description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
         subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, TopicsCommand.class,
-                SubscriptionsCommand.class, BacklogCommand.class, DlqCommand.class, UbaMain.class,
+                SubscriptionsCommand.class, BacklogCommand.class, DlqCommand.class, ConsoleCommand.class, UbaMain.class,
                 CommandLine.HelpCommand.class})
 public final class CourierCli {
 
