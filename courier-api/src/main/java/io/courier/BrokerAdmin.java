@@ -47,4 +47,36 @@ public interface BrokerAdmin {
     default List<SubscriptionInfo> subscriptions(String topic) {
         throw new UnsupportedFeatureException("this broker cannot list the subscriptions of '" + topic + "'");
     }
+
+    /**
+     * Acknowledges the next {@code messages} messages of {@code subscription} without delivering them, oldest first
+     * (fewer when fewer are waiting). Meant for a subscription without connected consumers: a message already
+     * delivered to one is skipped too, and its acknowledgement later changes nothing. The default throws
+     * {@link UnsupportedFeatureException}.
+     */
+    default void skip(String topic, String subscription, long messages) {
+        throw new UnsupportedFeatureException("this broker cannot skip messages of '" + subscription + "'");
+    }
+
+    /** Acknowledges everything published to {@code topic} so far for {@code subscription}: its backlog becomes 0. */
+    default void skipAll(String topic, String subscription) {
+        throw new UnsupportedFeatureException("this broker cannot skip the backlog of '" + subscription + "'");
+    }
+
+    /**
+     * Moves {@code subscription} to the first message published at or after {@code time}: earlier messages count as
+     * acknowledged, that one and later ones as not (delivered again even if they were acknowledged). The default
+     * throws {@link UnsupportedFeatureException}.
+     */
+    default void resetCursor(String topic, String subscription, java.time.Instant time) {
+        throw new UnsupportedFeatureException("this broker cannot reset the cursor of '" + subscription + "'");
+    }
+
+    /**
+     * Up to {@code max} of the latest messages of {@code topic}, oldest first, read without a subscription (nothing is
+     * delivered or acknowledged). The default throws {@link UnsupportedFeatureException}.
+     */
+    default List<StoredMessage> peek(String topic, int max) {
+        throw new UnsupportedFeatureException("this broker cannot show the messages of '" + topic + "'");
+    }
 }

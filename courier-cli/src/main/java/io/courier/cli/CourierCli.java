@@ -4,6 +4,7 @@ import io.courier.examples.uba.UbaMain;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 
 /**
@@ -15,7 +16,7 @@ import picocli.CommandLine;
         description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
         subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, TopicsCommand.class,
                 SubscriptionsCommand.class, BacklogCommand.class, DlqCommand.class, ConsoleCommand.class, UbaMain.class,
-                CommandLine.HelpCommand.class})
+                BenchCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class CourierCli {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -10,6 +10,7 @@ import io.courier.InitialPosition;
 import io.courier.PendingMessage;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
+import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
 import io.courier.UnsupportedFeatureException;
 import io.courier.core.codec.BytesCodec;
@@ -151,10 +152,16 @@ public final class DeadLetters {
         LinkedBlockingQueue<PendingMessage<byte[]>> arrived = new LinkedBlockingQueue<>();
         SubscribeOptions options = SubscribeOptions.builder(topic, subscription).type(SubscriptionType.EXCLUSIVE)
                 .initialPosition(InitialPosition.EARLIEST).codec(BytesCodec.NAME).concurrency(1).build();
-        Subscription s = broker.subscribeManualAck(options, byte[].class, arrived::add);
+        long deadline = System.nanoTime() + wait.toNanos();
+        Subscription s;
+        try {
+            s = open(options, arrived, deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CourierException("interrupted while opening the dead letters of '" + topic + "'", e);
+        }
         try {
             long expected = pending();
-            long deadline = System.nanoTime() + wait.toNanos();
             int seen = 0;
             while (seen < max && (expected < 0 || seen < expected)) {
                 if (expected == 0) {
@@ -178,6 +185,24 @@ public final class DeadLetters {
         } finally {
             // letters left pending are not acknowledged: the broker keeps them for the next call
             s.close(Duration.ZERO);
+        }
+    }
+
+    /**
+     * Opens the subscription, trying again while it is busy until {@code deadline}: a broker holds it for a moment when
+     * it makes it before a topic's first dead letter, and another reader may be finishing its call.
+     */
+    private Subscription open(SubscribeOptions options, LinkedBlockingQueue<PendingMessage<byte[]>> arrived, long deadline)
+            throws InterruptedException {
+        while (true) {
+            try {
+                return broker.subscribeManualAck(options, byte[].class, arrived::add);
+            } catch (SubscriptionBusyException busy) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw busy;
+                }
+                TimeUnit.MILLISECONDS.sleep(20);   // the holder lets go within milliseconds
+            }
         }
     }
 

@@ -5,7 +5,10 @@ import io.courier.BrokerAdmin;
 import io.courier.BrokerOptions;
 import io.courier.Capabilities;
 import io.courier.Capability;
+import io.courier.ConfigurationException;
+import io.courier.CourierException;
 import io.courier.MessageId;
+import io.courier.StoredMessage;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
@@ -16,9 +19,11 @@ import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.TenantNamespaceNaming;
 import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -161,6 +166,41 @@ final class MemoryBroker extends AbstractBroker {
         public List<SubscriptionInfo> subscriptions(String topic) {
             MemoryTopic t = cluster.existingTopic(topic);
             return t == null ? List.of() : t.subscriptionInfos();
+        }
+
+        @Override
+        public void skip(String topic, String subscription, long messages) {
+            if (messages < 0) {
+                throw new ConfigurationException("cannot skip a negative number of messages, got " + messages);
+            }
+            existing(topic).skip(subscription, messages);
+        }
+
+        @Override
+        public void skipAll(String topic, String subscription) {
+            existing(topic).skipAll(subscription);
+        }
+
+        @Override
+        public void resetCursor(String topic, String subscription, Instant time) {
+            existing(topic).resetCursor(subscription, Objects.requireNonNull(time, "time"));
+        }
+
+        @Override
+        public List<StoredMessage> peek(String topic, int max) {
+            if (max < 1) {
+                throw new ConfigurationException("peek needs at least 1 message, got " + max);
+            }
+            MemoryTopic t = cluster.existingTopic(topic);
+            return t == null ? List.of() : t.peek(max);
+        }
+
+        private MemoryTopic existing(String topic) {
+            MemoryTopic t = cluster.existingTopic(topic);
+            if (t == null) {
+                throw new CourierException("no topic '" + topic + "' on " + url());
+            }
+            return t;
         }
     }
 }

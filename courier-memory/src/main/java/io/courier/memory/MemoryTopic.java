@@ -159,6 +159,77 @@ final class MemoryTopic {
         }
     }
 
+    /** Acknowledges the next {@code n} unacknowledged messages of the subscription, oldest first. */
+    void skip(String subscription, long n) {
+        lock.lock();
+        try {
+            Sub s = existingSub(subscription);
+            long skipped = 0;
+            for (long o = s.markDelete; o < nextOffset && skipped < n; o++) {
+                if (!s.ackedAbove.contains(o)) {
+                    s.acknowledge(o);
+                    skipped++;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void skipAll(String subscription) {
+        skip(subscription, Long.MAX_VALUE);
+    }
+
+    /** Moves the subscription to the first message published at or after {@code time}; later ones unacknowledged. */
+    void resetCursor(String subscription, Instant time) {
+        lock.lock();
+        try {
+            Sub s = existingSub(subscription);
+            long at = nextOffset;
+            for (long o = baseOffset; o < nextOffset; o++) {
+                if (!entry(o).publishTime().isBefore(time)) {
+                    at = o;
+                    break;
+                }
+            }
+            s.markDelete = at;
+            s.readPos = at;
+            s.ackedAbove.clear();
+            s.replay.clear();
+            s.backlogBytes = 0;
+            for (long o = at; o < nextOffset; o++) {
+                s.backlogBytes += entry(o).payload().length;
+            }
+            s.dispatch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The latest {@code max} messages the log keeps, oldest first. */
+    List<io.courier.StoredMessage> peek(int max) {
+        lock.lock();
+        try {
+            List<io.courier.StoredMessage> out = new ArrayList<>();
+            for (long o = Math.max(baseOffset, nextOffset - max); o < nextOffset; o++) {
+                Entry e = entry(o);
+                out.add(new io.courier.StoredMessage(name, idOf(o).value(), java.util.Optional.ofNullable(e.key()),
+                        e.headers(), e.payload(), e.publishTime(), java.util.Optional.ofNullable(e.eventTime())));
+            }
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Sub existingSub(String subscription) {
+        Sub s = subs.get(subscription);
+        if (s == null) {
+            throw new io.courier.CourierException("no subscription '" + subscription + "' on topic '" + name + "'");
+        }
+        return s;
+    }
+
     // ------------------------------------------------------------------ log
 
     private Entry entry(long offset) {

@@ -5,11 +5,15 @@ import io.courier.BrokerAdmin;
 import io.courier.ConfigurationException;
 import io.courier.ConnectException;
 import io.courier.CourierException;
+import io.courier.Headers;
+import io.courier.StoredMessage;
 import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
+import io.courier.UnsupportedFeatureException;
 import io.courier.core.spi.TenantNamespaceNaming;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -241,6 +246,95 @@ final class PulsarAdminFacade implements BrokerAdmin {
         } catch (PulsarAdminException e) {
             throw failure("list the subscriptions of '" + topic + "'", e);
         }
+    }
+
+    @Override
+    public void skip(String topic, String subscription, long messages) {
+        if (messages < 0) {
+            throw new ConfigurationException("cannot skip a negative number of messages, got " + messages);
+        }
+        String full = TenantNamespaceNaming.instance().qualified(topic);
+        try {
+            if (partitionsOf(full) > 0) {
+                throw new UnsupportedFeatureException("pulsar", "skipping N messages of a partitioned topic",
+                        "skip " + messages + " of '" + subscription + "' on '" + topic + "'",
+                        "skip them all, or reset the cursor to a time: Pulsar keeps one cursor per partition");
+            }
+            admin().topics().skipMessages(full, subscription, messages);
+        } catch (PulsarAdminException e) {
+            throw failure("skip " + messages + " message(s) of '" + subscription + "' on '" + topic + "'", e);
+        }
+    }
+
+    @Override
+    public void skipAll(String topic, String subscription) {
+        try {
+            admin().topics().skipAllMessages(TenantNamespaceNaming.instance().qualified(topic), subscription);
+        } catch (PulsarAdminException e) {
+            throw failure("skip the backlog of '" + subscription + "' on '" + topic + "'", e);
+        }
+    }
+
+    @Override
+    public void resetCursor(String topic, String subscription, Instant time) {
+        Objects.requireNonNull(time, "time");
+        try {
+            admin().topics().resetCursor(TenantNamespaceNaming.instance().qualified(topic), subscription, time.toEpochMilli());
+        } catch (PulsarAdminException e) {
+            throw failure("reset the cursor of '" + subscription + "' on '" + topic + "' to " + time, e);
+        }
+    }
+
+    /**
+     * The latest messages of each partition (an admin request each), merged by publish time. Pulsar reads them by
+     * stored entry: a batch a producer sent in one entry shows as its first message.
+     */
+    @Override
+    public List<StoredMessage> peek(String topic, int max) {
+        if (max < 1) {
+            throw new ConfigurationException("peek needs at least 1 message, got " + max);
+        }
+        String full = TenantNamespaceNaming.instance().qualified(topic);
+        List<StoredMessage> found = new ArrayList<>();
+        try {
+            int partitions = partitionsOf(full);
+            List<String> parts = new ArrayList<>();
+            if (partitions == 0) {
+                parts.add(full);
+            }
+            for (int i = 0; i < partitions; i++) {
+                parts.add(full + "-partition-" + i);
+            }
+            for (String part : parts) {
+                long entries;
+                try {
+                    entries = admin().topics().getInternalStats(part).numberOfEntries;
+                } catch (PulsarAdminException.NotFoundException e) {
+                    continue;   // a partition nobody published to yet
+                }
+                // the broker refuses a position past the entries it keeps
+                for (int position = 1; position <= Math.min(max, entries); position++) {
+                    org.apache.pulsar.client.api.Message<byte[]> m;
+                    try {
+                        m = admin().topics().examineMessage(part, "latest", position);
+                    } catch (PulsarAdminException.NotFoundException | PulsarAdminException.PreconditionFailedException e) {
+                        break;   // fewer messages than asked for (or none yet)
+                    }
+                    if (m == null) {
+                        break;
+                    }
+                    found.add(new StoredMessage(part, m.getMessageId().toString(),
+                            m.hasKey() ? Optional.of(m.getKey()) : Optional.empty(),
+                            m.getProperties().isEmpty() ? Headers.empty() : Headers.of(new TreeMap<>(m.getProperties())),
+                            m.getData(), Instant.ofEpochMilli(m.getPublishTime()),
+                            m.getEventTime() > 0 ? Optional.of(Instant.ofEpochMilli(m.getEventTime())) : Optional.empty()));
+                }
+            }
+        } catch (PulsarAdminException e) {
+            throw failure("read the latest messages of '" + topic + "'", e);
+        }
+        found.sort(Comparator.comparing(StoredMessage::publishTime));
+        return found.size() <= max ? found : List.copyOf(found.subList(found.size() - max, found.size()));
     }
 
     private static Optional<SubscriptionType> typeOf(String pulsarType) {

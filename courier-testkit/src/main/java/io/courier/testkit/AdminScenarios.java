@@ -6,12 +6,15 @@ import io.courier.DeadLetter;
 import io.courier.Envelope;
 import io.courier.Headers;
 import io.courier.Message;
+import io.courier.MessageId;
 import io.courier.NonRetryableException;
+import io.courier.StoredMessage;
 import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
 import io.courier.core.DeadLetters;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -117,6 +120,55 @@ public abstract class AdminScenarios extends ConformanceContext {
         assertThat(handled.payloads()).containsExactly("good-1", "bad-1");
         assertThat(broker.admin().topics().stream().filter(TopicInfo::isDeadLetterTopic).map(TopicInfo::name)
                 .collect(Collectors.toSet())).contains(dlq);
+    }
+
+    @Test
+    @DisplayName("T3 with no consumer connected: peek shows the latest messages oldest first and settles none; skip(1) "
+            + "settles the oldest, skipAll the rest; resetCursor(t) makes exactly the messages published from t on "
+            + "pending again, and a subscriber then receives exactly those")
+    void t3_cursorAndPeek() {
+        String topic = topic("t");
+        String sub = subscriptionName("t3");
+        broker.admin().ensureTopic(topic, 0);   // one log: Kafka skips N only where there is one partition
+        createSubscription(topic, sub, competingType());
+        publishTextsOneByOne(topic, 2, "early-");
+        Instant mid = clockPast(Instant.now());
+        clockPast(mid);
+        List<MessageId> late = publishTextsOneByOne(topic, 3, "late-");
+
+        assertThat(broker.admin().peek(topic, 3)).extracting(m -> text(m.payload()))
+                .containsExactly("late-0", "late-1", "late-2");
+        List<StoredMessage> all = broker.admin().peek(topic, 10);
+        assertThat(all).extracting(m -> text(m.payload())).containsExactly("early-0", "early-1", "late-0", "late-1", "late-2");
+        assertThat(all.get(0).headers().get(Headers.CONTENT_TYPE)).startsWith("text/plain");
+        assertThat(broker.admin().backlog(topic, sub)).isEqualTo(5);
+
+        broker.admin().skip(topic, sub, 1);
+        awaitBacklog(topic, sub, 4);
+        broker.admin().skipAll(topic, sub);
+        awaitBacklog(topic, sub, 0);
+        broker.admin().resetCursor(topic, sub, mid);
+        awaitBacklog(topic, sub, 3);
+
+        Recorder<String> got = new Recorder<>();
+        subscribe(options(topic, sub).type(competingType()).build(), String.class, got);
+        got.awaitIds(Set.copyOf(late), WAIT);
+        assertThat(got.payloads()).containsExactlyInAnyOrder("late-0", "late-1", "late-2");
+    }
+
+    /** Waits until the clock is 50 ms past {@code t} (publish times on either side of the result then differ). */
+    private static Instant clockPast(Instant t) {
+        Await.until(WAIT, () -> Instant.now().isAfter(t.plusMillis(50)), () -> "the clock to move on");
+        return Instant.now();
+    }
+
+    private void awaitBacklog(String topic, String sub, long expected) {
+        Await.until(WAIT, () -> broker.admin().backlog(topic, sub) == expected,
+                () -> "backlog of " + sub + " to be " + expected + ", is " + broker.admin().backlog(topic, sub));
+    }
+
+    private static String text(byte[] payload) {
+        return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private Optional<TopicInfo> find(String topic) {
