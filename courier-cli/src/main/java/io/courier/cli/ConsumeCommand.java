@@ -120,14 +120,19 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     static String line(Message<byte[]> m) {
+        return line(m.publishTime(), m.id().value(), m.key(), m.headers(), m.payload());
+    }
+
+    /** publish time, id, key, headers but the content type, payload rendered by that content type */
+    static String line(java.time.Instant publishTime, String id, java.util.Optional<String> key, Headers h, byte[] payload) {
         StringJoiner headers = new StringJoiner(", ", "{", "}");
-        for (String name : m.headers().sortedByName().names()) {
+        for (String name : h.sortedByName().names()) {
             if (!name.equals(Headers.CONTENT_TYPE)) {
-                headers.add(name + "=" + m.headers().get(name));
+                headers.add(name + "=" + h.get(name));
             }
         }
-        return m.publishTime() + " " + m.id().value() + " key=" + m.key().orElse("-") + " " + headers + " "
-                + render(m.payload(), m.headers().get(Headers.CONTENT_TYPE));
+        return publishTime + " " + id + " key=" + key.orElse("-") + " " + headers + " "
+                + render(payload, h.get(Headers.CONTENT_TYPE));
     }
 
     /** JSON and text as UTF-8; anything else (or bytes that are not UTF-8) as base64, said so. */

@@ -5,11 +5,8 @@ import io.courier.ConfigurationException;
 import io.courier.SubscriptionInfo;
 import io.courier.TopicInfo;
 import io.courier.core.DeadLetters;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
@@ -192,7 +189,8 @@ final class DlqCommand {
         public Integer call() throws IOException {
             Duration wait = waiting.duration();
             String what = selection.all ? "every pending letter of " + topic : selection.ids.size() + " letter(s) of " + topic;
-            if (!yes && !confirmed("Discard " + what + " for good? Type yes to go on: ")) {
+            if (!yes && !Confirmation.ask(spec.commandLine().getOut(), "Discard " + what + " for good?",
+                    "purge discards letters for good")) {
                 spec.commandLine().getErr().println("courier: nothing purged");
                 return 1;
             }
@@ -203,17 +201,6 @@ final class DlqCommand {
                 out.flush();
                 return missing(selection, done.size());
             }
-        }
-
-        private boolean confirmed(String question) throws IOException {
-            if (System.console() == null) {
-                throw new ConfigurationException("purge discards letters for good: confirm with --yes (no terminal to ask on)");
-            }
-            PrintWriter out = spec.commandLine().getOut();
-            out.print(question);
-            out.flush();
-            String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            return "yes".equalsIgnoreCase(answer == null ? "" : answer.trim());
         }
     }
 

@@ -210,6 +210,40 @@ class CourierCliMessagesTest {
         }
     }
 
+    @Test
+    void peekShowsTheLatestAndCursorMovesASubscriptionOnlyWhenConfirmed() {
+        String topic = "cli-cursor-" + UUID.randomUUID();
+        String url = pulsar.serviceUrl();
+        String admin = "adminUrl=" + pulsar.httpUrl();
+        try (Broker b = Brokers.open(url, BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build())) {
+            b.subscribe(SubscribeOptions.builder(topic, "audit").initialPosition(InitialPosition.EARLIEST).build(),
+                    byte[].class, m -> { }).close();
+        }
+        for (String text : new String[] {"one", "two", "three"}) {
+            assertThat(courier("publish", url, topic, "--format", "text", text).exit()).isZero();
+        }
+        Result peek = courier("peek", url, topic, "-n", "2", "-o", admin);
+        assertThat(peek.exit()).as(peek.err()).isZero();
+        assertThat(peek.lines()).hasSize(2);
+        assertThat(peek.lines().get(0)).endsWith(" key=- {} two");
+        assertThat(peek.lines().get(1)).endsWith(" key=- {} three");
+
+        Result unconfirmed = courier("cursor", url, topic, "audit", "--skip-all", "-o", admin);
+        assertThat(unconfirmed.exit()).isEqualTo(2);
+        assertThat(unconfirmed.err().strip()).isEqualTo("courier: moving a subscription skips or repeats messages: "
+                + "confirm with --yes (no terminal to ask on)");
+        assertThat(courier("backlog", url, topic, "audit", "-o", admin).out().strip()).isEqualTo("3");
+        Result skipAll = courier("cursor", url, topic, "audit", "--skip-all", "--yes", "-o", admin);
+        assertThat(skipAll.exit()).as(skipAll.err()).isZero();
+        assertThat(skipAll.out().strip()).isEqualTo("done: skip the whole backlog of audit; backlog now 0");
+        Result reset = courier("cursor", url, topic, "audit", "--reset-to", "2000-01-01T00:00:00Z", "--yes", "-o", admin);
+        assertThat(reset.out().strip()).endsWith("backlog now 3");
+        Result skip = courier("cursor", url, topic, "audit", "--skip", "1", "--yes", "-o", admin);
+        assertThat(skip.out().strip()).isEqualTo("done: skip the next 1 message(s) of audit; backlog now 2");
+        assertThat(courier("cursor", url, topic, "audit", "--skip", "1", "--skip-all", "--yes", "-o", admin).exit()).isEqualTo(2);
+        assertThat(courier("cursor", url, topic, "audit", "--reset-to", "yesterday", "--yes", "-o", admin).err()).contains("yesterday");
+    }
+
     /** Runs the command until its output passes {@code check} (the broker's figures settle), for up to 60 s. */
     private static Result awaitOutput(java.util.function.Supplier<Result> command, java.util.function.Predicate<String> check) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);

@@ -6,6 +6,7 @@ import gg.jte.output.StringOutput;
 import io.courier.Broker;
 import io.courier.CourierException;
 import io.courier.Envelope;
+import io.courier.StoredMessage;
 import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionInfo;
 import io.courier.Topics;
@@ -20,6 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -46,6 +51,8 @@ final class ConsoleHandler extends Handler.Abstract {
     private static final Duration LETTER_WAIT = Duration.ofSeconds(5);
     private static final int LETTERS_SHOWN = 200;
     private static final int MAX_PAYLOAD_CHARS = 1 << 20;
+    private static final int DEFAULT_LATEST = 20;
+    private static final int MAX_LATEST = 200;
 
     private final Broker broker;
     private final List<MessageServer> services;
@@ -143,13 +150,7 @@ final class ConsoleHandler extends Handler.Abstract {
                 m.remove("view");
                 yield ok("topicsTable", m);
             }
-            case "/topic" -> {
-                String topic = topicParam(query.getValue("name"));
-                Map<String, Object> m = subscriptionsModel(topic);
-                m.put("view", view);
-                m.put("topic", topic);
-                yield ok("topic", m);
-            }
+            case "/topic" -> ok("topic", topicModel(view, topicParam(query.getValue("name")), latestParam(query.getValue("latest"))));
             case "/fragments/subscriptions" -> ok("subscriptionsTable", subscriptionsModel(topicParam(query.getValue("topic"))));
             case "/dlq" -> ok("deadLetterTopics", deadLetterTopicsModel(view));
             case "/dlq/letters" -> lettersPage(view, topicParam(query.getValue("topic")));
@@ -181,6 +182,36 @@ final class ConsoleHandler extends Handler.Abstract {
             m.put("problem", cannot("list the subscriptions", e));
         }
         return m;
+    }
+
+    private Map<String, Object> topicModel(View view, String topic, int latestCount) {
+        Map<String, Object> m = subscriptionsModel(topic);
+        m.put("view", view);
+        m.put("topic", topic);
+        m.put("latestCount", latestCount);
+        try {
+            m.put("latest", broker.admin().peek(topic, latestCount));
+            m.put("latestProblem", null);
+        } catch (CourierException e) {
+            m.put("latest", List.<StoredMessage>of());
+            m.put("latestProblem", cannot("show the latest messages", e));
+        }
+        return m;
+    }
+
+    private static int latestParam(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_LATEST;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1 && n <= MAX_LATEST) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new Refused(HttpStatus.BAD_REQUEST_400, "the latest messages shown must be 1 to " + MAX_LATEST + ", got '" + value + "'");
     }
 
     private Map<String, Object> deadLetterTopicsModel(View view) {
@@ -250,6 +281,7 @@ final class ConsoleHandler extends Handler.Abstract {
     private Page post(String path, Fields form, View view) {
         return switch (path) {
             case "/topic/publish" -> publish(form, view);
+            case "/subscription/move" -> move(form, view);
             case "/dlq/replay" -> settle(form, view, true);
             case "/dlq/discard" -> settle(form, view, false);
             case "/service/pause", "/service/resume" -> steer(form, view, path.endsWith("pause"));
@@ -290,10 +322,72 @@ final class ConsoleHandler extends Handler.Abstract {
         } catch (CourierException failed) {
             throw new Refused(HttpStatus.SERVICE_UNAVAILABLE_503, cannot("publish to " + topic, failed));
         }
-        Map<String, Object> m = subscriptionsModel(topic);
-        m.put("view", view.withMessage("published " + id + " to " + topic, true));
-        m.put("topic", topic);
-        return ok("topic", m);
+        return ok("topic", topicModel(view.withMessage("published " + id + " to " + topic, true), topic, DEFAULT_LATEST));
+    }
+
+    private Page move(Fields form, View view) {
+        String topic = topicParam(form.getValue("topic"));
+        String subscription = form.getValue("subscription");
+        if (subscription == null || subscription.isBlank()) {
+            throw new Refused(HttpStatus.BAD_REQUEST_400, "no subscription given");
+        }
+        if (!"yes".equals(form.getValue("confirm"))) {
+            throw new Refused(HttpStatus.BAD_REQUEST_400, "moving a subscription skips or repeats messages: tick the "
+                    + "confirmation first; nothing was moved");
+        }
+        String action = String.valueOf(form.getValue("action"));
+        String done;
+        try {
+            switch (action) {
+                case "skip" -> {
+                    long n = countParam(form.getValue("count"));
+                    broker.admin().skip(topic, subscription, n);
+                    done = "skipped " + n + " message(s) of " + subscription;
+                }
+                case "skip-all" -> {
+                    broker.admin().skipAll(topic, subscription);
+                    done = "skipped the whole backlog of " + subscription;
+                }
+                case "reset" -> {
+                    Instant time = timeParam(form.getValue("time"));
+                    broker.admin().resetCursor(topic, subscription, time);
+                    done = "reset " + subscription + " to the messages published from " + time + " on";
+                }
+                default -> throw new Refused(HttpStatus.BAD_REQUEST_400, "action must be skip, skip-all or reset, got '" + action + "'");
+            }
+        } catch (CourierException e) {
+            throw new Refused(e instanceof UnsupportedFeatureException ? HttpStatus.BAD_REQUEST_400 : HttpStatus.SERVICE_UNAVAILABLE_503,
+                    cannot("move " + subscription, e));
+        }
+        return ok("topic", topicModel(view.withMessage(done, true), topic, DEFAULT_LATEST));
+    }
+
+    private static long countParam(String value) {
+        try {
+            long n = Long.parseLong(String.valueOf(value).trim());
+            if (n >= 1 && n <= 1_000_000_000L) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new Refused(HttpStatus.BAD_REQUEST_400, "the messages to skip must be a whole number from 1 to 1000000000, got '"
+                + value + "'");
+    }
+
+    /** An ISO-8601 instant (2026-12-01T10:00:00Z), or a browser's date and time without a zone, taken as UTC. */
+    private static Instant timeParam(String value) {
+        String text = value == null ? "" : value.trim();
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            try {
+                return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException again) {
+                throw new Refused(HttpStatus.BAD_REQUEST_400, "the time must look like 2026-12-01T10:00:00Z (UTC), got '"
+                        + text + "'");
+            }
+        }
     }
 
     private Page settle(Fields form, View view, boolean replay) {

@@ -58,17 +58,29 @@ public final class Format {
     }
 
     public static String time(DeadLetters.Letter letter) {
-        return letter.deadLetteredAt().orElse(letter.publishTime()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        return time(letter.deadLetteredAt().orElse(letter.publishTime()));
     }
 
-    /** The headers the message had before it was dead-lettered, content type first. */
+    public static String time(java.time.Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+    }
+
+    /** The headers the message had before it was dead-lettered, by name. */
     public static String headers(DeadLetters.Letter letter) {
+        return headers(letter.originalHeaders());
+    }
+
+    public static String headers(Headers headers) {
         StringJoiner text = new StringJoiner(", ");
-        Headers h = letter.originalHeaders().sortedByName();
+        Headers h = headers.sortedByName();
         for (String name : h.names()) {
             text.add(name + "=" + h.get(name));
         }
         return text.toString();
+    }
+
+    public static String payload(io.courier.StoredMessage message) {
+        return payload(message.payload(), message.headers().get(Headers.CONTENT_TYPE));
     }
 
     /**

@@ -109,6 +109,7 @@ class ConsoleBrowserTest {
         // its page: the service's subscription, then a poisoned message published from the form
         browser.findElement(By.linkText(topic)).click();
         until(() -> text(By.id("subscriptions")).contains("saver"), "subscription listed on the topic page");
+        assertThat(text(By.id("latest-table"))).contains("\"order\" : 1");
         WebElement payload = browser.findElement(By.name("payload"));
         payload.clear();
         payload.sendKeys("{\"order\": 2, \"poison\": true}");

@@ -191,4 +191,41 @@ class ConsoleSafetyTest {
         assertThat(published.body()).contains("published ").contains(" to " + topic);
         assertThat(broker.admin().topics()).anyMatch(t -> t.name().equals(topic) && t.published().getAsLong() == 1);
     }
+
+    @Test
+    void movingASubscriptionNeedsTheConfirmationAndValidInput() throws Exception {
+        serve(Console.builder(broker).bind("127.0.0.1", 0));
+        broker.subscribe(SubscribeOptions.builder(topic, "audit").initialPosition(InitialPosition.EARLIEST).build(),
+                String.class, m -> { }).close();
+        for (int i = 0; i < 3; i++) {
+            broker.publish(Envelope.builder(topic, "m" + i).codec("text").build());
+        }
+        String csrf = csrf();
+        HttpResponse<String> unconfirmed = post("/subscription/move", "csrf", csrf, "topic", topic, "subscription", "audit",
+                "action", "skip-all");
+        assertThat(unconfirmed.statusCode()).isEqualTo(400);
+        assertThat(unconfirmed.body()).contains("nothing was moved");
+        assertThat(broker.admin().backlog(topic, "audit")).isEqualTo(3);
+        assertThat(post("/subscription/move", "csrf", csrf, "topic", topic, "subscription", "audit", "action", "skip",
+                "count", "-1", "confirm", "yes").body()).contains("the messages to skip must be a whole number from 1");
+        assertThat(post("/subscription/move", "csrf", csrf, "topic", topic, "subscription", "audit", "action", "reset",
+                "time", "yesterday", "confirm", "yes").body()).contains("the time must look like 2026-12-01T10:00:00Z (UTC), got 'yesterday'");
+        assertThat(broker.admin().backlog(topic, "audit")).isEqualTo(3);
+
+        HttpResponse<String> skipped = post("/subscription/move", "csrf", csrf, "topic", topic, "subscription", "audit",
+                "action", "skip", "count", "2", "confirm", "yes");
+        assertThat(skipped.statusCode()).isEqualTo(200);
+        assertThat(skipped.body()).contains("skipped 2 message(s) of audit");
+        assertThat(broker.admin().backlog(topic, "audit")).isEqualTo(1);
+        HttpResponse<String> reset = post("/subscription/move", "csrf", csrf, "topic", topic, "subscription", "audit",
+                "action", "reset", "time", "2000-01-01T00:00", "confirm", "yes");
+        assertThat(reset.body()).contains("reset audit to the messages published from 2000-01-01T00:00:00Z on");
+        assertThat(broker.admin().backlog(topic, "audit")).isEqualTo(3);
+
+        // the latest messages, decoded and escaped, on the topic's page
+        broker.publish(Envelope.builder(topic, "<i>latest</i>").codec("text").build());
+        HttpResponse<String> page = get("/topic?name=" + topic + "&latest=2");
+        assertThat(page.body()).contains("&lt;i&gt;latest&lt;/i&gt;").contains(">m2<").doesNotContain(">m1<");
+        assertThat(get("/topic?name=" + topic + "&latest=0").body()).contains("the latest messages shown must be 1 to 200");
+    }
 }
