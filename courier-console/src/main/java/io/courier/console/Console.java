@@ -11,7 +11,9 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -55,7 +57,7 @@ public final class Console implements Server {
         this.name = b.name;
         this.host = b.host;
         this.port = b.port;
-        this.handler = new ConsoleHandler(b.broker, List.copyOf(b.services), b.token, b.refresh);
+        this.handler = new ConsoleHandler(b.broker, List.copyOf(b.services), b.token, b.refresh, new Payloads(b.descriptors));
     }
 
     /** A console for {@code broker}, which stays the caller's to close. */
@@ -146,6 +148,7 @@ public final class Console implements Server {
         private String token;
         private Duration refresh = Duration.ofSeconds(2);
         private final List<MessageServer> services = new ArrayList<>();
+        private final Map<String, Object> descriptors = new HashMap<>();
 
         private Builder(Broker broker) {
             this.broker = Objects.requireNonNull(broker, "broker");
@@ -176,6 +179,16 @@ public final class Console implements Server {
         /** How often the live parts reload (default 2 s; 1 s to 1 min). */
         public Builder refreshEvery(Duration period) {
             this.refresh = Objects.requireNonNull(period, "period");
+            return this;
+        }
+
+        /**
+         * Shows the protobuf payloads ({@code application/x-protobuf}) of {@code topic}, and the dead letters that came
+         * from it, as JSON through {@code descriptor} (e.g. {@code ReportEvent.getDescriptor()}); without one they show
+         * as base64. Repeatable, one descriptor per topic.
+         */
+        public Builder protobuf(String topic, com.google.protobuf.Descriptors.Descriptor descriptor) {
+            descriptors.put(Payloads.baseTopic(Objects.requireNonNull(topic, "topic")), Objects.requireNonNull(descriptor, "descriptor"));
             return this;
         }
 

@@ -58,18 +58,23 @@ final class ConsoleHandler extends Handler.Abstract {
     private final List<MessageServer> services;
     private final byte[] token;
     private final long refreshSeconds;
+    private final Payloads payloads;
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html,
             ConsoleHandler.class.getClassLoader(), "io.courier.console.pages");
     private final SecureRandom random = new SecureRandom();
     private final Map<String, byte[]> statics = new HashMap<>();
 
-    ConsoleHandler(Broker broker, List<MessageServer> services, String token, Duration refresh) {
+    ConsoleHandler(Broker broker, List<MessageServer> services, String token, Duration refresh, Payloads payloads) {
         this.broker = broker;
+        this.payloads = payloads;
         this.services = services;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.refreshSeconds = refresh.toSeconds();
         statics.put("/static/htmx.min.js", resource("/META-INF/resources/webjars/htmx.org/2.0.8/dist/htmx.min.js"));
         statics.put("/static/console.css", resource("/io/courier/console/console.css"));
+        statics.put("/static/console.js", resource("/io/courier/console/console.js"));
+        statics.put("/static/uPlot.iife.min.js", resource("/META-INF/resources/webjars/uplot/1.6.30/dist/uPlot.iife.min.js"));
+        statics.put("/static/uPlot.min.css", resource("/META-INF/resources/webjars/uplot/1.6.30/dist/uPlot.min.css"));
     }
 
     private static byte[] resource(String path) {
@@ -83,8 +88,11 @@ final class ConsoleHandler extends Handler.Abstract {
         }
     }
 
-    /** A page's outcome: status and HTML. */
-    private record Page(int status, String html) {
+    /** A page's outcome: status, body and its content type. */
+    private record Page(int status, String html, String contentType) {
+        Page(int status, String html) {
+            this(status, html, "text/html; charset=utf-8");
+        }
     }
 
     /** A request the console refuses with a message, nothing done. */
@@ -104,12 +112,13 @@ final class ConsoleHandler extends Handler.Abstract {
         byte[] file = statics.get(path);
         if (file != null && method.equals("GET")) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, path.endsWith(".js") ? "text/javascript" : "text/css");
+            response.getHeaders().put("X-Content-Type-Options", "nosniff");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "max-age=3600");
             response.write(true, ByteBuffer.wrap(file), callback);
             return true;
         }
         String csrf = csrfCookie(request, response);
-        View view = new View(broker.url(), broker.capabilities().backend(), csrf, null, null, refreshSeconds);
+        View view = new View(broker.url(), broker.capabilities().backend(), csrf, null, null, refreshSeconds, payloads);
         Page page;
         try {
             if (token != null && !signedIn(request)) {
@@ -131,7 +140,7 @@ final class ConsoleHandler extends Handler.Abstract {
             page = new Page(e.status, render("message", Map.of("view", view.withMessage(e.getMessage(), false))));
         }
         response.setStatus(page.status());
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, page.contentType());
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.getHeaders().put("X-Frame-Options", "DENY");
         response.getHeaders().put("Content-Security-Policy", "default-src 'self'; style-src 'self'; frame-ancestors 'none'");
@@ -152,6 +161,7 @@ final class ConsoleHandler extends Handler.Abstract {
             }
             case "/topic" -> ok("topic", topicModel(view, topicParam(query.getValue("name")), latestParam(query.getValue("latest"))));
             case "/fragments/subscriptions" -> ok("subscriptionsTable", subscriptionsModel(topicParam(query.getValue("topic"))));
+            case "/api/rates" -> rates();
             case "/dlq" -> ok("deadLetterTopics", deadLetterTopicsModel(view));
             case "/dlq/letters" -> lettersPage(view, topicParam(query.getValue("topic")));
             case "/service" -> ok("service", Map.of("view", view, "services", serviceViews()));
@@ -182,6 +192,30 @@ final class ConsoleHandler extends Handler.Abstract {
             m.put("problem", cannot("list the subscriptions", e));
         }
         return m;
+    }
+
+    /**
+     * The broker's messages in and out per second summed over its topics, as JSON for the chart; {@code kept} is false
+     * where the backend keeps no rates.
+     */
+    private Page rates() {
+        double in = 0;
+        double out = 0;
+        boolean kept = false;
+        try {
+            for (TopicInfo t : broker.admin().topics()) {
+                if (t.rateIn().isPresent()) {
+                    kept = true;
+                    in += t.rateIn().getAsDouble();
+                    out += t.rateOut().orElse(0);
+                }
+            }
+        } catch (CourierException e) {
+            throw new Refused(HttpStatus.SERVICE_UNAVAILABLE_503, cannot("read the rates", e));
+        }
+        String json = String.format(java.util.Locale.ROOT, "{\"time\":%d,\"in\":%.3f,\"out\":%.3f,\"kept\":%b,\"backend\":\"%s\"}",
+                System.currentTimeMillis() / 1000, in, out, kept, broker.capabilities().backend().replaceAll("[^A-Za-z0-9_-]", ""));
+        return new Page(HttpStatus.OK_200, json, "application/json");
     }
 
     private Map<String, Object> topicModel(View view, String topic, int latestCount) {
@@ -460,7 +494,7 @@ final class ConsoleHandler extends Handler.Abstract {
 
     /** A page for someone not signed in: nothing about the broker. */
     private static View anonymous(View view) {
-        return new View("", "", view.csrf(), null, null, view.refreshSeconds());
+        return new View("", "", view.csrf(), null, null, view.refreshSeconds(), view.payloads());
     }
 
     /** The browser's form token: its cookie, or a new one set now. */

@@ -79,18 +79,11 @@ public final class Format {
         return text.toString();
     }
 
-    public static String payload(io.courier.StoredMessage message) {
-        return payload(message.payload(), message.headers().get(Headers.CONTENT_TYPE));
-    }
 
     /**
-     * The payload decoded by its content type: JSON pretty-printed as the producer wrote it, text as text, anything
-     * else (or bytes that are not UTF-8) as base64, said so; cut to 4,096 characters.
+     * The payload decoded by its content type: JSON pretty-printed, text as text, anything else (or bytes that are
+     * not UTF-8) as base64, said so; cut to 4,096 characters. {@link Payloads} adds protobuf through a descriptor.
      */
-    public static String payload(DeadLetters.Letter letter) {
-        return payload(letter.payload(), letter.headers().get(Headers.CONTENT_TYPE));
-    }
-
     static String payload(byte[] payload, String contentType) {
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         String text = null;

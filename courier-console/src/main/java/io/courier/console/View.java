@@ -10,10 +10,12 @@ package io.courier.console;
  * @param message        the outcome of the last action, or null
  * @param messageKind    {@code ok} or {@code error}
  * @param refreshSeconds how often live parts reload
+ * @param payloads       how payloads are written
  */
-public record View(String brokerUrl, String backend, String csrf, String message, String messageKind, long refreshSeconds) {
+public record View(String brokerUrl, String backend, String csrf, String message, String messageKind, long refreshSeconds,
+                   Payloads payloads) {
 
     View withMessage(String text, boolean ok) {
-        return new View(brokerUrl, backend, csrf, text, ok ? "ok" : "error", refreshSeconds);
+        return new View(brokerUrl, backend, csrf, text, ok ? "ok" : "error", refreshSeconds, payloads);
     }
 }

@@ -104,6 +104,9 @@ class ConsoleBrowserTest {
         // the overview lists the topic once it exists, refreshed live without a reload
         browser.get(base + "/");
         until(() -> browser.findElements(By.linkText(topic)).size() == 1, "topic listed on the overview");
+        // Pulsar keeps rates: the chart is drawn (uPlot's canvas), not replaced by the no-rates note
+        until(() -> !browser.findElements(By.cssSelector("#rates-chart canvas")).isEmpty(), "the rate chart drawn");
+        assertThat(text(By.id("rates-chart"))).doesNotContain("keeps no rates");
         screenshot("overview");
 
         // its page: the service's subscription, then a poisoned message published from the form

@@ -176,6 +176,9 @@ class ConsoleSafetyTest {
         assertThat(badName.statusCode()).isEqualTo(400);
         assertThat(get("/dlq/letters?topic=orders").body()).contains("is not a dead-letter topic");
         assertThat(get("/no/such/page").statusCode()).isEqualTo(404);
+        HttpResponse<String> rates = get("/api/rates");
+        assertThat(rates.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(rates.body()).contains("\"kept\":false").contains("\"backend\":\"memory\"");
 
         HttpResponse<String> notJson = post("/topic/publish", "csrf", csrf, "topic", topic, "payload", "{not json", "format", "json");
         assertThat(notJson.statusCode()).isEqualTo(400);
