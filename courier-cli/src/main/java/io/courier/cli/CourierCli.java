@@ -2,10 +2,10 @@ package io.courier.cli;
 
 import io.courier.examples.uba.UbaMain;
 import java.io.PrintWriter;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.AutoComplete;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The {@code courier} command. Exit codes: 0 done, 1 the command failed (one line on standard error, the stack trace

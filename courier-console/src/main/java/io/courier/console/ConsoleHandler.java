@@ -138,6 +138,10 @@ final class ConsoleHandler extends Handler.Abstract {
             }
         } catch (Refused e) {
             page = new Page(e.status, render("message", Map.of("view", view.withMessage(e.getMessage(), false))));
+        } catch (CourierException e) {
+            // the broker failed where a page does not say so itself: the reason on the page, not a bare 500
+            page = new Page(HttpStatus.SERVICE_UNAVAILABLE_503, render("message",
+                    Map.of("view", view.withMessage("the broker failed: " + e.getMessage(), false))));
         }
         response.setStatus(page.status());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, page.contentType());

@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -289,16 +293,22 @@ public final class UbaMain implements Callable<Integer> {
         pool.shutdown();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         long stored;
-        while (true) {
-            stored = services.database().storedRows();
-            bar(progress, ok.get() + failed.get(), stored, n);
-            if ((stored >= n || pool.isTerminated() && stored >= ok.get()) || System.nanoTime() > deadline) {
-                break;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("stored").setInitialMax(n).setUnit(" reports", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(progress)).setUpdateIntervalMillis(200)
+                // colours and block characters only on a terminal; plain ASCII into a file or a pipe
+                .setStyle(System.console() != null ? ProgressBarStyle.COLORFUL_UNICODE_BLOCK : ProgressBarStyle.ASCII)
+                .build()) {
+            while (true) {
+                stored = services.database().storedRows();
+                bar.stepTo(stored);
+                bar.setExtraMessage("sent " + (ok.get() + failed.get()));
+                if ((stored >= n || pool.isTerminated() && stored >= ok.get()) || System.nanoTime() > deadline) {
+                    break;
+                }
+                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());   // the database is polled, not notified
             }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        progress.println();
         List<Long> lat = services.database().latenciesMicros();
         return new Summary(n, ok.get(), failed.get(), stored, services.saver().duplicatesSuppressed(), seconds,
                 stored / seconds, percentile(lat, 0.50), percentile(lat, 0.99), List.copyOf(failures));
@@ -324,15 +334,4 @@ public final class UbaMain implements Callable<Integer> {
         int index = (int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1);
         return sorted.get(Math.max(0, index)) / 1000.0;
     }
-
-    private static void bar(PrintStream out, long sent, long stored, int n) {
-        int width = 40;
-        int filled = (int) (width * Math.min(1.0, stored / (double) n));
-        out.printf("\r[%s%s] sent %d/%d, stored %d", "#".repeat(filled), ".".repeat(width - filled), sent, n, stored);
-        out.flush();
-    }
-
-    private UbaMain() {
-    }
-
 }
