@@ -7,6 +7,7 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionType;
 import io.courier.core.App;
 import io.courier.core.MessageServer;
+import io.courier.core.ServerState;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>It reports on stdout, one line each: {@code READY}; {@code HANDLED <key>} when a handler returns;
  * {@code HELD <key>} when a handler (mode {@code hold}, after the first {@code handleFirst}) blocks for good;
  * {@code HEAP <bytes>} every 500 ms, the heap in use right after a full collection (the live set);
- * {@code STOPPING handled=<n> inFlight=<m>} when the App begins to stop and {@code STOPPED handled=<n>} when it has.
+ * {@code STOPPING handled=<n> inFlight=<m>} when the App begins to stop and {@code STOPPED handled=<n>
+ * startedWhileStopping=<k>} when it has (k: handlers that began after the message server's stop had begun).
  */
 public final class SubscriberProcess {
     private SubscriberProcess() {
@@ -43,6 +45,7 @@ public final class SubscriberProcess {
         int handleFirst = Integer.parseInt(args.getOrDefault("handleFirst", "0"));
         long pauseNanos = TimeUnit.SECONDS.toNanos(1) / Integer.parseInt(args.getOrDefault("ratePerSecond", "100"));
         AtomicInteger handled = new AtomicInteger();
+        AtomicInteger startedWhileStopping = new AtomicInteger();
         AtomicLong nextSlot = new AtomicLong(System.nanoTime());
         CountDownLatch never = new CountDownLatch(1);
 
@@ -51,6 +54,9 @@ public final class SubscriberProcess {
                 .type(SubscriptionType.SHARED).initialPosition(InitialPosition.EARLIEST)
                 .ordering(Ordering.UNORDERED).concurrency(concurrency).maxInFlight(maxInFlight).build(), byte[].class, message -> {
                     String key = message.key().orElseThrow();
+                    if (server.state() != ServerState.RUNNING) {
+                        startedWhileStopping.incrementAndGet();   // taken after the stop had begun
+                    }
                     if ("hold".equals(mode) && handled.get() >= handleFirst) {
                         say("HELD " + key);
                         never.await();
@@ -74,7 +80,8 @@ public final class SubscriberProcess {
                 // what the App held when the stop began, and what it had handled by then and after draining
                 .beforeStop(a -> say("STOPPING handled=" + handled.get() + " inFlight="
                         + server.health().stream().mapToInt(h -> h.inFlight()).sum()))
-                .afterStop(a -> say("STOPPED handled=" + handled.get())).build();
+                .afterStop(a -> say("STOPPED handled=" + handled.get() + " startedWhileStopping="
+                        + startedWhileStopping.get())).build();
         app.run();
     }
 
