@@ -18,20 +18,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -45,8 +41,6 @@ import org.eclipse.jetty.util.Fields;
  * through the template's HTML escaping. Requests run on Jetty's pool and may block on the broker's admin calls.
  */
 final class ConsoleHandler extends Handler.Abstract {
-    private static final String CSRF_COOKIE = "courier-console-csrf";
-    private static final String TOKEN_COOKIE = "courier-console-token";
     /** How long a dead-letter page waits for letters to arrive from the broker. */
     private static final Duration LETTER_WAIT = Duration.ofSeconds(5);
     private static final int LETTERS_SHOWN = 200;
@@ -56,19 +50,18 @@ final class ConsoleHandler extends Handler.Abstract {
 
     private final Broker broker;
     private final List<MessageServer> services;
-    private final byte[] token;
+    private final Access access;
     private final long refreshSeconds;
     private final Payloads payloads;
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(null, ContentType.Html,
             ConsoleHandler.class.getClassLoader(), "io.courier.console.pages");
-    private final SecureRandom random = new SecureRandom();
     private final Map<String, byte[]> statics = new HashMap<>();
 
     ConsoleHandler(Broker broker, List<MessageServer> services, String token, Duration refresh, Payloads payloads) {
         this.broker = broker;
         this.payloads = payloads;
         this.services = services;
-        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.access = new Access(token);
         this.refreshSeconds = refresh.toSeconds();
         statics.put("/static/htmx.min.js", resource("/META-INF/resources/webjars/htmx.org/2.0.8/dist/htmx.min.js"));
         statics.put("/static/console.css", resource("/io/courier/console/console.css"));
@@ -117,18 +110,18 @@ final class ConsoleHandler extends Handler.Abstract {
             response.write(true, ByteBuffer.wrap(file), callback);
             return true;
         }
-        String csrf = csrfCookie(request, response);
+        String csrf = access.formToken(request, response);
         View view = new View(broker.url(), broker.capabilities().backend(), csrf, null, null, refreshSeconds, payloads);
         Page page;
         try {
-            if (token != null && !signedIn(request)) {
+            if (!access.signedIn(request)) {
                 page = path.equals("/login") && method.equals("POST") ? login(request, response, view)
                         : new Page(HttpStatus.UNAUTHORIZED_401, render("login", Map.of("view", anonymous(view))));
             } else if (method.equals("GET")) {
                 page = get(path, Request.extractQueryParameters(request), view);
             } else if (method.equals("POST")) {
                 Fields form = Request.getParameters(request);
-                if (!constantTimeEquals(form.getValue("csrf"), csrf)) {
+                if (!Access.formTokenMatches(form.getValue("csrf"), csrf)) {
                     throw new Refused(HttpStatus.FORBIDDEN_403, "this form came from elsewhere or is stale: "
                             + "nothing was done; reload the page and try again");
                 }
@@ -476,59 +469,16 @@ final class ConsoleHandler extends Handler.Abstract {
     // ------------------------------------------------------------------ access
 
     private Page login(Request request, Response response, View view) throws Exception {
-        Fields form = Request.getParameters(request);
-        String given = form.getValue("token");
-        if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
+        if (!access.signIn(Request.getParameters(request).getValue("token"), response)) {
             return new Page(HttpStatus.UNAUTHORIZED_401, render("login",
                     Map.of("view", anonymous(view).withMessage("wrong token", false))));
         }
-        Response.addCookie(response, cookie(TOKEN_COOKIE, given));
         return ok("overview", topicsModel(view));
-    }
-
-    private boolean signedIn(Request request) {
-        String bearer = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (bearer != null && bearer.startsWith("Bearer ")
-                && MessageDigest.isEqual(bearer.substring(7).getBytes(StandardCharsets.UTF_8), token)) {
-            return true;
-        }
-        String cookie = cookieValue(request, TOKEN_COOKIE);
-        return cookie != null && MessageDigest.isEqual(cookie.getBytes(StandardCharsets.UTF_8), token);
     }
 
     /** A page for someone not signed in: nothing about the broker. */
     private static View anonymous(View view) {
         return new View("", "", view.csrf(), null, null, view.refreshSeconds(), view.payloads());
-    }
-
-    /** The browser's form token: its cookie, or a new one set now. */
-    private String csrfCookie(Request request, Response response) {
-        String existing = cookieValue(request, CSRF_COOKIE);
-        if (existing != null && existing.length() == 43) {
-            return existing;
-        }
-        byte[] bytes = new byte[32];
-        random.nextBytes(bytes);
-        String value = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        Response.addCookie(response, cookie(CSRF_COOKIE, value));
-        return value;
-    }
-
-    private static HttpCookie cookie(String name, String value) {
-        return HttpCookie.build(name, value).path("/").httpOnly(true).sameSite(HttpCookie.SameSite.STRICT).build();
-    }
-
-    private static String cookieValue(Request request, String name) {
-        for (HttpCookie c : Request.getCookies(request)) {
-            if (c.getName().equals(name)) {
-                return c.getValue();
-            }
-        }
-        return null;
-    }
-
-    private static boolean constantTimeEquals(String a, String b) {
-        return a != null && b != null && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 
     // ------------------------------------------------------------------ helpers
