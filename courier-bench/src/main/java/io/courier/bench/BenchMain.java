@@ -95,8 +95,9 @@ public final class BenchMain {
         String latencyTable;
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
-             Broker courier = open(pulsar)) {
-            pulsarRounds(pulsar, raw, courier, n, rounds, spring);
+             Broker courier = open(pulsar);
+             Broker bare = openWithoutContentType(pulsar)) {
+            pulsarRounds(pulsar, raw, courier, bare, n, rounds, spring);
             latencyTable = new LatencyBench().runOn(pulsar, raw, courier, latencySeconds, latencyRounds, spring);
         }
         String report = "## Results\n\n" + header + "\n\n### Throughput\n\n" + results.table()
@@ -117,8 +118,9 @@ public final class BenchMain {
         memory(n, rounds);
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
-             Broker courier = open(pulsar)) {
-            pulsarRounds(pulsar, raw, courier, n, rounds, spring);
+             Broker courier = open(pulsar);
+             Broker bare = openWithoutContentType(pulsar)) {
+            pulsarRounds(pulsar, raw, courier, bare, n, rounds, spring);
         }
         System.out.println();
         System.out.println(results.table());
@@ -128,11 +130,18 @@ public final class BenchMain {
         return Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build());
     }
 
+    /** Bytes as the default codec, published without a content-type: the raw client's message, property for property. */
+    static Broker openWithoutContentType(EmbeddedPulsar pulsar) {
+        return Brokers.open(pulsar.serviceUrl(), BrokerOptions.builder().property("adminUrl", pulsar.httpUrl())
+                .defaultCodec("bytes").omitDefaultContentType(true).build());
+    }
+
     // ------------------------------------------------------------------ pulsar
 
     private static final String PUB_RAW = "publish 100 B: raw client";
     private static final String PUB_RAW_PROPERTY = "publish 100 B: raw client + 1 property";
     private static final String PUB_COURIER = "publish 100 B: Courier bytes";
+    private static final String PUB_COURIER_BARE = "publish 100 B: Courier bytes, no content-type (omitDefaultContentType)";
     private static final String PUB_JSON = "publish small record: Courier json";
     private static final String PUB_SPRING = "publish 100 B: Spring PulsarTemplate";
     private static final String PUB_RAW_1K = "publish 1 KiB: raw client";
@@ -154,7 +163,7 @@ public final class BenchMain {
         void run() throws Exception;
     }
 
-    private void pulsarRounds(EmbeddedPulsar pulsar, PulsarClient raw, Broker courier, int n, int rounds,
+    private void pulsarRounds(EmbeddedPulsar pulsar, PulsarClient raw, Broker courier, Broker bare, int n, int rounds,
                               SpringContender spring) throws Exception {
         System.out.printf("embedded Pulsar %s ready in %d ms%n", EmbeddedPulsar.version(), pulsar.lastStartupTime().toMillis());
         int small = n / 4;
@@ -164,6 +173,7 @@ public final class BenchMain {
         createSubscriptions(raw, warm, "raw", "courier");
         publishRaw(raw, topic(), n, PAYLOAD);
         publishCourier(courier, warm, n, PAYLOAD, false);
+        publishCourier(bare, topic(), n, PAYLOAD, false);
         consumeRaw(raw, warm, "raw", n);
         consumeCourier(courier, warm, "courier", n, 1, byte[].class);
         stopServers();
@@ -181,6 +191,7 @@ public final class BenchMain {
                     () -> results.measured(PUB_RAW, round, n, () -> publishRaw(raw, topic(), n, PAYLOAD)),
                     () -> results.measured(PUB_RAW_PROPERTY, round, n, () -> publishRaw(raw, topic(), n, PAYLOAD, true)),
                     () -> results.measured(PUB_COURIER, round, n, () -> publishCourier(courier, bytesTopic, n, PAYLOAD, false)),
+                    () -> results.measured(PUB_COURIER_BARE, round, n, () -> publishCourier(bare, topic(), n, PAYLOAD, false)),
                     () -> results.measured(PUB_JSON, round, n, () -> publishCourier(courier, jsonTopic, n, null, true)),
                     () -> results.record(PUB_RAW_1K, round, publishRaw(raw, topic(), small, PAYLOAD_1K)),
                     // set up as the raw run's topic: one durable subscription, so the broker keeps what is published
@@ -217,6 +228,7 @@ public final class BenchMain {
             results.ratio(round, PUB_COURIER, PUB_RAW);
             results.ratio(round, PUB_COURIER, PUB_RAW_PROPERTY);
             results.ratio(round, PUB_RAW_PROPERTY, PUB_RAW);   // what the one property costs the raw client itself
+            results.ratio(round, PUB_COURIER_BARE, PUB_RAW);
             results.ratio(round, PUB_COURIER_1K, PUB_RAW_1K);
             results.ratio(round, PUB_JSON, PUB_RAW);
             results.ratio(round, CON_C1, CON_RAW);

@@ -79,6 +79,29 @@ class MemoryBrokerTest {
     }
 
     @Test
+    void omitDefaultContentTypeLeavesTheHeaderOffOnlyForTheDefaultCodecAndConsumersStillDecode() {
+        try (Broker omitting = Brokers.open("memory://omit-content-type",
+                io.courier.BrokerOptions.builder().omitDefaultContentType(true).build())) {
+            Recorder<byte[]> raw = new Recorder<>();
+            Recorder<TestOrder> orders = new Recorder<>();
+            SubscribeOptions.Builder at = SubscribeOptions.builder(topic, "raw").initialPosition(InitialPosition.EARLIEST);
+            omitting.subscribe(at.build(), byte[].class, raw);
+            omitting.publish(Envelope.builder(topic, new TestOrder("o-1", "c-1", 2, null)).header("x-trace", "t1").build());
+            omitting.publish(Envelope.builder(topic, new TestOrder("o-2", "c-1", 3, null)).codec("json").build());
+            omitting.publish(Envelope.builder(topic, "plain words").codec("text").build());
+            raw.awaitCount(3, WAIT);
+            assertThat(raw.messages()).extracting(m -> m.headers().get(io.courier.Headers.CONTENT_TYPE))
+                    .containsExactly(null, null, "text/plain; charset=utf-8");
+            assertThat(raw.messages().get(0).headers().get("x-trace")).isEqualTo("t1");
+            omitting.subscribe(SubscribeOptions.builder(topic + "-orders", "s").initialPosition(InitialPosition.EARLIEST).build(),
+                    TestOrder.class, orders);
+            omitting.publish(Envelope.builder(topic + "-orders", new TestOrder("o-3", "c-2", 1, null)).build());
+            orders.awaitCount(1, WAIT);
+            assertThat(orders.payloads()).extracting(TestOrder::id).containsExactly("o-3");
+        }
+    }
+
+    @Test
     void unknownCodecFailsThePublishAndTheSubscribe() {
         assertThatThrownBy(() -> broker.publish(Envelope.builder(topic, "x").codec("avro").build()))
                 .isInstanceOf(CodecException.class).hasMessageContaining("unknown codec 'avro'");
