@@ -128,28 +128,33 @@ final class PulsarBroker extends AbstractBroker {
                 : producer.send(p -> send(p, m));
         // the stage keeps only the topic, not the message: a million pending publishes hold their stages alive
         String topic = m.topic();
-        return sent.handle((id, error) -> {
-            if (error != null) {
-                Throwable cause = PulsarErrors.unwrap(error);
-                if (QuotaBlocks.isQuota(cause)) {
-                    // a producer the broker blocked keeps reconnecting with growing backoff and queues later
-                    // publishes behind it: drop it, and refuse at once until the broker accepts a new producer
-                    cache.evict(topic, producer);
-                    quotaBlocks.block(topic, cause.getMessage());
-                } else if (producer.isEvicted() && cause instanceof PulsarClientException.AlreadyClosedException) {
-                    // queued on the producer dropped for the quota: refused for the quota, not for a closed producer
-                    cause = quotaBlocks.refusal(topic) != null ? quotaBlocks.refusal(topic)
-                            : new PulsarClientException.ProducerBlockedQuotaExceededException(cause.getMessage());
-                }
-                throw new java.util.concurrent.CompletionException(
-                        PulsarErrors.publish(cause, topic, url(), pulsarOptions.authToken()));
+        CompletableFuture<MessageId> result = newPublishResult();
+        sent.whenComplete((id, error) -> {
+            if (error == null) {
+                result.complete(MessageId.lazy(id::toString));
+                return;
             }
-            return MessageId.lazy(id::toString);
+            Throwable cause = PulsarErrors.unwrap(error);
+            if (QuotaBlocks.isQuota(cause)) {
+                // a producer the broker blocked keeps reconnecting with growing backoff and queues later
+                // publishes behind it: drop it, and refuse at once until the broker accepts a new producer
+                cache.evict(topic, producer);
+                quotaBlocks.block(topic, cause.getMessage());
+            } else if (producer.isEvicted() && cause instanceof PulsarClientException.AlreadyClosedException) {
+                // queued on the producer dropped for the quota: refused for the quota, not for a closed producer
+                cause = quotaBlocks.refusal(topic) != null ? quotaBlocks.refusal(topic)
+                        : new PulsarClientException.ProducerBlockedQuotaExceededException(cause.getMessage());
+            }
+            result.completeExceptionally(PulsarErrors.publish(cause, topic, url(), pulsarOptions.authToken()));
         });
+        return result;
     }
 
     private static CompletableFuture<org.apache.pulsar.client.api.MessageId> send(Producer<byte[]> p, OutboundMessage m) {
-        TypedMessageBuilder<byte[]> b = p.newMessage().value(m.payload()).properties(m.headers().asMap());
+        TypedMessageBuilder<byte[]> b = p.newMessage().value(m.payload());
+        if (!m.headers().isEmpty()) {
+            b.properties(m.headers().asMap());
+        }
         if (m.key() != null) {
             b.key(m.key());
         }
