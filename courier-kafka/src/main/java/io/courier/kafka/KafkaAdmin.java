@@ -290,8 +290,15 @@ final class KafkaAdmin implements BrokerAdmin {
      */
     boolean awaitShareAssignment(String group, String clientId, String topic, Duration timeout) {
         return pollUntil(timeout, () -> {
-            ShareGroupDescription g = await(admin.describeShareGroups(List.of(group)).all(),
-                    "describe share group '" + group + "'").get(group);
+            ShareGroupDescription g;
+            try {
+                g = await(admin.describeShareGroups(List.of(group)).all(), "describe share group '" + group + "'").get(group);
+            } catch (KafkaCallException e) {
+                if (e.getCause() instanceof GroupIdNotFoundException) {
+                    return false;   // the coordinator makes the group at the member's first heartbeat: not yet
+                }
+                throw e;
+            }
             return g != null && g.members().stream().anyMatch(m -> m.clientId().equals(clientId)
                     && m.assignment().topicPartitions().stream().anyMatch(tp -> tp.topic().equals(topic)));
         });

@@ -229,7 +229,7 @@ public abstract class AbstractBroker implements Broker {
         byte[] payload = codec.encode(e.payload());
         // most envelopes carry no headers of their own: share one immutable header set per codec for them
         Headers headers;
-        if (codec == defaultCodec && options.omitDefaultContentType()) {
+        if (codec == defaultCodec && options.omitDefaultContentType() && !e.headers().contains(Headers.CONTENT_TYPE)) {
             headers = e.headers();   // consumers decode a message without a content type with the default codec
         } else if (e.headers().isEmpty()) {
             headers = contentTypeOnly.computeIfAbsent(codec.contentType(), ct -> Headers.of(Headers.CONTENT_TYPE, ct));
