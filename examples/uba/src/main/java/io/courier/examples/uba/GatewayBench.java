@@ -31,7 +31,7 @@ import org.HdrHistogram.Histogram;
  * <p>Arguments: {@code [seconds per wrk run (20)] [fixed rate per second (5000)] [fixed-rate seconds (20)] [codec json|proto (json)] [saver instances (1)]}.
  */
 public final class GatewayBench {
-    private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
+    static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final Pattern REQUESTS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern ANSWERS = Pattern.compile("answers: 200 (\\d+), 400 (\\d+), 503 (\\d+), other (\\d+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
@@ -83,14 +83,14 @@ public final class GatewayBench {
         rows.forEach(System.out::println);
     }
 
-    private record Run(double storedPerSecond, double requestsPerSecond, double p50Ms, double p99Ms, double rowP99Ms, String answers) {
+    record Run(double storedPerSecond, double requestsPerSecond, double p50Ms, double p99Ms, double rowP99Ms, String answers) {
         String row(String load) {
             return String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %.1f | %.1f | %.1f | %s |", load, storedPerSecond,
                     requestsPerSecond, p50Ms, p99Ms, rowP99Ms, answers);
         }
     }
 
-    private static Run wrk(UbaServices services, Path script, int connections, int seconds, String url, int perRequest)
+    static Run wrk(UbaServices services, Path script, int connections, int seconds, String url, int perRequest)
             throws IOException, InterruptedException, SQLException {
         truncate(services.database());
         long acceptedBefore = services.gateway().accepted();
