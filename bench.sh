@@ -2,7 +2,7 @@
 # Every benchmark of BENCHMARKS.md in one run: Courier against the raw Pulsar client, Spring for Apache Pulsar and
 # an ArrayBlockingQueue on one embedded Pulsar (throughput, allocation, heap, fixed-rate latency), Courier on an embedded
 # Kafka against the raw kafka-clients (KAFKA_MESSAGES, default 200,000; about a minute), then the example pipeline on H2
-# and PostgreSQL, and the gateway under wrk (Debian's package) and a fixed-rate load. About 19 minutes on 2 cores; the tables land in target/benchmarks.md.
+# and PostgreSQL, and the gateway under wrk (Debian's package) and a fixed-rate load. About 18 minutes on 2 cores; the tables land in target/benchmarks.md.
 #
 #   ./bench.sh                      # defaults: 1,000,000 messages, 3 rounds, latency 20 s x 2 rounds, 5,000 reports
 #   MESSAGES=200000 ROUNDS=3 LATENCY_SECONDS=10 LATENCY_ROUNDS=1 REPORTS=2000 ./bench.sh   # a quicker look
