@@ -179,29 +179,25 @@ public abstract class AbstractBroker implements Broker {
 
         @Override
         public boolean complete(MessageId value) {
-            boolean first = super.complete(value);
-            if (first) {
-                broker.publishFinished(value, null);
-            }
-            return first;
+            return settledIf(super.complete(value));
         }
 
         @Override
         public boolean completeExceptionally(Throwable error) {
-            boolean first = super.completeExceptionally(error);
-            if (first) {
-                broker.publishFinished(null, error);
-            }
-            return first;
+            return settledIf(super.completeExceptionally(error));
         }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean first = super.cancel(mayInterruptIfRunning);
-            if (first) {
+            return settledIf(super.cancel(mayInterruptIfRunning));
+        }
+
+        /** Settles the publish when this call was the one that completed the future. */
+        private boolean settledIf(boolean completedNow) {
+            if (completedNow) {
                 broker.publishFinished(null, null);
             }
-            return first;
+            return completedNow;
         }
 
         @Override

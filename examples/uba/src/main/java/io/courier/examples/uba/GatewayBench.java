@@ -49,10 +49,7 @@ public final class GatewayBench {
         int rateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         String codec = args.length > 3 ? args[3] : "json";
         int savers = args.length > 4 ? Integer.parseInt(args[4]) : 1;
-        Path scripts = Path.of("wrk").toAbsolutePath();   // exec:java runs in the module's directory
-        if (!Files.isRegularFile(scripts.resolve("report.lua"))) {
-            scripts = Path.of("examples/uba/wrk").toAbsolutePath();
-        }
+        Path scripts = wrkScripts();
         String wrk = wrkVersion();
         UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", "postgres", "UBA_DATA_DATABASE_PASSWORD", "",
                         "UBA_DATA_PULSAR_CODEC", codec))
@@ -81,6 +78,12 @@ public final class GatewayBench {
         System.out.println("| load | reports/s stored | HTTP requests/s | HTTP p50 ms | HTTP p99 ms | accept -> row p99 ms | answers |");
         System.out.println("|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+    }
+
+    /** The folder of the wrk scripts, from the module's directory (where exec:java runs) or the repository's. */
+    static Path wrkScripts() {
+        Path scripts = Path.of("wrk").toAbsolutePath();
+        return Files.isRegularFile(scripts.resolve("report.lua")) ? scripts : Path.of("examples/uba/wrk").toAbsolutePath();
     }
 
     record Run(double storedPerSecond, double requestsPerSecond, double p50Ms, double p99Ms, double rowP99Ms, String answers) {

@@ -1,7 +1,6 @@
 package io.courier.examples.uba;
 
 import io.courier.pulsar.embedded.EmbeddedPulsar;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +26,7 @@ public final class GatewayServersBench {
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        Path script = Path.of("wrk/report.lua").toAbsolutePath();
-        if (!Files.isRegularFile(script)) {
-            script = Path.of("examples/uba/wrk/report.lua").toAbsolutePath();
-        }
+        Path script = GatewayBench.wrkScripts().resolve("report.lua");
         UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", "postgres", "UBA_DATA_DATABASE_PASSWORD", ""))
                 .with(null, GatewayBench.POSTGRES, "127.0.0.1:0");
         System.out.printf("gateway servers benchmark: %d s per wrk run, %d rounds, PostgreSQL, %d cores, Java %s%n", seconds,
