@@ -26,6 +26,11 @@ final class ProtobufJsonSupport {
     private ProtobufJsonSupport() {
     }
 
+    /** The default instance of a full protobuf message class (a {@link CodecException} for a lite one). */
+    static Message defaultInstance(Class<?> type) {
+        return DEFAULTS.get(type);
+    }
+
     static byte[] toJson(Object message) {
         if (!(message instanceof MessageOrBuilder m)) {
             throw new CodecException("json: " + message.getClass().getName() + " is a lite protobuf message; use the proto codec");
@@ -38,6 +43,10 @@ final class ProtobufJsonSupport {
     }
 
     static Object fromJson(byte[] data, Class<?> type) {
+        Message quick = FlatProtobufJsonReader.read(data, type, DEFAULTS.get(type).newBuilderForType());
+        if (quick != null) {
+            return quick;
+        }
         Message.Builder builder = DEFAULTS.get(type).newBuilderForType();
         try {
             PARSER.merge(new String(data, StandardCharsets.UTF_8), builder);
