@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Scenario 3: a handler that manages 100 messages a second faces a 500,000-message backlog. The subscriber runs in its
+ * Scenario 3: a handler that manages 100 messages a second faces a 250,000-message backlog of 1 KiB each. The subscriber runs in its
  * own JVM with a heap (96 MiB) and direct memory (64 MiB) far smaller than the backlog (244 MiB of payload), and its
  * live heap is sampled after full collections: the backlog stays in the broker, the subscriber holds at most
  * maxInFlight messages. Then the subscriber is stopped with a real SIGTERM (its {@code App} drains) and a fast
@@ -36,8 +36,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(EmbeddedPulsarExtension.class)
 class SlowConsumerTest {
-    private static final int BACKLOG = 500_000;
-    private static final int PAYLOAD = 512;
+    private static final int BACKLOG = 250_000;
+    private static final int PAYLOAD = 1_024;
     private static final int MAX_IN_FLIGHT = 1_000;
     private static final int SLOW_PHASE_MESSAGES = 1_500;
     /** The subscriber's own footprint (client, threads, classes' heap objects), measured at about 15 MiB. */
