@@ -61,21 +61,12 @@ public final class Database implements AutoCloseable {
 
     /** End-to-end latencies, HTTP accept to row stored, in microseconds, sorted. */
     public List<Long> latenciesMicros() {
-        return latenciesMicros(Long.MIN_VALUE);
-    }
-
-    /** As {@link #latenciesMicros()}, over the rows whose report arrived at or after {@code receivedFromUs} (epoch µs). */
-    public List<Long> latenciesMicros(long receivedFromUs) {
         List<Long> result = new ArrayList<>();
-        try (Connection c = pool.getConnection()) {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             for (String table : List.of("realtime_warehousing", "acceptance_status")) {
-                try (java.sql.PreparedStatement ps = c.prepareStatement(
-                        "SELECT stored_us - received_us FROM " + table + " WHERE received_us >= ?")) {
-                    ps.setLong(1, receivedFromUs);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            result.add(rs.getLong(1));
-                        }
+                try (ResultSet rs = s.executeQuery("SELECT stored_us - received_us FROM " + table)) {
+                    while (rs.next()) {
+                        result.add(rs.getLong(1));
                     }
                 }
             }

@@ -2,7 +2,6 @@ package io.courier.examples.uba;
 
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,17 +13,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.HdrHistogram.Histogram;
 
 /**
  * The gateway under load from generators nobody here wrote nor tuned for it: {@code wrk} (Debian's package) with
  * {@code examples/uba/wrk/report.lua} at 64 and 256 connections, one report per request and then 100,
- * then a fixed-rate run (an open model: each request is sent at its planned time whether or not earlier ones were
- * answered, and its latency counts from that time, so a stall is not hidden by coordinated omission). The whole
+ * then a fixed-rate run ({@code paced.lua}: wrk holding an offered rate on a schedule, printing how far behind it any
+ * request was sent, so a stall that made the generator wait is not hidden by coordinated omission). The whole
  * pipeline runs: embedded Pulsar, gateway, saver on PostgreSQL ({@code 127.0.0.1:5432/test}); every run ends when
  * every accepted report is a row, and reports per second count rows, not answers.
  *
@@ -32,8 +29,6 @@ import org.HdrHistogram.Histogram;
  */
 public final class GatewayBench {
     static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
-    /** Seconds the fixed-rate client warms its own code before the measured window (see {@link #fixedRate}). */
-    private static final int CLIENT_WARMUP_SECONDS = 10;
     private static final Pattern REQUESTS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern ANSWERS = Pattern.compile("answers: 200 (\\d+), 400 (\\d+), 503 (\\d+), other (\\d+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
@@ -76,7 +71,7 @@ public final class GatewayBench {
                 rows.add(wrk(services, scripts.resolve("report.lua"), 64, seconds, url, 100)
                         .row("batch of 100 per request, wrk 64 connections"));
             }
-            rows.add(fixedRate(services, rate, rateSeconds));
+            rows.add(fixedRate(services, scripts, url, rate, rateSeconds));
         }
         System.out.println();
         System.out.println("| load | reports/s stored | HTTP requests/s | HTTP p50 ms | HTTP p99 ms | accept -> row p99 ms | answers |");
@@ -99,13 +94,19 @@ public final class GatewayBench {
 
     static Run wrk(UbaServices services, Path script, int connections, int seconds, String url, int perRequest)
             throws IOException, InterruptedException, SQLException {
+        return wrk(services, script, connections, seconds, url, perRequest, perRequest > 1 ? List.of(Integer.toString(perRequest)) : List.of());
+    }
+
+    private static Run wrk(UbaServices services, Path script, int connections, int seconds, String url, int perRequest,
+            List<String> scriptArgs) throws IOException, InterruptedException, SQLException {
         truncate(services.database());
         long acceptedBefore = services.gateway().accepted();
         long begin = System.nanoTime();
         List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
                 "-s", script.toString(), url));
-        if (perRequest > 1) {
-            command.addAll(List.of("--", Integer.toString(perRequest)));
+        if (!scriptArgs.isEmpty()) {
+            command.add("--");
+            command.addAll(scriptArgs);
         }
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -141,89 +142,21 @@ public final class GatewayBench {
                         + "%d requests not answered 200, HTTP p99 %.1f ms, accept -> row p99 %.1f ms%n",
                 script.getFileName(), perRequest, connections, run.requestsPerSecond, accepted, elapsed, run.storedPerSecond, failed,
                 run.p99Ms, run.rowP99Ms);
+        out.lines().filter(line -> line.startsWith("schedule lag:")).forEach(line -> System.out.println("  " + line));
         return run;
     }
 
     /**
-     * Sends {@code rate} reports per second at planned times for {@code seconds} over up to 64 kept-alive connections
-     * (Jetty's HTTP client; requests beyond them queue in the client, and their wait counts); latency from the planned
-     * time. The client runs in this JVM beside the gateway, and its own code starts cold: the first seconds of a cold
-     * client at 5,000/s built a queue that took 14 s of a 20 s window to drain and set the window's p99. So the client
-     * is first warmed for {@value #CLIENT_WARMUP_SECONDS} s at a fifth of the rate (printed, not in the table); the
-     * measured window's HTTP percentiles and its accept -> row p99 (rows received in the window) make the row, and its
-     * worst latency per second is printed so a stall shows where it happened.
+     * {@code rate} reports per second for {@code seconds} from wrk with {@code paced.lua} (64 connections, one schedule
+     * per wrk thread; see the script): an offered rate held by a generator that costs little CPU, where the open-model
+     * client this run used before (Jetty's HTTP client in this JVM) took about half a core at 5,000/s from the gateway it
+     * measured. wrk's latency counts from each send; the script prints how far behind schedule requests were sent.
      */
-    private static String fixedRate(UbaServices services, int rate, int seconds) throws Exception {
-        org.eclipse.jetty.client.HttpClient http = new org.eclipse.jetty.client.HttpClient();
-        http.setMaxConnectionsPerDestination(64);
-        http.setMaxRequestsQueuedPerDestination(rate * seconds);
-        http.setConnectTimeout(5_000);
-        http.start();
-        try {
-            URI uri = services.gatewayUri().resolve("/agent/v1/report");
-            truncate(services.database());
-            long beforeWarmup = services.gateway().accepted();
-            Paced warmup = Paced.run(http, uri, Math.max(1, rate / 5), CLIENT_WARMUP_SECONDS);
-            awaitRows(services, settledAccepted(services) - beforeWarmup, System.nanoTime());
-            truncate(services.database());
-            long acceptedBefore = services.gateway().accepted();
-            long start = System.nanoTime();
-            long measuredFromUs = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
-            Paced measured = Paced.run(http, uri, rate, seconds);
-            long accepted = settledAccepted(services) - acceptedBefore;
-            double elapsed = awaitRows(services, accepted, start);
-            double p50 = measured.latency.getValueAtPercentile(50) / 1e6;
-            double p99 = measured.latency.getValueAtPercentile(99) / 1e6;
-            double rowP99 = rowP99(services, measuredFromUs);
-            System.out.printf(Locale.ROOT, "fixed rate: client warm-up %,d/s for %d s (HTTP p99 %.1f ms, %,d not 200); %,d/s for %d s: %,d answered 200, "
-                            + "%,d not; HTTP (from planned send) p50 %.1f ms, p99 %.1f ms, max %.1f ms; accept -> row p99 %.1f ms%n",
-                    Math.max(1, rate / 5), CLIENT_WARMUP_SECONDS, warmup.latency.getValueAtPercentile(99) / 1e6, warmup.failed,
-                    rate, seconds, measured.ok, measured.failed, p50, p99, measured.latency.getMaxValue() / 1e6, rowP99);
-            System.out.println("worst HTTP latency per second, ms: " + java.util.Arrays.stream(measured.worstPerSecond)
-                    .mapToObj(n -> Long.toString(n / 1_000_000)).collect(java.util.stream.Collectors.joining(" ")));
-            return new Run(accepted / elapsed, measured.ok / (double) seconds, p50, p99, rowP99,
-                    "200 " + measured.ok + ", other " + measured.failed).row("fixed rate " + String.format(Locale.ROOT, "%,d", rate)
-                    + "/s, one report per request");
-        } finally {
-            http.stop();
-        }
-    }
-
-    /** One open-model run: latencies from each request's planned time, the worst per second, the answers counted. */
-    private record Paced(Histogram latency, long[] worstPerSecond, long ok, long failed) {
-        static Paced run(org.eclipse.jetty.client.HttpClient http, URI uri, int rate, int seconds) throws InterruptedException {
-            Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
-            long[] worst = new long[seconds];
-            AtomicLong ok = new AtomicLong();
-            AtomicLong failed = new AtomicLong();
-            int total = rate * seconds;
-            java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(total);
-            long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-            long start = System.nanoTime();
-            for (int i = 0; i < total; i++) {
-                long planned = start + i * interval;
-                int second = i / rate;
-                long wait;
-                while ((wait = planned - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-                http.newRequest(uri).method("POST").timeout(30, TimeUnit.SECONDS)
-                        .body(new org.eclipse.jetty.client.StringRequestContent("application/json", UbaMain.report(i)))
-                        .send(result -> {
-                            long nanos = Math.min(System.nanoTime() - planned, latency.getHighestTrackableValue());
-                            synchronized (worst) {
-                                latency.recordValue(nanos);
-                                worst[second] = Math.max(worst[second], nanos);
-                            }
-                            (result.isSucceeded() && result.getResponse().getStatus() == 200 ? ok : failed).incrementAndGet();
-                            answered.countDown();
-                        });
-            }
-            if (!answered.await(2, TimeUnit.MINUTES)) {
-                throw new IllegalStateException(answered.getCount() + " requests of the fixed-rate run were never answered");
-            }
-            return new Paced(latency, worst, ok.get(), failed.get());
-        }
+    private static String fixedRate(UbaServices services, Path scripts, String url, int rate, int seconds)
+            throws IOException, InterruptedException, SQLException {
+        int threads = 2;
+        Run run = wrk(services, scripts.resolve("paced.lua"), 64, seconds, url, 1, List.of(Integer.toString(rate / threads)));
+        return run.row("fixed rate " + String.format(Locale.ROOT, "%,d", rate) + "/s, one report per request (wrk, paced)");
     }
 
     /** Accepted reports once the requests wrk left behind when it stopped have been answered too. */
@@ -258,12 +191,7 @@ public final class GatewayBench {
     }
 
     private static double rowP99(UbaServices services) {
-        return rowP99(services, Long.MIN_VALUE);
-    }
-
-    /** The 99th percentile of accept -> row over the rows received at or after {@code receivedFromUs} (epoch µs). */
-    private static double rowP99(UbaServices services, long receivedFromUs) {
-        List<Long> lat = services.database().latenciesMicros(receivedFromUs);
+        List<Long> lat = services.database().latenciesMicros();
         return lat.isEmpty() ? Double.NaN : lat.get((int) Math.min(lat.size() - 1, Math.ceil(0.99 * lat.size()) - 1)) / 1000.0;
     }
 
