@@ -49,9 +49,8 @@ public final class SaverDecodeBench {
         for (int round = 1; round <= rounds; round++) {
             double jsonFormat = 0;
             double courier = 0;
-            for (int k = 0; k < 2; k++) {
-                boolean courierFirst = (round + k) % 2 == 0;
-                if (courierFirst) {
+            for (int k = 0; k < 2; k++) {   // which decoder runs first alternates from round to round
+                if ((round + k) % 2 == 0) {
                     courier = rate(n, () -> decodeAll(codec, events, statuses));
                 } else {
                     jsonFormat = rate(n, () -> parseAll(parser, events, statuses));
