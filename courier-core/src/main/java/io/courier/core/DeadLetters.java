@@ -40,6 +40,10 @@ import java.util.concurrent.TimeUnit;
  * until {@code wait} has passed with none arriving. On Kafka a subscription's position is one offset per partition:
  * a letter left pending before one that is replayed keeps the later one pending too, until it is settled itself.
  *
+ * <p>A replay or discard returns once the broker counts its letters settled (up to 5 s after the last one; where the
+ * backend counts a backlog), so that a call right after it does not find a replayed letter still pending and replay
+ * it again. On Kafka, letters settled behind one left pending are not counted until it is: such a call waits the 5 s.
+ *
  * <p>Immutable and thread-safe; holds no connection of its own (the broker is the caller's, and stays open).
  */
 public final class DeadLetters {
@@ -47,6 +51,8 @@ public final class DeadLetters {
     public static final String DEFAULT_SUBSCRIPTION = "courier-dlq";
 
     private static final Duration QUIET = Duration.ofMillis(300);
+    /** The longest a replay or discard waits for the broker to count its acknowledgements (see awaitSettled). */
+    private static final Duration SETTLE_WAIT = Duration.ofSeconds(5);
 
     private final Broker broker;
     private final String topic;
@@ -160,8 +166,10 @@ public final class DeadLetters {
             Thread.currentThread().interrupt();
             throw new CourierException("interrupted while opening the dead letters of '" + topic + "'", e);
         }
+        long expected = -1;
+        int settled = 0;
         try {
-            long expected = pending();
+            expected = pending();
             int seen = 0;
             while (seen < max && (expected < 0 || seen < expected)) {
                 if (expected == 0) {
@@ -177,14 +185,32 @@ public final class DeadLetters {
                 seen++;
                 if (decision.settle(m, Letter.of(m))) {
                     m.ack();
+                    settled++;
                 }
             }
+            awaitSettled(expected, settled);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CourierException("interrupted while reading dead letters from '" + topic + "'", e);
         } finally {
             // letters left pending are not acknowledged: the broker keeps them for the next call
             s.close(Duration.ZERO);
+        }
+    }
+
+    /**
+     * Waits (at most {@link #SETTLE_WAIT}) until the broker counts {@code settled} fewer pending letters than the
+     * {@code expected} it counted before: acknowledgements are sent asynchronously, and a call that returned before the
+     * broker applied them let the next call see a replayed letter as pending and replay it a second time. Where the
+     * backend does not count its backlog ({@code expected} -1) there is nothing to wait for.
+     */
+    private void awaitSettled(long expected, int settled) throws InterruptedException {
+        if (expected < 0 || settled == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + SETTLE_WAIT.toNanos();
+        while (pending() > expected - settled && System.nanoTime() - deadline < 0) {
+            TimeUnit.MILLISECONDS.sleep(20);   // polled: the backend gives no receipt for an acknowledgement
         }
     }
 
