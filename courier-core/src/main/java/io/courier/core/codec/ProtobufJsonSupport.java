@@ -35,6 +35,10 @@ final class ProtobufJsonSupport {
         if (!(message instanceof MessageOrBuilder m)) {
             throw new CodecException("json: " + message.getClass().getName() + " is a lite protobuf message; use the proto codec");
         }
+        byte[] quick = FlatProtobufJsonWriter.write(m);
+        if (quick != null) {
+            return quick;
+        }
         try {
             return PRINTER.print(m).getBytes(StandardCharsets.UTF_8);
         } catch (InvalidProtocolBufferException e) {

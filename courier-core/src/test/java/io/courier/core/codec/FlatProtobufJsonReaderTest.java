@@ -123,7 +123,7 @@ class FlatProtobufJsonReaderTest {
     }
 
     /** A proto3 message with each kind of field the quick path reads, and each kind it leaves to JsonFormat. */
-    private static Descriptor descriptor() {
+    static Descriptor descriptor() {
         DescriptorProto.Builder m = DescriptorProto.newBuilder().setName("Sample")
                 .addField(field("name", 1, Type.TYPE_STRING))
                 .addField(field("flag", 2, Type.TYPE_BOOL))
