@@ -55,8 +55,14 @@ final class FlatProtobufJsonWriter {
     /** The message as JsonFormat prints it, in UTF-8, or null when JsonFormat must print it. */
     static byte[] write(MessageOrBuilder message) {
         Class<?> type = message.getDefaultInstanceForType().getClass();
+        Fields fields;
+        try {
+            fields = type == DynamicMessage.class ? null : FIELDS.get(type);
+        } catch (io.courier.CodecException notGenerated) {
+            fields = null;   // a Message implemented by hand has no static getDefaultInstance()
+        }
         // a DynamicMessage's fields come from its descriptor, not its class (rare enough not to be cached)
-        return write(message, type == DynamicMessage.class ? Fields.of(message.getDescriptorForType()) : FIELDS.get(type));
+        return write(message, fields != null ? fields : Fields.of(message.getDescriptorForType()));
     }
 
     /** As {@link #write(MessageOrBuilder)} with the fields of the message's type given. */
