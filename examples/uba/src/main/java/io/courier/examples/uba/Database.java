@@ -77,6 +77,26 @@ public final class Database implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The {@code p} percentile of the end-to-end latencies (as {@link #latenciesMicros()} sorted, index
+     * {@code ceil(p * n) - 1}), computed by the database: a benchmark that has stored millions of rows reads one
+     * number instead of loading every latency into the JVM whose next run it measures. Empty when no row is stored.
+     */
+    public java.util.OptionalLong latencyPercentileMicros(double p) {
+        if (!(p > 0 && p <= 1)) {
+            throw new IllegalArgumentException("percentile must be in (0, 1], got " + p);
+        }
+        String sql = "SELECT PERCENTILE_DISC(" + p + ") WITHIN GROUP (ORDER BY us) FROM (SELECT stored_us - received_us AS us "
+                + "FROM realtime_warehousing UNION ALL SELECT stored_us - received_us FROM acceptance_status) latencies";
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            long value = rs.getLong(1);
+            return rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(value);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the latency percentile: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
         pool.close();

@@ -82,6 +82,7 @@ class UbaPipelineTest {
         Await.until(WAIT, () -> services.database().storedRows() == 4_000, () -> "rows " + services.database().storedRows());
         assertThat(services.database().count("realtime_warehousing")).isEqualTo(3_000);
         assertThat(services.database().count("acceptance_status")).isEqualTo(1_000);
+        assertDatabasePercentilesMatchEveryLatency(services.database());
         java.util.List<io.courier.SubscriptionHealth> health = services.saverHealth();
         assertThat(health).hasSize(4);   // two instances, two topics each
         assertThat(health.stream().mapToLong(io.courier.SubscriptionHealth::processed).sum()).isEqualTo(4_000);
@@ -89,6 +90,15 @@ class UbaPipelineTest {
         System.out.printf("[uba] two saver instances, 4,000 reports in batches of 100: processed per subscription %s%n",
                 health.stream().map(h -> h.topic() + "=" + h.processed()).toList());
         assertThatNoDuplicates();
+    }
+
+    /** The percentile the database computes (GatewayBench's) is the one taken from every latency (the demo's). */
+    static void assertDatabasePercentilesMatchEveryLatency(Database database) {
+        java.util.List<Long> all = database.latenciesMicros();
+        assertThat(all).isNotEmpty();
+        for (double p : new double[] {0.5, 0.99, 1.0}) {
+            assertThat(database.latencyPercentileMicros(p)).as("p%s", p).hasValue(all.get((int) Math.ceil(p * all.size()) - 1));
+        }
     }
 
     private void assertThatNoDuplicates() {

@@ -41,10 +41,12 @@ class UbaPostgresTest {
                      Database.open(config.data().database()))) {
             services.startSaver();
             services.startGateway();
+            assertThat(services.database().latencyPercentileMicros(0.99)).isEmpty();
             UbaMain.Summary s = UbaMain.run(services, 1_000, 8, QUIET);
             assertThat(s.stored()).isEqualTo(1_000);
             assertThat(services.database().count("realtime_warehousing")).isEqualTo(750);
             assertThat(services.database().count("acceptance_status")).isEqualTo(250);
+            UbaPipelineTest.assertDatabasePercentilesMatchEveryLatency(services.database());
             System.out.printf("[uba] PostgreSQL: %d reports, %.0f/s, p50 %.1f ms, p99 %.1f ms%n", s.stored(), s.perSecond(), s.p50Ms(), s.p99Ms());
         } finally {
             try (Connection c = DriverManager.getConnection(BASE, "postgres", ""); Statement st = c.createStatement()) {
