@@ -31,12 +31,9 @@ final class FlatProtobufJsonReader {
         static Fields of(Descriptor type) {
             Map<String, FieldDescriptor> readable = new HashMap<>();
             Set<String> others = new HashSet<>();
-            boolean wellKnown = type.getFile().getPackage().equals("google.protobuf");
+            boolean wellKnown = wellKnown(type);
             for (FieldDescriptor f : type.getFields()) {
-                boolean quick = !wellKnown && !f.isRepeated() && f.getContainingOneof() == null && switch (f.getType()) {
-                    case STRING, BOOL, INT32, SINT32, SFIXED32, INT64, SINT64, SFIXED64 -> true;
-                    default -> false;
-                };
+                boolean quick = !wellKnown && flatScalar(f);
                 for (String name : new String[] {f.getName(), f.getJsonName()}) {
                     if (quick) {
                         readable.put(name, f);
@@ -47,6 +44,19 @@ final class FlatProtobufJsonReader {
             }
             return new Fields(Map.copyOf(readable), Set.copyOf(others));
         }
+    }
+
+    /** A type of protobuf's own (Duration, Timestamp, wrappers …): JsonFormat gives those a JSON form of their own. */
+    static boolean wellKnown(Descriptor type) {
+        return type.getFile().getPackage().equals("google.protobuf");
+    }
+
+    /** A field both quick paths handle: a singular string, boolean or signed 32/64-bit integer, outside any oneof. */
+    static boolean flatScalar(FieldDescriptor f) {
+        return !f.isRepeated() && f.getContainingOneof() == null && switch (f.getType()) {
+            case STRING, BOOL, INT32, SINT32, SFIXED32, INT64, SINT64, SFIXED64 -> true;
+            default -> false;
+        };
     }
 
     private static final ClassValue<Fields> FIELDS = new ClassValue<>() {

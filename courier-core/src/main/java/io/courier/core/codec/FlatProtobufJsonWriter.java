@@ -25,17 +25,13 @@ final class FlatProtobufJsonWriter {
     /** The fields of a type in number order: those written here, and those that send a message to JsonFormat. */
     record Fields(FieldDescriptor[] writable, String[] keys, FieldDescriptor[] others, boolean refused) {
         static Fields of(Descriptor type) {
-            boolean refused = type.getFile().getPackage().equals("google.protobuf") || type.isExtendable();
+            boolean refused = FlatProtobufJsonReader.wellKnown(type) || type.isExtendable();
             List<FieldDescriptor> sorted = new ArrayList<>(type.getFields());
             sorted.sort(Comparator.comparingInt(FieldDescriptor::getNumber));
             List<FieldDescriptor> writable = new ArrayList<>();
             List<FieldDescriptor> others = new ArrayList<>();
             for (FieldDescriptor f : sorted) {
-                boolean quick = !f.isRepeated() && f.getContainingOneof() == null && switch (f.getType()) {
-                    case STRING, BOOL, INT32, SINT32, SFIXED32, INT64, SINT64, SFIXED64 -> true;
-                    default -> false;
-                };
-                (quick ? writable : others).add(f);
+                (FlatProtobufJsonReader.flatScalar(f) ? writable : others).add(f);
             }
             String[] keys = writable.stream().map(f -> "\"" + f.getJsonName() + "\":").toArray(String[]::new);
             return new Fields(writable.toArray(new FieldDescriptor[0]), keys, others.toArray(new FieldDescriptor[0]), refused);
