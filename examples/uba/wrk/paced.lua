@@ -5,6 +5,9 @@
 -- once (catching up), so the offered rate holds unless the gateway stalls for longer than the connections cover. How
 -- far behind its schedule a request was sent is printed ("schedule lag"): wrk's latency counts from the send, so a
 -- lag says how much waiting before the send that latency does not show.
+-- The reports, the answer counts and their line come from report.lua, loaded from beside this file.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "report.lua")
+
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } courier_timespec;
@@ -16,17 +19,12 @@ local function now_ms()
    return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
 end
 
-local threads = {}
-local counter = 0
 local interval, first_slot, slots, waiting = nil, nil, 0, 0
 
-function setup(thread)
-   thread:set("id", #threads)
-   table.insert(threads, thread)
-end
-
+local report_init = init
 function init(args)
-   ok, bad, busy, other, late, max_lag = 0, 0, 0, 0, 0, 0
+   report_init({})   -- one report per request
+   late, max_lag = 0, 0
    interval = 1000 / tonumber(args[1] or error("paced.lua needs the rate per thread: -- RATE"))
 end
 
@@ -47,40 +45,22 @@ function delay()
    return math.max(0, math.floor(slot - now))
 end
 
-local function report()
-   counter = counter + 1
-   local kind = (counter % 4 == 3) and "user" or "event"
-   local event = (counter % 2 == 0) and "page_view" or "click"
-   return string.format(
-      '{"report_type":"%s","app_id":"app-%d","event_name":"%s","content":"{\\"thread\\":%d,\\"seq\\":%d}"}',
-      kind, counter % 50, event, id, counter)
-end
-
 request = function()
    if waiting > 0 then
       waiting = waiting - 1   -- a slot taken in delay()
    else
       next_slot()             -- a connection's first request: a slot of its own
    end
-   return wrk.format("POST", "/agent/v1/report", {["Content-Type"] = "application/json"}, report())
+   return wrk.format("POST", "/agent/v1/report", {["Content-Type"] = "application/json"}, next_report())
 end
 
-response = function(status, headers, body)
-   if status == 200 then ok = ok + 1
-   elseif status == 400 then bad = bad + 1
-   elseif status == 503 then busy = busy + 1
-   else other = other + 1 end
-end
-
+local report_done = done
 function done(summary, latency, requests)
-   local t = {ok = 0, bad = 0, busy = 0, other = 0, late = 0}
+   report_done(summary, latency, requests)
    local lag = 0
    for _, thread in ipairs(threads) do
-      for name, _ in pairs(t) do
-         t[name] = t[name] + thread:get(name)
-      end
       lag = math.max(lag, thread:get("max_lag"))
    end
-   io.write(string.format("answers: 200 %d, 400 %d, 503 %d, other %d\n", t.ok, t.bad, t.busy, t.other))
-   io.write(string.format("schedule lag: max %.1f ms, %d requests sent more than 10 ms after their slot\n", lag, t.late))
+   io.write(string.format("schedule lag: max %.1f ms, %d requests sent more than 10 ms after their slot\n", lag,
+      sum_over_threads({"late"}).late))
 end

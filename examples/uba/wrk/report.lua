@@ -3,7 +3,8 @@
 --   wrk -t2 -c64 -d20s -s examples/uba/wrk/report.lua http://127.0.0.1:8800 -- 100     JSON arrays of 100 reports
 --                                                                                       to /agent/v1/reports
 -- Sequence numbers are per wrk thread; three reports in four are events, one a user-status report.
-local threads = {}
+-- paced.lua loads this file and keeps its reports and answer counts: the globals below are shared with it.
+threads = {}
 local counter = 0
 local batch = 1
 
@@ -17,7 +18,8 @@ function init(args)
    if args[1] then batch = tonumber(args[1]) end
 end
 
-local function report()
+-- the next report of this wrk thread
+function next_report()
    counter = counter + 1
    local kind = (counter % 4 == 3) and "user" or "event"
    local event = (counter % 2 == 0) and "page_view" or "click"
@@ -29,11 +31,11 @@ end
 request = function()
    local headers = {["Content-Type"] = "application/json"}
    if batch == 1 then
-      return wrk.format("POST", "/agent/v1/report", headers, report())
+      return wrk.format("POST", "/agent/v1/report", headers, next_report())
    end
    local items = {}
    for i = 1, batch do
-      items[i] = report()
+      items[i] = next_report()
    end
    return wrk.format("POST", "/agent/v1/reports", headers, "[" .. table.concat(items, ",") .. "]")
 end
@@ -45,12 +47,19 @@ response = function(status, headers, body)
    else other = other + 1 end
 end
 
-function done(summary, latency, requests)
-   local t = {ok = 0, bad = 0, busy = 0, other = 0}
+-- each named counter summed over wrk's threads
+function sum_over_threads(names)
+   local t = {}
+   for _, name in ipairs(names) do t[name] = 0 end
    for _, thread in ipairs(threads) do
-      for name, _ in pairs(t) do
+      for _, name in ipairs(names) do
          t[name] = t[name] + thread:get(name)
       end
    end
+   return t
+end
+
+function done(summary, latency, requests)
+   local t = sum_over_threads({"ok", "bad", "busy", "other"})
    io.write(string.format("answers: 200 %d, 400 %d, 503 %d, other %d\n", t.ok, t.bad, t.busy, t.other))
 end
