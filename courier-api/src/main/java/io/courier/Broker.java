@@ -72,7 +72,12 @@ public interface Broker extends AutoCloseable {
 
     boolean isClosed();
 
-    /** Flushes publishes, closes subscriptions with {@link BrokerOptions#closeTimeout()} grace. Idempotent. */
+    /**
+     * Closes subscriptions (in-flight handlers may finish), waits for pending publishes, then releases the connection,
+     * all within one {@link BrokerOptions#closeTimeout()}, even with the broker unreachable. What is unfinished by
+     * then is abandoned: unacknowledged messages are delivered again later, and a publish still waiting fails with a
+     * {@link PublishException}. Idempotent.
+     */
     @Override
     void close();
 }

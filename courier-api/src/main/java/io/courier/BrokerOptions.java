@@ -55,7 +55,10 @@ public final class BrokerOptions {
         return publishTimeout;
     }
 
-    /** Grace given to open subscriptions and pending publishes when the broker closes. */
+    /**
+     * How long {@link Broker#close()} takes at most: the one grace shared by open subscriptions, pending publishes and
+     * the connection's release. Default 10 seconds.
+     */
     public Duration closeTimeout() {
         return closeTimeout;
     }

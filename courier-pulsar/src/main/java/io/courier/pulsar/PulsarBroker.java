@@ -9,6 +9,7 @@ import io.courier.ConnectException;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
 import io.courier.PayloadTooLargeException;
+import io.courier.PublisherClosedException;
 import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
@@ -71,7 +72,7 @@ final class PulsarBroker extends AbstractBroker {
             PulsarNative.load(consumerCheck, consumerCheck::loadConf, pulsarOptions, PulsarOptions.CONSUMER);
             probe();
         } catch (RuntimeException e) {
-            SharedClients.release(serviceUrl, pulsarOptions);
+            SharedClients.release(serviceUrl, pulsarOptions, options.closeTimeout());
             throw e;
         }
         this.admin = new PulsarAdminFacade(adminUrl(), pulsarOptions, serviceUrl);
@@ -296,6 +297,7 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     protected void closeBackend(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         quotaBlocks.close();
         for (Consumer<byte[]> c : consumers) {
             c.closeAsync();
@@ -305,14 +307,19 @@ final class PulsarBroker extends AbstractBroker {
             closing.addAll(cache.finishAll(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
         }
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             LOG.log(Level.WARNING, "closing producers of {0} did not finish cleanly: {1}", url(), e.toString());
         }
+        for (ProducerCache<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> cache : List.of(producers, chunkingProducers)) {
+            cache.abandonWaiting(topic -> new PublisherClosedException("publish to '" + topic + "' on " + url()
+                    + " abandoned: the broker was closed before the publisher for the topic could be created; nothing was sent"));
+        }
         admin.close();
-        SharedClients.release(serviceUrl, pulsarOptions);
+        SharedClients.release(serviceUrl, pulsarOptions, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 }

@@ -2,9 +2,12 @@ package io.courier.pulsar;
 
 import io.courier.ConfigurationException;
 import io.courier.ConnectException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pulsar.client.api.AuthenticationFactory;
 import org.apache.pulsar.client.api.ClientBuilder;
 import org.apache.pulsar.client.api.PulsarClient;
@@ -41,17 +44,41 @@ final class SharedClients {
         return e.client;
     }
 
-    static synchronized void release(String serviceUrl, PulsarOptions options) {
-        String key = options.clientKey(serviceUrl);
-        Entry e = CLIENTS.get(key);
-        if (e != null && --e.references == 0) {
+    /**
+     * Drops one reference; the last one closes the client, waiting at most {@code timeout} for it to finish what it
+     * has in flight. What is left then is shut down on a background daemon thread: with the broker down, a lookup or
+     * a publisher being created retries until the operation timeout (30 s by default) and keeps the client's event
+     * loop busy, so even its forced shutdown takes about 15 s, far beyond a close timeout. Closed outside the lock,
+     * so a slow close holds up no other broker opening or closing.
+     */
+    static void release(String serviceUrl, PulsarOptions options, Duration timeout) {
+        PulsarClient last;
+        synchronized (SharedClients.class) {
+            String key = options.clientKey(serviceUrl);
+            Entry e = CLIENTS.get(key);
+            if (e == null || --e.references > 0) {
+                return;
+            }
             CLIENTS.remove(key);
+            last = e.client;
+        }
+        try {
+            last.closeAsync().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // shut down below
+        }
+        Thread shutdown = new Thread(() -> {
             try {
-                e.client.close();
+                last.shutdown();
             } catch (PulsarClientException ignored) {
                 // closing: nothing left to do with it
             }
-        }
+        }, "courier-pulsar-client-shutdown");
+        shutdown.setDaemon(true);
+        shutdown.start();
     }
 
     private static PulsarClient create(String serviceUrl, PulsarOptions o) {

@@ -9,6 +9,7 @@ import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionType;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.testkit.BrokerDownClose;
 import io.courier.testkit.FaultLoad;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,13 @@ class PulsarFaultTest {
     @Test
     void killedBrokerRestartWhilePublishingAndConsuming() throws Exception {
         runThroughRestart(true);
+    }
+
+    @Test
+    void withTheBrokerStoppedPublishAsyncReturnsAtOnceAndCloseWithinTheCloseTimeout() {
+        BrokerDownClose.Result r = BrokerDownClose.closeWhileDown(options -> Brokers.open(pulsar.serviceUrl(), options.toBuilder().property("adminUrl", pulsar.httpUrl()).build()),
+                pulsar::stop, Duration.ofSeconds(2));
+        System.out.printf("[fault] pulsar broker stopped, closeTimeout 2 s: %s%n", r);
     }
 
     private void runThroughRestart(boolean kill) throws Exception {

@@ -92,7 +92,11 @@ public abstract class AbstractBroker implements Broker {
      */
     protected abstract RawConsumer openConsumer(SubscribeOptions options);
 
-    /** Flushes and closes publishers, then the connection; subscriptions are already closed. */
+    /**
+     * Flushes and closes publishers, then the connection; subscriptions are already closed. Returns within
+     * {@code timeout} (zero when the stages before used the whole close timeout): what has not closed by then is
+     * released without waiting, and publishes still waiting are failed.
+     */
     protected abstract void closeBackend(Duration timeout);
 
     /**
@@ -413,14 +417,16 @@ public abstract class AbstractBroker implements Broker {
     }
 
     private void closeNow() {
+        // one deadline for the whole close, not one per stage: a service stopping while its broker is down must
+        // still stop within the close timeout, so each stage gets only what the ones before it left
         Duration grace = options.closeTimeout();
+        long deadline = System.nanoTime() + grace.toNanos();
         Closing.closeAll(openSubscriptions(), grace);
-        awaitPendingPublishes(grace);
-        closeBackend(grace);
+        awaitPendingPublishes(deadline);
+        closeBackend(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
-    private void awaitPendingPublishes(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
+    private void awaitPendingPublishes(long deadline) {
         awaitingPublishes = true;   // before the first check: a publish settled after it sees the flag and wakes us
         synchronized (pendingPublishes) {
             while (pendingPublishes.sum() > 0) {

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A backend's producers, one per topic, created on first use and kept: for clients whose producers are bound to a
@@ -59,6 +60,15 @@ public final class ProducerCache<P, R> {
         if (replaced != null) {
             replaced.creation.thenAccept(close);
         }
+    }
+
+    /**
+     * Fails every send still waiting for its topic's producer to be created, with what {@code error} gives for the
+     * topic: for a close that does not wait for creations (with the broker down one retries for the client's
+     * operation timeout). Nothing of those sends went out.
+     */
+    public void abandonWaiting(Function<String, ? extends Throwable> error) {
+        slots.forEach((topic, slot) -> slot.abandonWaiting(() -> error.apply(topic)));
     }
 
     /** Runs {@code finish} (flush and close, say) on every cached producer; the futures complete when each is done. */
@@ -122,6 +132,14 @@ public final class ProducerCache<P, R> {
                 }
             }
             return send.apply(p);
+        }
+
+        private void abandonWaiting(Supplier<? extends Throwable> error) {
+            synchronized (waiting) {
+                for (Waiting<P, R> w; (w = waiting.poll()) != null; ) {
+                    w.result.completeExceptionally(error.get());
+                }
+            }
         }
 
         private void created(P producer, Throwable error) {
