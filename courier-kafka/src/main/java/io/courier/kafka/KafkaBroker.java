@@ -51,6 +51,7 @@ final class KafkaBroker extends AbstractBroker {
 
     private final KafkaSettings settings;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaSends sends;
     private final Admin admin;
     private final KafkaAdmin brokerAdmin;
     private final Capabilities capabilities;
@@ -80,6 +81,7 @@ final class KafkaBroker extends AbstractBroker {
         }
         this.producer = new KafkaProducer<>(producerProperties(options), new ByteArraySerializer(),
                 new ByteArraySerializer());
+        this.sends = new KafkaSends(producer, options.publishTimeout(), clientPrefix);
         this.brokerAdmin = new KafkaAdmin(admin, settings, redactedUrl);
         this.capabilities = capabilitiesOf(maxPayload);
     }
@@ -99,7 +101,8 @@ final class KafkaBroker extends AbstractBroker {
         p.put("max.request.size", Long.toString(maxPayload + 64 * 1024));
         p.put("request.timeout.ms", Long.toString(requestMs));
         p.put("delivery.timeout.ms", Long.toString(Math.max(publishMs, lingerMs + requestMs)));
-        p.put("max.block.ms", Long.toString(publishMs));
+        // a publishing thread never waits long inside the client: KafkaSends parks what the producer cannot take yet
+        p.put("max.block.ms", Long.toString(KafkaSends.ATTEMPT.toMillis()));
         return p;
     }
 
@@ -118,17 +121,13 @@ final class KafkaBroker extends AbstractBroker {
                 m.eventTime() == null ? null : m.eventTime().toEpochMilli(),
                 m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8), m.payload(), kafkaHeaders(m.headers()));
         CompletableFuture<MessageId> result = new CompletableFuture<>();
-        try {
-            producer.send(record, (meta, error) -> {
-                if (error != null) {
-                    result.completeExceptionally(KafkaErrors.publish(error, m.topic(), url(), settings.secrets()));
-                } else {
-                    result.complete(messageId(meta.topic(), meta.partition(), meta.offset()));
-                }
-            });
-        } catch (RuntimeException e) {
-            result.completeExceptionally(KafkaErrors.publish(e, m.topic(), url(), settings.secrets()));
-        }
+        sends.send(record, (meta, error) -> {
+            if (error != null) {
+                result.completeExceptionally(KafkaErrors.publish(error, m.topic(), url(), settings.secrets()));
+            } else {
+                result.complete(messageId(meta.topic(), meta.partition(), meta.offset()));
+            }
+        });
         return result;
     }
 
@@ -273,6 +272,7 @@ final class KafkaBroker extends AbstractBroker {
             c.close();
         }
         try {
+            sends.close();
             producer.close(timeout);
         } finally {
             admin.close(Duration.ofSeconds(5));

@@ -1,16 +1,26 @@
 package io.courier.kafka;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
+import io.courier.Envelope;
 import io.courier.InitialPosition;
+import io.courier.MessageId;
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.kafka.embedded.EmbeddedKafka;
+import io.courier.testkit.BrokerDownClose;
 import io.courier.testkit.FaultLoad;
+import io.courier.testkit.Recorder;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +53,46 @@ class KafkaFaultTest {
     @Test
     void killedBrokerRestartWhilePublishingAndConsuming() throws Exception {
         runThroughRestart(true);
+    }
+
+    @Test
+    void withTheBrokerStoppedPublishAsyncReturnsAtOnceAndCloseWithinTheCloseTimeout() {
+        BrokerDownClose.Result r = BrokerDownClose.closeWhileDown(options -> Brokers.open("kafka://" + kafka.bootstrapServers(), options),
+                kafka::stop, Duration.ofSeconds(2));
+        System.out.printf("[fault] kafka broker stopped, closeTimeout 2 s: %s%n", r);
+    }
+
+    @Test
+    void publishesMadeWhileTheBrokerIsDownReturnAtOnceAndGoOutInOrderOnceItIsBack() throws Exception {
+        String topic = "down-order-" + System.nanoTime();
+        int whileDown = 200;
+        BrokerOptions options = BrokerOptions.builder().publishTimeout(Duration.ofSeconds(120)).build();
+        try (Broker broker = Brokers.open("kafka://" + kafka.bootstrapServers(), options)) {
+            Recorder<String> received = new Recorder<>();
+            broker.subscribe(SubscribeOptions.builder(topic, "down-order").initialPosition(InitialPosition.EARLIEST).build(),
+                    String.class, received);
+            broker.publish(Envelope.builder(topic, "m-0").key("k").build());
+            received.awaitCount(1, Duration.ofSeconds(60));
+            kafka.stop();
+
+            List<CompletableFuture<MessageId>> published = new ArrayList<>();
+            long begin = System.nanoTime();
+            for (int i = 1; i <= whileDown; i++) {
+                published.add(broker.publishAsync(Envelope.builder(topic, "m-" + i).key("k").build()));
+            }
+            long heldMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+            assertThat(heldMs).as("%d publishAsync calls with the broker down held their caller %d ms", whileDown, heldMs)
+                    .isLessThan(BrokerDownClose.ASYNC_BOUND.toMillis());
+            assertThat(published).noneMatch(CompletableFuture::isDone);
+
+            kafka.start();
+            CompletableFuture.allOf(published.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            received.awaitCount(whileDown + 1, Duration.ofSeconds(60));
+            List<String> expected = IntStream.rangeClosed(0, whileDown).mapToObj(i -> "m-" + i).toList();
+            assertThat(received.payloads()).containsExactlyElementsOf(expected);
+            System.out.printf("[fault] kafka: %d publishAsync calls with the broker down held their caller %d ms in all; "
+                    + "after the restart all %d were stored and received in publish order%n", whileDown, heldMs, whileDown);
+        }
     }
 
     private void runThroughRestart(boolean kill) throws Exception {
