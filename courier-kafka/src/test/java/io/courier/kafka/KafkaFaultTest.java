@@ -56,7 +56,7 @@ class KafkaFaultTest {
     }
 
     @Test
-    void withTheBrokerStoppedPublishAsyncReturnsAtOnceAndCloseWithinTheCloseTimeout() {
+    void withTheBrokerStoppedPublishAsyncReturnsAtOnceAndCloseWithinTheCloseTimeout() throws Exception {
         BrokerDownClose.Result r = BrokerDownClose.closeWhileDown(options -> Brokers.open("kafka://" + kafka.bootstrapServers(), options),
                 kafka::stop, Duration.ofSeconds(2));
         System.out.printf("[fault] kafka broker stopped, closeTimeout 2 s: %s%n", r);

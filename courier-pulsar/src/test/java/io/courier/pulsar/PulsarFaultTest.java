@@ -48,7 +48,7 @@ class PulsarFaultTest {
     }
 
     @Test
-    void withTheBrokerStoppedPublishAsyncReturnsAtOnceAndCloseWithinTheCloseTimeout() {
+    void withTheBrokerStoppedPublishAsyncReturnsAtOnceAndCloseWithinTheCloseTimeout() throws Exception {
         BrokerDownClose.Result r = BrokerDownClose.closeWhileDown(options -> Brokers.open(pulsar.serviceUrl(), options.toBuilder().property("adminUrl", pulsar.httpUrl()).build()),
                 pulsar::stop, Duration.ofSeconds(2));
         System.out.printf("[fault] pulsar broker stopped, closeTimeout 2 s: %s%n", r);

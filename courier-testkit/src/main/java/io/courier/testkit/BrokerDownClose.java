@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -34,10 +36,11 @@ public final class BrokerDownClose {
 
     /**
      * Opens a broker with {@code closeTimeout} and a publish timeout far beyond it, subscribes and publishes once, runs
-     * {@code stopBroker}, publishes to the known topic and to a new one (its publisher is still being created), then
+     * {@code stopBroker} while the message is in its handler (its acknowledgement comes after), publishes to the known topic and to a new one (its publisher is still being created), then
      * closes and checks the bound. Returns what happened, for the test's report.
      */
-    public static Result closeWhileDown(Function<BrokerOptions, Broker> open, Runnable stopBroker, Duration closeTimeout) {
+    public static Result closeWhileDown(Function<BrokerOptions, Broker> open, Runnable stopBroker, Duration closeTimeout)
+            throws InterruptedException {
         BrokerOptions options = BrokerOptions.builder().closeTimeout(closeTimeout).publishTimeout(Duration.ofSeconds(20)).build();
         String topic = "close-down-" + System.nanoTime();
         Broker broker = open.apply(options);
@@ -45,12 +48,24 @@ public final class BrokerDownClose {
         long publishMs = -1;
         List<CompletableFuture<MessageId>> waiting;
         try {
-            Recorder<String> received = new Recorder<>();
+            // the message is handled, and so acknowledged, only once the broker is down: its acknowledgement is
+            // still to be committed when the close begins
+            CountDownLatch handling = new CountDownLatch(1);
+            CountDownLatch stopped = new CountDownLatch(1);
+            AtomicInteger handled = new AtomicInteger();
             broker.subscribe(SubscribeOptions.builder(topic, "close-down").initialPosition(InitialPosition.EARLIEST).build(),
-                    String.class, received);
+                    String.class, message -> {
+                        handling.countDown();
+                        if (!stopped.await(60, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the broker was not stopped within 60 s");
+                        }
+                        handled.incrementAndGet();
+                    });
             broker.publish(topic, "before");
-            received.awaitCount(1, Duration.ofSeconds(60));
+            assertThat(handling.await(60, TimeUnit.SECONDS)).as("the message reached its handler").isTrue();
             stopBroker.run();
+            stopped.countDown();
+            Await.until(Duration.ofSeconds(10), () -> handled.get() == 1, () -> "handled " + handled.get());
             long begin = System.nanoTime();
             CompletableFuture<MessageId> a = broker.publishAsync(topic, "after");
             CompletableFuture<MessageId> b = broker.publishAsync(topic + "-new", "new topic");
