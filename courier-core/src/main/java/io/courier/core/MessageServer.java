@@ -324,8 +324,9 @@ public final class MessageServer implements Server {
             open.clear();
             state = ServerState.STOPPED;
         }
-        LOG.log(Level.INFO, "message server ''{0}'' stopped; {1} subscription(s) closed, {2} past the grace of {3}",
-                name, toClose.size(), undrained, grace);
+        // the grace in whole milliseconds: an App passes what is left of its stop timeout (PT9.999996894S otherwise)
+        LOG.log(Level.INFO, "message server ''{0}'' stopped; {1} subscription(s) closed, {2} past the grace of {3} ms",
+                name, toClose.size(), undrained, Long.toString(grace.toMillis()));
     }
 
     @Override
