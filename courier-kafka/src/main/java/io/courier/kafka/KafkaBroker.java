@@ -265,18 +265,23 @@ final class KafkaBroker extends AbstractBroker {
 
     @Override
     protected void closeBackend(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (KafkaGroupConsumer c : consumers) {
-            c.close();
+            c.close(left(deadline));
         }
         for (KafkaSharedConsumer c : sharedConsumers) {
-            c.close();
+            c.close(left(deadline));
         }
         try {
             sends.close();
-            producer.close(timeout);
+            producer.close(left(deadline));
         } finally {
-            admin.close(Duration.ofSeconds(5));
+            admin.close(left(deadline));
         }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     /** Kafka keeps a topic's records by retention, read or not: a dead-letter topic needs no subscription to keep them. */

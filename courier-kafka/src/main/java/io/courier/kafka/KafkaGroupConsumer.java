@@ -59,6 +59,7 @@ final class KafkaGroupConsumer implements RawConsumer {
     private final Thread poller;
     private final Runnable onClosed;
     private volatile boolean closing;
+    private final CloseBudget closeBudget = new CloseBudget();
     private volatile RuntimeException joinFailure;
 
 
@@ -143,15 +144,17 @@ final class KafkaGroupConsumer implements RawConsumer {
 
     @Override
     public void close() {
+        close(CloseBudget.UNBOUNDED_CLOSE);
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        closeBudget.start(timeout);
         closing = true;
         if (Thread.currentThread() != poller && poller.isAlive()) {
             // no wakeup(): the poller sees the flag within one short poll, and a pending wakeup would cut the
             // group leave in close() short
-            try {
-                poller.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            closeBudget.awaitEnd(poller);
         }
     }
 
@@ -206,7 +209,7 @@ final class KafkaGroupConsumer implements RawConsumer {
                         + "last commit will be delivered again: " + e);
             }
             try {
-                consumer.close(Duration.ofSeconds(5));
+                consumer.close(closeBudget.left(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing consumer " + description + ": " + e);
             }
@@ -266,7 +269,7 @@ final class KafkaGroupConsumer implements RawConsumer {
             return;
         }
         if (sync) {
-            consumer.commitSync(toCommit, Duration.ofSeconds(10));
+            consumer.commitSync(toCommit, closeBudget.left(Duration.ofSeconds(10)));
         } else {
             consumer.commitAsync(toCommit, (committed, error) -> {
                 if (error != null) {

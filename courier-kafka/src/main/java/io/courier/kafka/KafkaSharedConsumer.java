@@ -33,6 +33,7 @@ final class KafkaSharedConsumer implements RawConsumer {
     private final Thread poller;
     private final Runnable onClosed;
     private volatile boolean closing;
+    private final CloseBudget closeBudget = new CloseBudget();
 
     private record Settled(KafkaRecords.Position position, AcknowledgeType type) {
     }
@@ -66,13 +67,15 @@ final class KafkaSharedConsumer implements RawConsumer {
 
     @Override
     public void close() {
+        close(CloseBudget.UNBOUNDED_CLOSE);
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        closeBudget.start(timeout);
         closing = true;
         if (Thread.currentThread() != poller && poller.isAlive()) {
-            try {
-                poller.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            closeBudget.awaitEnd(poller);
         }
     }
 
@@ -109,13 +112,13 @@ final class KafkaSharedConsumer implements RawConsumer {
                 ready.clear();
                 unsettled.values().forEach(r -> acknowledge(r, AcknowledgeType.RELEASE));
                 unsettled.clear();
-                consumer.commitSync(Duration.ofSeconds(10));
+                consumer.commitSync(closeBudget.left(Duration.ofSeconds(10)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "final acknowledgement of " + description + " failed; its "
                         + "records will be delivered again when their locks expire: " + e);
             }
             try {
-                consumer.close(Duration.ofSeconds(5));
+                consumer.close(closeBudget.left(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing share consumer " + description + ": " + e);
             }

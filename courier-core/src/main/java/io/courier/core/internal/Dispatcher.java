@@ -377,7 +377,7 @@ public final class Dispatcher<T> implements Subscription {
                 receiver.interrupt();   // as shutdownNow() interrupts a lane's worker: its handler's result is ignored
             }
         }
-        consumer.close();
+        consumer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         synchronized (lifecycle) {
             drainedAtClose = drained;
             phase = Phase.CLOSED;

@@ -5,6 +5,7 @@ import io.courier.MessageId;
 import io.courier.RetryLetter;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawMessage;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -87,6 +88,16 @@ public final class RetryTopicConsumer implements RawConsumer {
             main.close();
         } finally {
             retry.close();
+        }
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            main.close(timeout);
+        } finally {
+            retry.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
     }
 }

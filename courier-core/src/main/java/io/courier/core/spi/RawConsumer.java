@@ -1,5 +1,6 @@
 package io.courier.core.spi;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,4 +22,13 @@ public interface RawConsumer {
 
     /** Closes the consumer; unacknowledged messages go back to the subscription. Never unsubscribes. Idempotent. */
     void close();
+
+    /**
+     * {@link #close()} within about {@code timeout}: what is left of the subscription's grace once its handlers are
+     * done, so that a stop is bounded also with the broker unreachable. A backend whose close talks to the broker (a
+     * final offset commit) bounds that by it. The default ignores the bound.
+     */
+    default void close(Duration timeout) {
+        close();
+    }
 }
