@@ -185,4 +185,52 @@ class MemoryBrokerTest {
         assertThatThrownBy(() -> broker.admin().ensureTopic(topic, 2)).isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("already exists with 4 partition(s)");
     }
+
+    /**
+     * The receiving thread's acknowledgements are applied in batches (MemoryConsumer.ACK_BATCH): none is lost when a
+     * run ends between batches, a slow handler's backlog trails by at most the one message after it, and a closed
+     * subscriber's acknowledgements are applied before the next one takes over.
+     */
+    @Test
+    void acknowledgementsGatheredOnTheReceivingThreadAreAllApplied() throws Exception {
+        int n = 3 * MemoryConsumer.ACK_BATCH + 5;
+        Recorder<String> first = new Recorder<>();
+        Subscription sub = broker.subscribe(SubscribeOptions.builder(topic, "gather").initialPosition(InitialPosition.EARLIEST)
+                .build(), String.class, first);
+        for (int i = 0; i < n; i++) {
+            broker.publish(topic, "m-" + i);
+        }
+        first.awaitCount(n, WAIT);
+        io.courier.testkit.Await.until(WAIT, () -> broker.admin().backlog(topic, "gather") == 0,
+                () -> "backlog " + broker.admin().backlog(topic, "gather"));
+
+        // a slow handler (20 ms a message): while the third runs, the first two are acknowledged
+        CountDownLatch thirdRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        sub.close(WAIT);
+        Subscription slow = broker.subscribe(SubscribeOptions.builder(topic, "gather").build(), String.class, m -> {
+            if (m.payload().equals("s-2")) {
+                thirdRunning.countDown();
+                release.await();
+            } else {
+                Thread.sleep(20);   // the slow handler under test, not a wait for a condition
+            }
+        });
+        for (int i = 0; i < 3; i++) {
+            broker.publish(topic, "s-" + i);
+        }
+        assertThat(thirdRunning.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        long backlog = broker.admin().backlog(topic, "gather");
+        assertThat(backlog).as("s-2 in its handler; s-0 and s-1 acknowledged (s-1 came 20 ms after s-0)").isEqualTo(1L);
+        release.countDown();
+        slow.close(WAIT);
+
+        Recorder<String> next = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder(topic, "gather").build(), String.class, next);
+        broker.publish(topic, "after");
+        next.awaitCount(1, WAIT);
+        assertThat(next.payloads()).as("everything the closed subscribers handled stayed acknowledged").containsExactly("after");
+        io.courier.testkit.Await.until(WAIT, () -> broker.admin().backlog(topic, "gather") == 0,
+                () -> "backlog " + broker.admin().backlog(topic, "gather"));
+    }
 }
