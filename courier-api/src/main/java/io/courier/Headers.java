@@ -25,6 +25,11 @@ public final class Headers {
 
     private static final Headers EMPTY = new Headers(Map.of());
     private final Map<String, String> values;
+    /**
+     * Known to be sorted by name: the check runs once per instance, not once per message for the header set a codec
+     * shares. Written without synchronization, as {@code String} caches its hash: a thread that misses it checks again.
+     */
+    private boolean sorted;
 
     private Headers(Map<String, String> values) {
         this.values = values;
@@ -89,6 +94,9 @@ public final class Headers {
 
     /** These headers sorted by name: this instance when they already are (no copy on the common path). */
     public Headers sortedByName() {
+        if (sorted) {
+            return this;
+        }
         String previous = null;
         for (String name : values.keySet()) {
             if (previous != null && previous.compareTo(name) > 0) {
@@ -96,6 +104,7 @@ public final class Headers {
             }
             previous = name;
         }
+        sorted = true;
         return this;
     }
 

@@ -11,20 +11,21 @@ final class SubscriptionStats {
     final AtomicLong retried = new AtomicLong();
     final AtomicLong deadLettered = new AtomicLong();
     private final Clock clock;
-    private volatile Instant lastActivity;
+    /** In epoch milliseconds: {@code Clock.millis()} per message, not an {@code Instant} (a tenth of memory://'s time). */
+    private volatile long lastActivityMillis;
     private volatile String lastError;
 
     SubscriptionStats(Clock clock) {
         this.clock = clock;
-        this.lastActivity = clock.instant();
+        this.lastActivityMillis = clock.millis();
     }
 
     void touched() {
-        lastActivity = clock.instant();
+        lastActivityMillis = clock.millis();
     }
 
     Instant lastActivity() {
-        return lastActivity;
+        return Instant.ofEpochMilli(lastActivityMillis);
     }
 
     void failed(Throwable t) {
