@@ -68,13 +68,17 @@ final class KafkaSends {
      * null when closed.
      */
     private synchronized Boolean parkBehind(Send s) {
-        ArrayDeque<Send> queue = parked.get(s.record.topic());
-        if (queue == null) {
+        if (!parked.containsKey(s.record.topic())) {
             return false;
         }
         waitForRoom(s);
         if (closed) {
             return null;
+        }
+        // looked up again: while this thread waited for room the topic's queue may have been handed over and dropped
+        ArrayDeque<Send> queue = parked.get(s.record.topic());
+        if (queue == null) {
+            return false;
         }
         queue.add(s);
         parkedCount++;

@@ -95,6 +95,40 @@ class KafkaFaultTest {
         }
     }
 
+    @Test
+    void withTheBrokerDownAFullParkingHoldsThePublisherUntilItsTimeoutThenEveryPublishFailsAsATimeout() throws Exception {
+        String topic = "down-full-" + System.nanoTime();
+        BrokerOptions options = BrokerOptions.builder().publishTimeout(Duration.ofSeconds(3)).build();
+        try (Broker broker = Brokers.open("kafka://" + kafka.bootstrapServers(), options)) {
+            broker.publish(topic, "before");
+            kafka.stop();
+            // a topic the producer has no metadata for: it takes none of these, all are parked
+            String unknown = topic + "-new";
+            List<CompletableFuture<MessageId>> parked = new ArrayList<>();
+            long begin = System.nanoTime();
+            for (int i = 0; i < KafkaSends.MAX_PARKED; i++) {
+                parked.add(broker.publishAsync(unknown, "p"));
+            }
+            long fillMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+            long overBegin = System.nanoTime();
+            CompletableFuture<MessageId> over = broker.publishAsync(unknown, "one too many");
+            long heldMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - overBegin);
+            // the records already parked expire at their own publish timeout and free room first: the one over the
+            // bound waits for that (about the 3 s less the filling time), never past its own timeout
+            assertThat(heldMs).as("the publish over the bound held its caller %d ms (filling took %d ms)", heldMs, fillMs)
+                    .isBetween(3_000 - fillMs - 500, 3_000L + 500);
+            CompletableFuture.allOf(parked.toArray(CompletableFuture[]::new)).handle((v, e) -> null).get(30, TimeUnit.SECONDS);
+            assertThat(parked).allSatisfy(f -> assertThat(f).failsWithin(Duration.ZERO)
+                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withCauseInstanceOf(io.courier.PublishTimeoutException.class));
+            assertThat(over).failsWithin(Duration.ofSeconds(30)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withCauseInstanceOf(io.courier.PublishTimeoutException.class);
+            System.out.printf("[fault] kafka: broker down, %d publishAsync calls parked in %d ms; the next held its caller "
+                    + "%d ms (publish timeout 3 s); all %d failed with PublishTimeoutException%n", KafkaSends.MAX_PARKED,
+                    fillMs, heldMs, KafkaSends.MAX_PARKED + 1);
+        }
+    }
+
     private void runThroughRestart(boolean kill) throws Exception {
         String topic = "fault-" + (kill ? "kill" : "term") + "-" + System.nanoTime();
         BrokerOptions options = BrokerOptions.builder().publishTimeout(Duration.ofSeconds(60)).build();
