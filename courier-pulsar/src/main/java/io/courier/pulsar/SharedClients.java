@@ -5,6 +5,7 @@ import io.courier.ConnectException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,6 +21,8 @@ import org.apache.pulsar.client.impl.auth.oauth2.AuthenticationFactoryOAuth2;
  */
 final class SharedClients {
     private static final Map<String, Entry> CLIENTS = new HashMap<>();
+    /** The least time an orderly client close gets before it is forced: its event loops' quiet period and some. */
+    private static final Duration WIND_DOWN = Duration.ofSeconds(5);
 
     private static final class Entry {
         final PulsarClient client;
@@ -45,11 +48,13 @@ final class SharedClients {
     }
 
     /**
-     * Drops one reference; the last one closes the client, waiting at most {@code timeout} for it to finish what it
-     * has in flight. What is left then is shut down on a background daemon thread: with the broker down, a lookup or
-     * a publisher being created retries until the operation timeout (30 s by default) and keeps the client's event
-     * loop busy, so even its forced shutdown takes about 15 s, far beyond a close timeout. Closed outside the lock,
-     * so a slow close holds up no other broker opening or closing.
+     * Drops one reference; the last one closes the client on a background daemon thread, so that no broker's close
+     * waits for it. By then the broker has closed its consumers (which flushes their acknowledgements) and flushed and
+     * closed its producers, within its close timeout; what the client still does is wind down its threads, which takes
+     * at least Netty's two-second quiet period (every {@code Broker.close()} took 2 s for it), and, with the broker
+     * down, a lookup or a publisher being created retries until the operation timeout (30 s by default). That thread
+     * gives the orderly close {@code timeout}, then shuts the client down. Closed outside the lock, so a close holds up
+     * no other broker opening or closing.
      */
     static void release(String serviceUrl, PulsarOptions options, Duration timeout) {
         PulsarClient last;
@@ -62,23 +67,24 @@ final class SharedClients {
             CLIENTS.remove(key);
             last = e.client;
         }
-        try {
-            last.closeAsync().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // shut down below
-        }
-        Thread shutdown = new Thread(() -> {
+        CompletableFuture<Void> closing = last.closeAsync();
+        Thread windDown = new Thread(() -> {
+            try {
+                closing.get(Math.max(timeout.toNanos(), WIND_DOWN.toNanos()), TimeUnit.NANOSECONDS);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // shut down below
+            }
             try {
                 last.shutdown();
             } catch (PulsarClientException ignored) {
                 // closing: nothing left to do with it
             }
-        }, "courier-pulsar-client-shutdown");
-        shutdown.setDaemon(true);
-        shutdown.start();
+        }, "courier-pulsar-client-close");
+        windDown.setDaemon(true);
+        windDown.start();
     }
 
     private static PulsarClient create(String serviceUrl, PulsarOptions o) {
