@@ -41,7 +41,8 @@ final class MemoryConsumer implements RawConsumer {
     private long gatheredSince;
     private volatile Thread receiving;
     static final int ACK_BATCH = 64;
-    private static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    static final java.time.Duration MAX_GATHER = java.time.Duration.ofMillis(1);
+    private static final long MAX_GATHER_NANOS = MAX_GATHER.toNanos();
 
     MemoryConsumer(SubscribeOptions options, MemoryCluster cluster) {
         this.options = options;

@@ -318,15 +318,11 @@ final class MemoryTopic {
     void ack(Member member, long offset) {
         lock.lock();
         try {
-            if (member.closed || !member.pending.remove(offset)) {
+            if (!acknowledgePending(member, offset)) {
                 return;
             }
-            Sub sub = member.sub;
-            sub.release(offset, member);
-            sub.acknowledge(offset);
-            member.consumer.released(1);
             trim();
-            sub.dispatch();
+            member.sub.dispatch();
         } finally {
             lock.unlock();
         }
@@ -334,49 +330,41 @@ final class MemoryTopic {
     }
 
     /**
-     * Acknowledges {@code handles[0..count)}, all of this topic, under one lock hold: the receiving thread's
-     * acknowledgements gathered by {@link MemoryConsumer}, so that it meets the publishing thread on the lock once per
-     * batch instead of once per message. Delivers what the freed capacity allows once, after all of them.
+     * Acknowledges {@code handles[0..count)}, one consumer's on this topic (so one member), under one lock hold: the
+     * receiving thread's acknowledgements gathered by {@link MemoryConsumer}, so that it meets the publishing thread
+     * on the lock once per batch instead of once per message. Delivers what the freed capacity allows once, after
+     * all of them.
      */
     void ackAll(Handle[] handles, int count) {
-        Member told = null;
+        Member acked = null;
         lock.lock();
         try {
-            Sub only = null;
-            boolean several = false;
             for (int i = 0; i < count; i++) {
-                Handle h = handles[i];
-                Member member = h.member();
-                if (member.closed || !member.pending.remove(h.offset())) {
-                    continue;
-                }
-                Sub sub = member.sub;
-                sub.release(h.offset(), member);
-                sub.acknowledge(h.offset());
-                member.consumer.released(1);
-                told = member;
-                if (only == null) {
-                    only = sub;
-                } else if (only != sub) {
-                    several = true;
+                if (acknowledgePending(handles[i].member(), handles[i].offset())) {
+                    acked = handles[i].member();
                 }
             }
-            if (only != null) {
+            if (acked != null) {
                 trim();
-                if (several) {
-                    for (Sub s : subs.values()) {
-                        s.dispatch();
-                    }
-                } else {
-                    only.dispatch();
-                }
+                acked.sub.dispatch();
             }
         } finally {
             lock.unlock();
         }
-        if (told != null) {
-            told.consumer.capacityFreed(told);
+        if (acked != null) {
+            acked.consumer.capacityFreed(acked);
         }
+    }
+
+    /** Acknowledges one delivered message and frees its capacity; false when it is not pending. Under the lock. */
+    private boolean acknowledgePending(Member member, long offset) {
+        if (member.closed || !member.pending.remove(offset)) {
+            return false;
+        }
+        member.sub.release(offset, member);
+        member.sub.acknowledge(offset);
+        member.consumer.released(1);
+        return true;
     }
 
     void nack(Member member, long offset) {

@@ -204,25 +204,38 @@ class MemoryBrokerTest {
         io.courier.testkit.Await.until(WAIT, () -> broker.admin().backlog(topic, "gather") == 0,
                 () -> "backlog " + broker.admin().backlog(topic, "gather"));
 
-        // a slow handler (20 ms a message): while the third runs, the first two are acknowledged
-        CountDownLatch thirdRunning = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+        // slow handlers: three messages waiting when the subscriber attaches; s-0 returns at once, s-1 and s-2 are
+        // held until the test lets them go
         sub.close(WAIT);
-        Subscription slow = broker.subscribe(SubscribeOptions.builder(topic, "gather").build(), String.class, m -> {
-            if (m.payload().equals("s-2")) {
-                thirdRunning.countDown();
-                release.await();
-            } else {
-                Thread.sleep(20);   // the slow handler under test, not a wait for a condition
-            }
-        });
         for (int i = 0; i < 3; i++) {
             broker.publish(topic, "s-" + i);
         }
+        CountDownLatch secondRunning = new CountDownLatch(1);
+        CountDownLatch releaseSecond = new CountDownLatch(1);
+        CountDownLatch thirdRunning = new CountDownLatch(1);
+        CountDownLatch releaseThird = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong secondStarted = new java.util.concurrent.atomic.AtomicLong();
+        Subscription slow = broker.subscribe(SubscribeOptions.builder(topic, "gather").build(), String.class, m -> {
+            if (m.payload().equals("s-1")) {
+                secondStarted.set(System.nanoTime());
+                secondRunning.countDown();
+                releaseSecond.await();
+            } else if (m.payload().equals("s-2")) {
+                thirdRunning.countDown();
+                releaseThird.await();
+            }
+        });
+        assertThat(secondRunning.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(broker.admin().backlog(topic, "gather")).as("s-0 handled, its acknowledgement gathered (s-1 was queued)")
+                .isEqualTo(3L);
+        // s-1 runs longer than the gathering bound: its acknowledgement applies s-0's with it
+        long bound = MemoryConsumer.MAX_GATHER.toNanos();
+        io.courier.testkit.Await.until(WAIT, () -> System.nanoTime() - secondStarted.get() > 2 * bound,
+                () -> "s-1 running for " + (System.nanoTime() - secondStarted.get()) + " ns");
+        releaseSecond.countDown();
         assertThat(thirdRunning.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        long backlog = broker.admin().backlog(topic, "gather");
-        assertThat(backlog).as("s-2 in its handler; s-0 and s-1 acknowledged (s-1 came 20 ms after s-0)").isEqualTo(1L);
-        release.countDown();
+        assertThat(broker.admin().backlog(topic, "gather")).as("s-2 in its handler; s-0 and s-1 acknowledged").isEqualTo(1L);
+        releaseThird.countDown();
         slow.close(WAIT);
 
         Recorder<String> next = new Recorder<>();
