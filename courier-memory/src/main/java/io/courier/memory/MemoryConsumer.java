@@ -15,9 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * A consumer on one subscription of one topic, or of every topic matching a pattern. Topics push messages into
+ * A consumer on one subscription of one topic, or of every topic matching a pattern. Topics move messages into
  * its queue only while it holds fewer than {@code maxInFlight} unacknowledged messages, so a slow handler backs
- * messages up in the topic, not in this queue.
+ * messages up in the topic, not in this queue. While its receiver is busy a publish leaves the message in the log;
+ * the receiver takes what has gathered there when its queue runs empty, and only while it waits does each publish
+ * deliver to it at once.
  */
 final class MemoryConsumer implements RawConsumer {
     final SubscribeOptions options;
@@ -29,6 +31,8 @@ final class MemoryConsumer implements RawConsumer {
     private final Pattern pattern;
     private final List<Member> members = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    /** Set while the receiver waits on an empty queue: publishes then deliver to it at once. */
+    volatile boolean waiting;
     /**
      * Acknowledgements made on the receiving thread (a handler run inline, concurrency 1), applied together when
      * {@link #ACK_BATCH} have gathered, when the first of them is a millisecond old at the next one, when the queue
@@ -125,7 +129,7 @@ final class MemoryConsumer implements RawConsumer {
         }
         for (Member m : members) {
             if (m != source) {
-                m.topic.kick(m);
+                m.topic.pull(m);
             }
         }
     }
@@ -144,14 +148,24 @@ final class MemoryConsumer implements RawConsumer {
             return next;
         }
         applyGathered();   // nothing queued: the capacity held by gathered acknowledgements may be what stops delivery
-        return queue.poll(timeout, unit);
+        // Set before pulling: a publish after the pull's lock hold sees the flag and delivers, one before it is pulled.
+        waiting = true;
+        try {
+            for (Member m : members) {
+                m.topic.pull(m);
+            }
+            next = queue.poll();
+            return next != null ? next : queue.poll(timeout, unit);
+        } finally {
+            waiting = false;
+        }
     }
 
     @Override
     public void ack(RawMessage message) {
         Handle h = (Handle) message.handle();
         if (Thread.currentThread() != receiving) {
-            h.member().topic.ack(h.member(), h.offset());
+            h.member.topic.ack(h);
             return;
         }
         boolean apply;
@@ -173,7 +187,7 @@ final class MemoryConsumer implements RawConsumer {
     public void nack(RawMessage message) {
         applyGathered();   // earlier acknowledgements first, as they were made
         Handle h = (Handle) message.handle();
-        h.member().topic.nack(h.member(), h.offset());
+        h.member.topic.nack(h);
     }
 
     /** Applies the gathered acknowledgements, a topic's together (one topic but for pattern subscriptions). */
@@ -189,17 +203,17 @@ final class MemoryConsumer implements RawConsumer {
             java.util.Arrays.fill(gathered, 0, count, null);
             gatheredCount = 0;
         }
-        MemoryTopic topic = batch[0].member().topic;
+        MemoryTopic topic = batch[0].member.topic;
         boolean oneTopic = true;
         for (int i = 1; i < count && oneTopic; i++) {
-            oneTopic = batch[i].member().topic == topic;
+            oneTopic = batch[i].member.topic == topic;
         }
         if (oneTopic) {
             topic.ackAll(batch, count);
             return;
         }
         for (int i = 0; i < count; i++) {
-            batch[i].member().topic.ack(batch[i].member(), batch[i].offset());
+            batch[i].member.topic.ack(batch[i]);
         }
     }
 

@@ -25,8 +25,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One topic: an append-only log with bounded retention and durable subscriptions (cursors) over it. All state is
- * guarded by the topic's own lock; delivery pushes messages into consumers' queues under that lock, never more than
- * a consumer's capacity.
+ * guarded by the topic's own lock; delivery moves messages into consumers' queues under that lock, never more than
+ * a consumer's capacity. A publish delivers only to subscriptions with a consumer waiting on an empty queue; a busy
+ * consumer takes what was published meanwhile when its queue runs empty ({@link #pull}), many messages under one
+ * lock hold, so that the publishing and the receiving thread do not meet for every message.
  */
 final class MemoryTopic {
     final String name;
@@ -49,8 +51,22 @@ final class MemoryTopic {
                  Instant deliverAt) {
     }
 
-    /** Where a delivered message came from; the handle of its {@link RawMessage}. */
-    record Handle(Member member, long offset) {
+    /**
+     * One delivery: where the message came from, the handle of its {@link RawMessage}, and a link in its member's
+     * list of unacknowledged deliveries (an acknowledgement unlinks it without a lookup). A message delivered again
+     * gets a new handle; the old one no longer acknowledges anything. Links guarded by the topic lock.
+     */
+    static final class Handle {
+        final Member member;
+        final long offset;
+        private Handle previous;
+        private Handle next;
+        private boolean pending;
+
+        Handle(Member member, long offset) {
+            this.member = member;
+            this.offset = offset;
+        }
     }
 
     // ------------------------------------------------------------------ publish
@@ -80,7 +96,9 @@ final class MemoryTopic {
                 s.backlogBytes += size;
             }
             for (Sub s : subs.values()) {
-                s.dispatch();
+                if (s.hasWaitingConsumer()) {
+                    s.dispatch();
+                }
             }
             trim();
             return idOf(offset);
@@ -145,7 +163,7 @@ final class MemoryTopic {
             for (Sub s : subs.values()) {
                 long unacked = 0;
                 for (Member m : s.consumers) {
-                    unacked += m.pending.size();
+                    unacked += m.pendingCount;
                 }
                 infos.add(new io.courier.SubscriptionInfo(s.name,
                         s.consumers.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(s.type),
@@ -298,13 +316,13 @@ final class MemoryTopic {
                 return;
             }
             member.closed = true;
-            for (long offset : member.pending) {
-                sub.release(offset, member);
-                sub.redeliveries.merge(offset, 1, Integer::sum);
-                sub.replay.add(offset);
+            int released = member.pendingCount;
+            for (Handle h = member.unlinkAll(); h != null; h = h.next) {
+                sub.release(h.offset, member);
+                sub.redeliveries.merge(h.offset, 1, Integer::sum);
+                sub.replay.add(h.offset);
             }
-            member.consumer.released(member.pending.size());
-            member.pending.clear();
+            member.consumer.released(released);
             member.consumer.purge(member);
             if (sub.consumers.isEmpty()) {
                 sub.type = null;
@@ -315,10 +333,11 @@ final class MemoryTopic {
         }
     }
 
-    void ack(Member member, long offset) {
+    void ack(Handle handle) {
+        Member member = handle.member;
         lock.lock();
         try {
-            if (!acknowledgePending(member, offset)) {
+            if (!acknowledgePending(handle)) {
                 return;
             }
             trim();
@@ -340,8 +359,8 @@ final class MemoryTopic {
         lock.lock();
         try {
             for (int i = 0; i < count; i++) {
-                if (acknowledgePending(handles[i].member(), handles[i].offset())) {
-                    acked = handles[i].member();
+                if (acknowledgePending(handles[i])) {
+                    acked = handles[i].member;
                 }
             }
             if (acked != null) {
@@ -357,20 +376,23 @@ final class MemoryTopic {
     }
 
     /** Acknowledges one delivered message and frees its capacity; false when it is not pending. Under the lock. */
-    private boolean acknowledgePending(Member member, long offset) {
-        if (member.closed || !member.pending.remove(offset)) {
+    private boolean acknowledgePending(Handle handle) {
+        Member member = handle.member;
+        if (member.closed || !member.unlink(handle)) {
             return false;
         }
-        member.sub.release(offset, member);
-        member.sub.acknowledge(offset);
+        member.sub.release(handle.offset, member);
+        member.sub.acknowledge(handle.offset);
         member.consumer.released(1);
         return true;
     }
 
-    void nack(Member member, long offset) {
+    void nack(Handle handle) {
+        Member member = handle.member;
+        long offset = handle.offset;
         lock.lock();
         try {
-            if (member.closed || !member.pending.remove(offset)) {
+            if (member.closed || !member.unlink(handle)) {
                 return;
             }
             Sub sub = member.sub;
@@ -391,8 +413,11 @@ final class MemoryTopic {
         member.consumer.capacityFreed(member);
     }
 
-    /** Delivers the members of a consumer that had no capacity when messages arrived. */
-    void kick(Member member) {
+    /**
+     * Delivers to the member's subscription what its consumers can take: called by a consumer whose queue ran empty,
+     * and when capacity freed on one topic of a pattern consumer may be used on another.
+     */
+    void pull(Member member) {
         lock.lock();
         try {
             if (member.sub != null && !member.closed) {
@@ -419,13 +444,64 @@ final class MemoryTopic {
     static final class Member {
         final MemoryConsumer consumer;
         final MemoryTopic topic;
-        final Set<Long> pending = new HashSet<>();
+        /** Deliveries not yet acknowledged, oldest first. */
+        private Handle first;
+        private Handle last;
+        int pendingCount;
         Sub sub;
         boolean closed;
 
         Member(MemoryConsumer consumer, MemoryTopic topic) {
             this.consumer = consumer;
             this.topic = topic;
+        }
+
+        Handle link(long offset) {
+            Handle h = new Handle(this, offset);
+            h.pending = true;
+            h.previous = last;
+            if (last == null) {
+                first = h;
+            } else {
+                last.next = h;
+            }
+            last = h;
+            pendingCount++;
+            return h;
+        }
+
+        /** False when the delivery was acknowledged, nacked or released already. */
+        boolean unlink(Handle h) {
+            if (!h.pending) {
+                return false;
+            }
+            h.pending = false;
+            if (h.previous == null) {
+                first = h.next;
+            } else {
+                h.previous.next = h.next;
+            }
+            if (h.next == null) {
+                last = h.previous;
+            } else {
+                h.next.previous = h.previous;
+            }
+            h.previous = null;
+            h.next = null;
+            pendingCount--;
+            return true;
+        }
+
+        /** Empties the list, returning its first delivery; the chain of {@code next} links stays walkable. */
+        Handle unlinkAll() {
+            Handle head = first;
+            for (Handle h = head; h != null; h = h.next) {
+                h.pending = false;
+            }
+            first = null;
+            last = null;
+            pendingCount = 0;
+            return head;
         }
     }
 
@@ -459,6 +535,16 @@ final class MemoryTopic {
             return (nextOffset - markDelete) - ackedAbove.size();
         }
 
+        /** Whether a consumer waits on an empty queue, so that a publish must deliver at once. */
+        boolean hasWaitingConsumer() {
+            for (int i = 0; i < consumers.size(); i++) {
+                if (consumers.get(i).consumer.waiting) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         void acknowledge(long offset) {
             if (offset < markDelete || ackedAbove.contains(offset)) {
                 return;
@@ -467,7 +553,9 @@ final class MemoryTopic {
             if (e != null) {
                 backlogBytes -= e.payload().length;
             }
-            redeliveries.remove(offset);
+            if (!redeliveries.isEmpty()) {
+                redeliveries.remove(offset);
+            }
             if (offset == markDelete) {
                 markDelete++;
                 while (!ackedAbove.isEmpty() && ackedAbove.first() == markDelete) {
@@ -532,15 +620,15 @@ final class MemoryTopic {
                     return;
                 }
                 advance(fromReplay);
-                target.pending.add(offset);
+                Handle handle = target.link(offset);
                 if (type == SubscriptionType.KEY_SHARED) {
                     String key = keyOf(e);
                     keyOwner.put(key, target);
                     keyPending.merge(key, 1, Integer::sum);
                 }
                 target.consumer.deliver(new RawMessage(name(), idOf(offset), e.key(), e.headers(),
-                        e.payload(), e.publishTime(), e.eventTime(), redeliveries.getOrDefault(offset, 0),
-                        new Handle(target, offset)));
+                        e.payload(), e.publishTime(), e.eventTime(),
+                        redeliveries.isEmpty() ? 0 : redeliveries.getOrDefault(offset, 0), handle));
             }
         }
 
@@ -593,7 +681,7 @@ final class MemoryTopic {
     static void dropQueued(Iterator<RawMessage> queued, Member member) {
         while (queued.hasNext()) {
             RawMessage m = queued.next();
-            if (m.handle() instanceof Handle h && h.member() == member) {
+            if (m.handle() instanceof Handle h && h.member == member) {
                 queued.remove();
             }
         }

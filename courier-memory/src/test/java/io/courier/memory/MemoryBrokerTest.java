@@ -246,4 +246,74 @@ class MemoryBrokerTest {
         io.courier.testkit.Await.until(WAIT, () -> broker.admin().backlog(topic, "gather") == 0,
                 () -> "backlog " + broker.admin().backlog(topic, "gather"));
     }
+
+    /**
+     * A publish delivers at once only to a consumer waiting on an empty queue; one published while the consumer is
+     * busy stays in the topic until its queue runs empty. Neither may be lost or wait for the receive timeout.
+     */
+    @Test
+    void aWaitingReceiverGetsEachPublishAtOnceAndABusyOneTakesWhatGatheredInOrder() throws Exception {
+        io.courier.core.spi.RawConsumer consumer = ((MemoryBroker) broker).openConsumer(
+                SubscribeOptions.builder(topic, "lazy").type(SubscriptionType.EXCLUSIVE).build());
+        try {
+            // waiting: each message is published while the receiver waits (or is about to), 30 s receive timeout
+            int waited = 300;
+            java.util.List<String> got = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            java.util.concurrent.atomic.AtomicLong slowestNanos = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong publishedAt = new java.util.concurrent.atomic.AtomicLong();
+            Thread receiver = new Thread(() -> {
+                try {
+                    for (int i = 0; i < waited; i++) {
+                        io.courier.core.spi.RawMessage m = consumer.receive(30, java.util.concurrent.TimeUnit.SECONDS);
+                        if (m == null) {
+                            return;
+                        }
+                        slowestNanos.accumulateAndGet(System.nanoTime() - publishedAt.get(), Math::max);
+                        got.add(text(m));
+                        consumer.ack(m);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            receiver.start();
+            for (int i = 0; i < waited; i++) {
+                int expected = i + 1;
+                publishedAt.set(System.nanoTime());
+                broker.publish(topic, "w-" + i);
+                io.courier.testkit.Await.until(WAIT, () -> got.size() == expected, () -> got.size() + " received");
+            }
+            receiver.join(WAIT.toMillis());
+            assertThat(got).hasSize(waited).first().isEqualTo("\"w-0\"");
+            assertThat(Duration.ofNanos(slowestNanos.get())).as("slowest publish -> receive; the receive timeout is 30 s")
+                    .isLessThan(Duration.ofSeconds(1));
+
+            // busy: the receiver holds one message; what is published meanwhile waits in the topic, not in its queue
+            broker.publish(topic, "b-0");
+            io.courier.core.spi.RawMessage held = consumer.receive(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(text(held)).isEqualTo("\"b-0\"");
+            for (int i = 1; i <= 1000; i++) {
+                broker.publish(topic, "b-" + i);
+            }
+            assertThat(broker.admin().subscriptions(topic).get(0).unacknowledged()).hasValue(1);
+            assertThat(broker.admin().backlog(topic, "lazy")).isEqualTo(1001L);
+            consumer.ack(held);
+            java.util.List<String> rest = new java.util.ArrayList<>();
+            for (int i = 1; i <= 1000; i++) {
+                io.courier.core.spi.RawMessage m = consumer.receive(30, java.util.concurrent.TimeUnit.SECONDS);
+                rest.add(text(m));
+                consumer.ack(m);
+            }
+            assertThat(rest).containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 1000)
+                    .mapToObj(i -> "\"b-" + i + "\"").toList());
+            assertThat(consumer.receive(10, java.util.concurrent.TimeUnit.MILLISECONDS)).isNull();
+            assertThat(broker.admin().backlog(topic, "lazy")).isZero();
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private static String text(io.courier.core.spi.RawMessage m) {
+        return new String(m.payload(), java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
