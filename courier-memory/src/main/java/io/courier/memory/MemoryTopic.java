@@ -2,8 +2,6 @@ package io.courier.memory;
 
 import io.courier.BacklogQuota;
 import io.courier.BacklogQuotaExceededException;
-import io.courier.Headers;
-import io.courier.InitialPosition;
 import io.courier.MessageId;
 import io.courier.PayloadTooLargeException;
 import io.courier.SubscriptionBusyException;
@@ -12,20 +10,16 @@ import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawMessage;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One topic: an append-only log with bounded retention and durable subscriptions (cursors) over it. All state is
- * guarded by the topic's own lock; delivery moves messages into consumers' queues under that lock, never more than
+ * One topic: its {@link MemoryLog} with bounded retention, the durable {@link MemorySubscription}s over it, and the
+ * consumers attached to them ({@link Member}). All state is guarded by the topic's own lock; delivery moves messages into consumers' queues under that lock, never more than
  * a consumer's capacity. A publish delivers only to subscriptions with a consumer waiting on an empty queue; a busy
  * consumer takes what was published meanwhile when its queue runs empty ({@link #pull}), many messages under one
  * lock hold, so that the publishing and the receiving thread do not meet for every message.
@@ -35,11 +29,8 @@ final class MemoryTopic {
     private final MemoryCluster cluster;
     private final ReentrantLock lock = new ReentrantLock();
 
-    private final ArrayList<Entry> entries = new ArrayList<>();
-    private int head;
-    private long baseOffset;
-    private long nextOffset;
-    private final Map<String, Sub> subs = new LinkedHashMap<>();
+    private final MemoryLog log = new MemoryLog();
+    private final Map<String, MemorySubscription> subs = new LinkedHashMap<>();
     private BacklogQuota quota;
 
     MemoryTopic(String name, MemoryCluster cluster) {
@@ -47,8 +38,12 @@ final class MemoryTopic {
         this.cluster = cluster;
     }
 
-    record Entry(long offset, byte[] payload, String key, Headers headers, Instant publishTime, Instant eventTime,
-                 Instant deliverAt) {
+    MemorySettings settings() {
+        return cluster.settings;
+    }
+
+    java.util.concurrent.ScheduledExecutorService timer() {
+        return cluster.timer;
     }
 
     /**
@@ -81,7 +76,7 @@ final class MemoryTopic {
         lock.lock();
         try {
             if (quota != null) {
-                for (Sub s : subs.values()) {
+                for (MemorySubscription s : subs.values()) {
                     if (s.backlogBytes + size > quota.limitBytes()) {
                         throw new BacklogQuotaExceededException("backlog quota of topic '" + name + "' exceeded: "
                                 + "subscription '" + s.name + "' holds " + s.backlogBytes + " bytes unacknowledged, "
@@ -89,13 +84,12 @@ final class MemoryTopic {
                     }
                 }
             }
-            long offset = nextOffset++;
-            entries.add(new Entry(offset, m.payload(), m.key(), m.headers().sortedByName(), cluster.settings.clock().instant(),
-                    m.eventTime(), m.deliverAt()));
-            for (Sub s : subs.values()) {
+            long offset = log.append(m.payload(), m.key(), m.headers().sortedByName(),
+                    cluster.settings.clock().instant(), m.eventTime(), m.deliverAt());
+            for (MemorySubscription s : subs.values()) {
                 s.backlogBytes += size;
             }
-            for (Sub s : subs.values()) {
+            for (MemorySubscription s : subs.values()) {
                 if (s.hasWaitingConsumer()) {
                     s.dispatch();
                 }
@@ -108,7 +102,7 @@ final class MemoryTopic {
     }
 
     /** The id {@code offset@topic}, its string made only when read (most never are). */
-    private MessageId idOf(long offset) {
+    MessageId idOf(long offset) {
         return MessageId.lazy(() -> offset + "@" + name);
     }
 
@@ -135,7 +129,7 @@ final class MemoryTopic {
     long backlog(String subscription) {
         lock.lock();
         try {
-            Sub s = subs.get(subscription);
+            MemorySubscription s = subs.get(subscription);
             return s == null ? 0 : s.backlogCount();
         } finally {
             lock.unlock();
@@ -146,11 +140,7 @@ final class MemoryTopic {
     long[] publishedAndStoredBytes() {
         lock.lock();
         try {
-            long bytes = 0;
-            for (int i = head; i < entries.size(); i++) {
-                bytes += entries.get(i).payload().length;
-            }
-            return new long[] {nextOffset, bytes};
+            return new long[] {log.nextOffset(), log.payloadBytesFrom(log.baseOffset())};
         } finally {
             lock.unlock();
         }
@@ -160,7 +150,7 @@ final class MemoryTopic {
         lock.lock();
         try {
             List<io.courier.SubscriptionInfo> infos = new ArrayList<>();
-            for (Sub s : subs.values()) {
+            for (MemorySubscription s : subs.values()) {
                 long unacked = 0;
                 for (Member m : s.consumers) {
                     unacked += m.pendingCount;
@@ -181,9 +171,9 @@ final class MemoryTopic {
     void skip(String subscription, long n) {
         lock.lock();
         try {
-            Sub s = existingSub(subscription);
+            MemorySubscription s = existingSub(subscription);
             long skipped = 0;
-            for (long o = s.markDelete; o < nextOffset && skipped < n; o++) {
+            for (long o = s.markDelete; o < log.nextOffset() && skipped < n; o++) {
                 if (!s.ackedAbove.contains(o)) {
                     s.acknowledge(o);
                     skipped++;
@@ -202,22 +192,13 @@ final class MemoryTopic {
     void resetCursor(String subscription, Instant time) {
         lock.lock();
         try {
-            Sub s = existingSub(subscription);
-            long at = nextOffset;
-            for (long o = baseOffset; o < nextOffset; o++) {
-                if (!entry(o).publishTime().isBefore(time)) {
-                    at = o;
-                    break;
-                }
-            }
+            MemorySubscription s = existingSub(subscription);
+            long at = log.firstPublishedAtOrAfter(time);
             s.markDelete = at;
             s.readPos = at;
             s.ackedAbove.clear();
             s.replay.clear();
-            s.backlogBytes = 0;
-            for (long o = at; o < nextOffset; o++) {
-                s.backlogBytes += entry(o).payload().length;
-            }
+            s.backlogBytes = log.payloadBytesFrom(at);
             s.dispatch();
         } finally {
             lock.unlock();
@@ -229,8 +210,8 @@ final class MemoryTopic {
         lock.lock();
         try {
             List<io.courier.StoredMessage> out = new ArrayList<>();
-            for (long o = Math.max(baseOffset, nextOffset - max); o < nextOffset; o++) {
-                Entry e = entry(o);
+            for (long o = Math.max(log.baseOffset(), log.nextOffset() - max); o < log.nextOffset(); o++) {
+                MemoryLog.Entry e = log.entry(o);
                 out.add(new io.courier.StoredMessage(name, idOf(o).value(), java.util.Optional.ofNullable(e.key()),
                         e.headers(), e.payload(), e.publishTime(), java.util.Optional.ofNullable(e.eventTime())));
             }
@@ -240,52 +221,34 @@ final class MemoryTopic {
         }
     }
 
-    private Sub existingSub(String subscription) {
-        Sub s = subs.get(subscription);
+    private MemorySubscription existingSub(String subscription) {
+        MemorySubscription s = subs.get(subscription);
         if (s == null) {
             throw new io.courier.CourierException("no subscription '" + subscription + "' on topic '" + name + "'");
         }
         return s;
     }
 
-    // ------------------------------------------------------------------ log
-
-    private Entry entry(long offset) {
-        if (offset < baseOffset || offset >= nextOffset) {
-            return null;
-        }
-        return entries.get(head + (int) (offset - baseOffset));
-    }
-
     /** Drops entries every subscription has acknowledged, keeping the retention window. */
     private void trim() {
-        long needed = nextOffset;
-        for (Sub s : subs.values()) {
+        long needed = log.nextOffset();
+        for (MemorySubscription s : subs.values()) {
             needed = Math.min(needed, s.markDelete);
         }
-        long keepFrom = Math.min(needed, Math.max(0, nextOffset - cluster.settings.retention()));
-        while (baseOffset < keepFrom) {
-            entries.set(head++, null);
-            baseOffset++;
-        }
-        if (head > 1024 && head > entries.size() / 2) {
-            entries.subList(0, head).clear();
-            head = 0;
-        }
+        log.dropBefore(Math.min(needed, Math.max(0, log.nextOffset() - cluster.settings.retention())));
     }
 
     // ------------------------------------------------------------------ subscribe
 
     /** Attaches {@code member} to its subscription, creating the subscription when needed. */
     void attach(Member member) {
-        List<Member> siblings = List.of();
         lock.lock();
         try {
             String subName = member.consumer.options.subscription();
             SubscriptionType type = member.consumer.options.type();
-            Sub sub = subs.get(subName);
+            MemorySubscription sub = subs.get(subName);
             if (sub == null) {
-                sub = new Sub(subName, member.consumer.options.initialPosition());
+                sub = new MemorySubscription(this, log, subName, member.consumer.options.initialPosition());
                 subs.put(subName, sub);
             }
             if (!sub.consumers.isEmpty()) {
@@ -311,7 +274,7 @@ final class MemoryTopic {
     void detach(Member member) {
         lock.lock();
         try {
-            Sub sub = member.sub;
+            MemorySubscription sub = member.sub;
             if (sub == null || !sub.consumers.remove(member)) {
                 return;
             }
@@ -395,7 +358,7 @@ final class MemoryTopic {
             if (member.closed || !member.unlink(handle)) {
                 return;
             }
-            Sub sub = member.sub;
+            MemorySubscription sub = member.sub;
             sub.release(offset, member);
             sub.redeliveries.merge(offset, 1, Integer::sum);
             member.consumer.released(1);
@@ -428,7 +391,8 @@ final class MemoryTopic {
         }
     }
 
-    private void releaseWaiting(Sub sub, long offset) {
+    /** Delivers a message whose delay or nack delay has passed. */
+    void releaseWaiting(MemorySubscription sub, long offset) {
         lock.lock();
         try {
             if (sub.waiting.remove(offset)) {
@@ -448,7 +412,7 @@ final class MemoryTopic {
         private Handle first;
         private Handle last;
         int pendingCount;
-        Sub sub;
+        MemorySubscription sub;
         boolean closed;
 
         Member(MemoryConsumer consumer, MemoryTopic topic) {
@@ -503,178 +467,6 @@ final class MemoryTopic {
             pendingCount = 0;
             return head;
         }
-    }
-
-    /** A durable subscription: cursor, individual acks, redelivery and delay bookkeeping. */
-    final class Sub {
-        final String name;
-        SubscriptionType type;
-        long readPos;
-        long markDelete;
-        final TreeSet<Long> ackedAbove = new TreeSet<>();
-        final TreeSet<Long> replay = new TreeSet<>();
-        final Set<Long> waiting = new HashSet<>();
-        final Map<Long, Integer> redeliveries = new HashMap<>();
-        final List<Member> consumers = new ArrayList<>();
-        final Map<String, Member> keyOwner = new HashMap<>();
-        final Map<String, Integer> keyPending = new HashMap<>();
-        long backlogBytes;
-        private int roundRobin;
-
-        Sub(String name, InitialPosition position) {
-            this.name = name;
-            long start = position == InitialPosition.EARLIEST ? baseOffset : nextOffset;
-            this.readPos = start;
-            this.markDelete = start;
-            for (long o = start; o < nextOffset; o++) {
-                backlogBytes += entry(o).payload().length;
-            }
-        }
-
-        long backlogCount() {
-            return (nextOffset - markDelete) - ackedAbove.size();
-        }
-
-        /** Whether a consumer waits on an empty queue, so that a publish must deliver at once. */
-        boolean hasWaitingConsumer() {
-            for (int i = 0; i < consumers.size(); i++) {
-                if (consumers.get(i).consumer.waiting) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void acknowledge(long offset) {
-            if (offset < markDelete || ackedAbove.contains(offset)) {
-                return;
-            }
-            Entry e = entry(offset);
-            if (e != null) {
-                backlogBytes -= e.payload().length;
-            }
-            if (!redeliveries.isEmpty()) {
-                redeliveries.remove(offset);
-            }
-            if (offset == markDelete) {
-                markDelete++;
-                while (!ackedAbove.isEmpty() && ackedAbove.first() == markDelete) {
-                    ackedAbove.pollFirst();
-                    markDelete++;
-                }
-            } else {
-                ackedAbove.add(offset);
-            }
-        }
-
-        void release(long offset, Member member) {
-            if (type == SubscriptionType.KEY_SHARED) {
-                Entry e = entry(offset);
-                String key = keyOf(e);
-                Integer n = keyPending.get(key);
-                if (n != null) {
-                    if (n <= 1) {
-                        keyPending.remove(key);
-                        keyOwner.remove(key);
-                    } else {
-                        keyPending.put(key, n - 1);
-                    }
-                }
-            }
-        }
-
-        /** Pushes as many messages as the consumers can take: replays first, then new ones, in offset order. */
-        void dispatch() {
-            Instant now = null;
-            while (!consumers.isEmpty()) {
-                boolean fromReplay = !replay.isEmpty();
-                long offset;
-                if (fromReplay) {
-                    offset = replay.first();
-                } else if (readPos < nextOffset) {
-                    offset = readPos;
-                } else {
-                    return;
-                }
-                Entry e = entry(offset);
-                if (e == null || offset < markDelete || ackedAbove.contains(offset)) {
-                    advance(fromReplay);
-                    continue;
-                }
-                boolean honoursDelay = type == SubscriptionType.SHARED || type == SubscriptionType.KEY_SHARED;
-                if (honoursDelay && e.deliverAt() != null && !fromReplay) {
-                    if (now == null) {
-                        now = cluster.settings.clock().instant();
-                    }
-                    long waitMs = e.deliverAt().toEpochMilli() - now.toEpochMilli();
-                    if (waitMs > 0) {
-                        advance(false);
-                        waiting.add(offset);
-                        Sub self = this;
-                        cluster.timer.schedule(() -> releaseWaiting(self, offset), waitMs, TimeUnit.MILLISECONDS);
-                        continue;
-                    }
-                }
-                Member target = pick(e);
-                if (target == null) {
-                    return;
-                }
-                advance(fromReplay);
-                Handle handle = target.link(offset);
-                if (type == SubscriptionType.KEY_SHARED) {
-                    String key = keyOf(e);
-                    keyOwner.put(key, target);
-                    keyPending.merge(key, 1, Integer::sum);
-                }
-                target.consumer.deliver(new RawMessage(name(), idOf(offset), e.key(), e.headers(),
-                        e.payload(), e.publishTime(), e.eventTime(),
-                        redeliveries.isEmpty() ? 0 : redeliveries.getOrDefault(offset, 0), handle));
-            }
-        }
-
-        private void advance(boolean fromReplay) {
-            if (fromReplay) {
-                replay.pollFirst();
-            } else {
-                readPos++;
-            }
-        }
-
-        private Member pick(Entry e) {
-            switch (type) {
-                case EXCLUSIVE:
-                case FAILOVER: {
-                    Member active = consumers.get(0);
-                    return active.consumer.tryReserve() ? active : null;
-                }
-                case KEY_SHARED: {
-                    String key = keyOf(e);
-                    Member owner = keyOwner.get(key);
-                    if (owner == null) {
-                        owner = consumers.get(Math.floorMod(key.hashCode() * 0x9E3779B9, consumers.size()));
-                    }
-                    return owner.consumer.tryReserve() ? owner : null;
-                }
-                default: {
-                    for (int i = 0; i < consumers.size(); i++) {
-                        Member m = consumers.get(Math.floorMod(roundRobin + i, consumers.size()));
-                        if (m.consumer.tryReserve()) {
-                            roundRobin = Math.floorMod(roundRobin + i + 1, consumers.size());
-                            return m;
-                        }
-                    }
-                    return null;
-                }
-            }
-        }
-    }
-
-    private String name() {
-        return name;
-    }
-
-    private static String keyOf(Entry e) {
-        return e == null || e.key() == null ? "" : e.key();
     }
 
     /** Removes messages of {@code member} still queued in its consumer; used when it detaches. */
