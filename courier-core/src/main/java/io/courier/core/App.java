@@ -4,6 +4,7 @@ import io.courier.ConfigurationException;
 import io.courier.LifecycleException;
 import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
+import io.courier.core.spi.Deadline;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -254,9 +255,9 @@ public final class App {
         synchronized (this) {
             budget = requestedStopTimeout != null ? requestedStopTimeout : stopTimeout;
         }
-        long deadline = System.nanoTime() + budget.toNanos();
+        Deadline deadline = Deadline.after(budget);
         for (Server server : toStop) {
-            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            Duration left = deadline.remaining();
             try {
                 server.stop(left);
             } catch (RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.courier.kafka;
 
+import io.courier.core.spi.Deadline;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -14,22 +15,22 @@ final class CloseBudget {
     /** A close without a bound (the no-argument {@code close()}). */
     static final Duration UNBOUNDED_CLOSE = Duration.ofSeconds(15);
 
-    private volatile long deadline;
-    private volatile boolean closing;
+    /** Null until the close starts. */
+    private volatile Deadline deadline;
 
     /** Starts the close; call before telling the poller to stop. */
     void start(Duration timeout) {
-        deadline = System.nanoTime() + Math.max(timeout.toNanos(), FLOOR.toNanos());
-        closing = true;
+        deadline = Deadline.after(timeout.compareTo(FLOOR) < 0 ? FLOOR : timeout);
     }
 
     /** The time one step may take: {@code cap}, or less once the close has started. */
     Duration left(Duration cap) {
-        if (!closing) {
+        Deadline d = deadline;
+        if (d == null) {
             return cap;
         }
-        long left = Math.max(0, deadline - System.nanoTime());
-        return left < cap.toNanos() ? Duration.ofNanos(left) : cap;
+        Duration left = d.remaining();
+        return left.compareTo(cap) < 0 ? left : cap;
     }
 
     /** Waits for {@code poller} to finish its close steps, within the budget and a little more for the thread to end. */

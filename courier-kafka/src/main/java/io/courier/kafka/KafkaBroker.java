@@ -12,6 +12,7 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
 import io.courier.core.spi.AbstractBroker;
+import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.TopicNaming;
@@ -265,24 +266,21 @@ final class KafkaBroker extends AbstractBroker {
 
     @Override
     protected void closeBackend(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout);
         for (KafkaGroupConsumer c : consumers) {
-            c.close(left(deadline));
+            c.close(deadline.remaining());
         }
         for (KafkaSharedConsumer c : sharedConsumers) {
-            c.close(left(deadline));
+            c.close(deadline.remaining());
         }
         try {
             sends.close();
-            producer.close(left(deadline));
+            producer.close(deadline.remaining());
         } finally {
-            admin.close(left(deadline));
+            admin.close(deadline.remaining());
         }
     }
 
-    private static Duration left(long deadline) {
-        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    }
 
     /** Kafka keeps a topic's records by retention, read or not: a dead-letter topic needs no subscription to keep them. */
     @Override

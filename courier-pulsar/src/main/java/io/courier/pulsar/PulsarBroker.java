@@ -14,6 +14,7 @@ import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.core.spi.AbstractBroker;
+import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.ProducerCache;
 import io.courier.core.spi.RawConsumer;
@@ -297,7 +298,7 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     protected void closeBackend(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout);
         quotaBlocks.close();
         for (Consumer<byte[]> c : consumers) {
             c.closeAsync();
@@ -307,7 +308,7 @@ final class PulsarBroker extends AbstractBroker {
             closing.addAll(cache.finishAll(p -> p.flushAsync().thenCompose(v -> p.closeAsync())));
         }
         try {
-            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(Math.max(0, deadline - System.nanoTime()),
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(deadline.remainingNanos(),
                     TimeUnit.NANOSECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -320,6 +321,6 @@ final class PulsarBroker extends AbstractBroker {
                     + " abandoned: the broker was closed before the publisher for the topic could be created; nothing was sent"));
         }
         admin.close();
-        SharedClients.release(serviceUrl, pulsarOptions, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        SharedClients.release(serviceUrl, pulsarOptions, deadline.remaining());
     }
 }

@@ -9,6 +9,7 @@ import io.courier.Subscription;
 import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionState;
 import io.courier.core.Codecs;
+import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawMessage;
@@ -343,7 +344,7 @@ public final class Dispatcher<T> implements Subscription {
     }
 
     private boolean closeNow(Duration grace) {
-        long deadline = System.nanoTime() + Math.max(0, grace.toNanos());
+        Deadline deadline = Deadline.after(grace);
         boolean drained;
         try {
             if (inline) {
@@ -377,7 +378,7 @@ public final class Dispatcher<T> implements Subscription {
                 receiver.interrupt();   // as shutdownNow() interrupts a lane's worker: its handler's result is ignored
             }
         }
-        consumer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        consumer.close(deadline.remaining());
         synchronized (lifecycle) {
             drainedAtClose = drained;
             phase = Phase.CLOSED;
@@ -387,11 +388,11 @@ public final class Dispatcher<T> implements Subscription {
         return drained;
     }
 
-    private boolean awaitNothingInFlight(long deadlineNanos) throws InterruptedException {
+    private boolean awaitNothingInFlight(Deadline deadline) throws InterruptedException {
         synchronized (lifecycle) {
             while (inFlight.get() > 0 && !halted) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
+                long left = deadline.remainingNanos();
+                if (left == 0) {
                     return false;
                 }
                 TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
@@ -415,8 +416,8 @@ public final class Dispatcher<T> implements Subscription {
     }
 
 
-    private static void joinQuietly(Thread t, long deadlineNanos) throws InterruptedException {
-        long left = deadlineNanos - System.nanoTime();
+    private static void joinQuietly(Thread t, Deadline deadline) throws InterruptedException {
+        long left = deadline.remainingNanos();
         t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.max(left, TimeUnit.SECONDS.toNanos(1)))));
     }
 

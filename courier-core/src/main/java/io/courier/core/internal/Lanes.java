@@ -2,6 +2,7 @@ package io.courier.core.internal;
 
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
+import io.courier.core.spi.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -89,11 +90,10 @@ final class Lanes<T> {
     }
 
     /** Waits until every lane finished its tasks or the deadline passed; true if they all finished. */
-    boolean awaitTermination(long deadlineNanos) throws InterruptedException {
+    boolean awaitTermination(Deadline deadline) throws InterruptedException {
         boolean all = true;
         for (Lane<T> lane : lanes) {
-            long left = deadlineNanos - System.nanoTime();
-            if (!lane.executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+            if (!lane.executor.awaitTermination(deadline.remainingNanos(), TimeUnit.NANOSECONDS)) {
                 all = false;
             }
         }

@@ -1,5 +1,6 @@
 package io.courier.core.internal;
 
+import io.courier.core.spi.Deadline;
 import io.courier.core.spi.RawMessage;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -182,14 +183,13 @@ final class ReceiveLoops<T> {
     }
 
     /** Wakes an inline receiver that waits and gives it until the deadline to finish what is in flight. */
-    boolean stopInline(Thread thread, long deadlineNanos) throws InterruptedException {
+    boolean stopInline(Thread thread, Deadline deadline) throws InterruptedException {
         synchronized (receiveWait) {
             if (waitingForMessage) {
                 thread.interrupt();
             }
         }
-        long left = deadlineNanos - System.nanoTime();
-        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos())));
         return !thread.isAlive();
     }
 }

@@ -3,6 +3,7 @@ package io.courier.core.internal;
 import io.courier.Headers;
 import io.courier.MessageId;
 import io.courier.RetryLetter;
+import io.courier.core.spi.Deadline;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawMessage;
 import java.time.Duration;
@@ -93,11 +94,11 @@ public final class RetryTopicConsumer implements RawConsumer {
 
     @Override
     public void close(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Deadline deadline = Deadline.after(timeout);
         try {
             main.close(timeout);
         } finally {
-            retry.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            retry.close(deadline.remaining());
         }
     }
 }

@@ -420,18 +420,18 @@ public abstract class AbstractBroker implements Broker {
         // one deadline for the whole close, not one per stage: a service stopping while its broker is down must
         // still stop within the close timeout, so each stage gets only what the ones before it left
         Duration grace = options.closeTimeout();
-        long deadline = System.nanoTime() + grace.toNanos();
+        Deadline deadline = Deadline.after(grace);
         Closing.closeAll(openSubscriptions(), grace);
         awaitPendingPublishes(deadline);
-        closeBackend(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        closeBackend(deadline.remaining());
     }
 
-    private void awaitPendingPublishes(long deadline) {
+    private void awaitPendingPublishes(Deadline deadline) {
         awaitingPublishes = true;   // before the first check: a publish settled after it sees the flag and wakes us
         synchronized (pendingPublishes) {
             while (pendingPublishes.sum() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                long left = deadline.remainingNanos();
+                if (left == 0) {
                     return;
                 }
                 try {
