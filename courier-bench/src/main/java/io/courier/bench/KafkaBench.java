@@ -1,6 +1,7 @@
 package io.courier.bench;
 
 import io.courier.Broker;
+import io.courier.BrokerOptions;
 import io.courier.Brokers;
 import io.courier.Envelope;
 import io.courier.InitialPosition;
@@ -54,23 +55,28 @@ final class KafkaBench {
     private static void run(String servers, int n, int rounds) throws Exception {
         List<Double> rawPublish = new ArrayList<>();
         List<Double> courierPublish = new ArrayList<>();
+        List<Double> barePublish = new ArrayList<>();
         List<Double> rawConsume = new ArrayList<>();
         List<Double> courierConsume = new ArrayList<>();
         List<Double> springPublish = new ArrayList<>();
         List<Double> springConsume = new ArrayList<>();
         SpringContender spring = SpringContender.locateKafka();
         int warmUp = Math.min(n, 50_000);
-        try (Broker broker = Brokers.open("kafka://" + servers)) {
+        // the same messages as the raw client's: bytes as the default codec and no content-type header for it
+        BrokerOptions bareOptions = BrokerOptions.builder().defaultCodec("bytes").omitDefaultContentType(true).build();
+        try (Broker broker = Brokers.open("kafka://" + servers); Broker bare = Brokers.open("kafka://" + servers, bareOptions)) {
             warmUp(servers, broker, Math.min(n, 50_000));
+            courierPublish(bare, topic("warm"), Math.min(n, 50_000));
             for (int r = 1; r <= rounds; r++) {
                 boolean rawFirst = r % 2 == 1;
                 double rp = 0;
                 double cp = 0;
-                for (int i = 0; i < 2; i++) {
-                    if ((i == 0) == rawFirst) {
-                        rp = rawPublish(servers, topic("raw-pub"), n);
-                    } else {
-                        cp = courierPublish(broker, topic("courier-pub"), n);
+                double bp = 0;
+                for (int i = 0; i < 3; i++) {   // the order turns each round: raw, Courier, bare / Courier, bare, raw / ...
+                    switch ((i + r - 1) % 3) {
+                        case 0 -> rp = rawPublish(servers, topic("raw-pub"), n);
+                        case 1 -> cp = courierPublish(broker, topic("courier-pub"), n);
+                        default -> bp = courierPublish(bare, topic("bare-pub"), n);
                     }
                 }
                 double sp = spring.run("publish", servers, topic("spring-pub"), n, warmUp);
@@ -93,12 +99,14 @@ final class KafkaBench {
                 double sc = spring.run("consume", servers, springTopic, n, warmUp);
                 rawPublish.add(rp);
                 courierPublish.add(cp);
+                barePublish.add(bp);
                 rawConsume.add(rc);
                 courierConsume.add(cc);
                 springPublish.add(sp);
                 springConsume.add(sc);
-                System.out.printf("round %d: publish raw %,.0f/s, Courier %,.0f/s (%.2f), Spring %,.0f/s; consume raw "
-                        + "%,.0f/s, Courier %,.0f/s (%.2f), Spring %,.0f/s%n", r, rp, cp, cp / rp, sp, rc, cc, cc / rc, sc);
+                System.out.printf("round %d: publish raw %,.0f/s, Courier %,.0f/s (%.2f), without content-type %,.0f/s "
+                        + "(%.2f), Spring %,.0f/s; consume raw %,.0f/s, Courier %,.0f/s (%.2f), Spring %,.0f/s%n",
+                        r, rp, cp, cp / rp, bp, bp / rp, sp, rc, cc, cc / rc, sc);
             }
         }
         StringBuilder t = new StringBuilder();
@@ -107,6 +115,8 @@ final class KafkaBench {
         t.append("| workload | raw kafka-clients | Courier | Courier / raw (per-round range) | Spring for Apache Kafka | "
                 + "Courier / Spring (per-round range) |\n|---|---|---|---|---|---|\n");
         row(t, "publish (async, acks=all)", rawPublish, courierPublish, springPublish);
+        row(t, "publish, Courier without the content-type header (`omitDefaultContentType`)", rawPublish, barePublish,
+                springPublish);
         row(t, "consume (concurrency 1, from the start)", rawConsume, courierConsume, springConsume);
         System.out.print(t);
         Path out = Path.of("target", "benchmarks-kafka.md");
