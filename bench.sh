@@ -4,7 +4,7 @@
 # Kafka against the raw kafka-clients (KAFKA_MESSAGES, default 200,000; about a minute), then the example pipeline on H2
 # and PostgreSQL, and the gateway under wrk (Debian's package) and a fixed-rate load. About 15 minutes on 2 cores; the tables land in target/benchmarks.md.
 #
-#   ./bench.sh                      # defaults: 1,000,000 messages, 3 rounds, latency 20 s x 2 rounds, 5,000 reports
+#   ./bench.sh                      # defaults: 1,000,000 messages, 3 rounds, latency 15 s x 2 rounds, 5,000 reports
 #   MESSAGES=200000 ROUNDS=3 LATENCY_SECONDS=10 LATENCY_ROUNDS=1 REPORTS=2000 ./bench.sh   # a quicker look
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,7 +18,7 @@ export MAVEN_OPTS="${MAVEN_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 # line's shaded jar, the console, the consumer projects are not benchmarked)
 mvn -q -B -DskipTests install -pl courier-bench,courier-bench-spring,courier-bench-spring-kafka,examples/uba -am
 mvn -q -B -pl courier-bench exec:java \
-    -Dexec.args="all ${MESSAGES:-1000000} ${ROUNDS:-3} ${LATENCY_SECONDS:-20} ${LATENCY_ROUNDS:-2}" \
+    -Dexec.args="all ${MESSAGES:-1000000} ${ROUNDS:-3} ${LATENCY_SECONDS:-15} ${LATENCY_ROUNDS:-2}" \
     | tee target/bench-pulsar.log
 mvn -q -B -pl courier-bench exec:java -Dexec.args="kafka ${KAFKA_MESSAGES:-200000} ${ROUNDS:-3}" | tee target/bench-kafka.log
 mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.PipelineBench \
