@@ -19,10 +19,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One topic: its {@link MemoryLog} with bounded retention, the durable {@link MemorySubscription}s over it, and the
- * consumers attached to them ({@link Member}). All state is guarded by the topic's own lock; delivery moves messages into consumers' queues under that lock, never more than
- * a consumer's capacity. A publish delivers only to subscriptions with a consumer waiting on an empty queue; a busy
- * consumer takes what was published meanwhile when its queue runs empty ({@link #pull}), many messages under one
- * lock hold, so that the publishing and the receiving thread do not meet for every message.
+ * consumers attached to them ({@link Member}). All state is guarded by the topic's own lock; delivery moves messages
+ * into consumers' queues under that lock, never more than a consumer's capacity. A publish delivers only to
+ * subscriptions with a consumer waiting on an empty queue; a busy consumer takes what was published meanwhile when its
+ * queue runs empty ({@link #pull}), many messages under one lock hold, so that the publishing and the receiving thread
+ * do not meet for every message.
  */
 final class MemoryTopic {
     final String name;
