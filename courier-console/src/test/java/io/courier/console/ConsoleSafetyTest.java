@@ -163,7 +163,8 @@ class ConsoleSafetyTest {
         assertThat(page.body()).contains("&lt;script&gt;alert(1)&lt;/script&gt;").doesNotContain("<script>alert(1)")
                 .contains("&lt;img src=x onerror=alert(2)&gt;").doesNotContain("<img src=x")
                 .contains("&lt;b&gt;bold&lt;/b&gt; failure").doesNotContain("<b>bold</b>");
-        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> v.contains("default-src 'self'"));
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValue("default-src 'self'; style-src 'self'; frame-ancestors 'none'");
     }
 
     @Test

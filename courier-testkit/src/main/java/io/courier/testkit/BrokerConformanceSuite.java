@@ -4,6 +4,7 @@ import io.courier.Broker;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The broker conformance suite: every scenario of {@code docs/CONFORMANCE.md}, grouped by concern (A delivery,
@@ -18,6 +19,22 @@ public abstract class BrokerConformanceSuite {
 
     /** Opens a new broker client; called before each scenario (and again where a scenario needs a second client). */
     protected abstract Broker openBroker();
+
+    /**
+     * What the backend must declare in {@link Broker#capabilities()}, written out by the backend's test: the suite
+     * skips by the declaration, so the declaration itself is pinned here.
+     */
+    protected abstract ExpectedCapabilities expectedCapabilities();
+
+    @Test
+    @DisplayName("0 the broker declares exactly the capabilities its test pins (no scenario skips its way to green)")
+    void declaredCapabilitiesArePinned() {
+        ExpectedCapabilities expected = expectedCapabilities();
+        try (Broker broker = openBroker()) {
+            expected.assertDeclaredBy(broker.capabilities());
+        }
+        System.out.println("[conformance] declared capabilities as pinned: " + expected);
+    }
 
     @Nested
     @DisplayName("A. Delivery")

@@ -77,7 +77,9 @@ public abstract class FailurePolicyScenarios extends ConformanceContext {
             List<String> atThatPoint = new ArrayList<>(order);
             note("C20 concurrency " + concurrency + ": ms from the failure to the 200 other keys' messages handled",
                     (int) othersDoneMs);
-            assertThat(othersDoneMs).as("other keys must not wait for the 5 s backoff").isLessThan(2_000);
+            // measured 15-33 ms on memory and Pulsar (publishing the 200 included); a key waiting for the backoff
+            // would hold them 5 s
+            assertThat(othersDoneMs).as("other keys must not wait for the 5 s backoff").isLessThan(500);
             assertThat(atThatPoint).as("the slow key waits for its retry").noneMatch(s -> s.startsWith("slow"));
             Await.until(WAIT, () -> order.contains("slow:1#1"), () -> "handled: " + order.size());
             assertThat(order.indexOf("slow:0#2")).isLessThan(order.indexOf("slow:1#1")).isGreaterThanOrEqualTo(0);
@@ -152,11 +154,8 @@ public abstract class FailurePolicyScenarios extends ConformanceContext {
         Recorder<String> next = new Recorder<>();
         subscribe(options(topic, sub).build(), String.class, next);
         next.awaitIds(Set.of(poison, ok2), WAIT);
-        if (capabilities().lazyAcks()) {
-            assertThat(Set.of(ok1, poison, ok2)).containsAll(next.ids());
-        } else {
-            assertThat(next.ids()).containsExactlyInAnyOrder(poison, ok2);
-        }
+        // ok1 was acknowledged before the stop: the stop settles that acknowledgement with the broker
+        assertThat(next.ids()).containsExactlyInAnyOrder(poison, ok2);
     }
 
     @Test
@@ -222,11 +221,7 @@ public abstract class FailurePolicyScenarios extends ConformanceContext {
         Recorder<String> next = new Recorder<>();
         subscribe(options(topic, sub).build(), String.class, next);
         next.awaitIds(late, WAIT);
-        if (capabilities().lazyAcks()) {
-            assertThat(union(sent, late)).containsAll(next.ids());
-        } else {
-            assertThat(next.ids()).isEqualTo(late);
-        }
+        assertThat(next.ids()).isEqualTo(late);
     }
 
     @Test

@@ -2,9 +2,9 @@ package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.courier.Capability;
 import io.courier.CodecException;
 import io.courier.DeadLetter;
-import io.courier.Capability;
 import io.courier.Envelope;
 import io.courier.Message;
 import io.courier.MessageId;
