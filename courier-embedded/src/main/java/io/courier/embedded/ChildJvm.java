@@ -1,31 +1,49 @@
 package io.courier.embedded;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A broker in a child JVM that never outlives this one: started through {@link ParentWatch}, which ends the child
- * when this JVM ends for any reason (SIGKILL included), with its output appended to a file. Stop is SIGTERM (the
- * broker's shutdown hooks run), kill is SIGKILL. Not thread-safe: the embedded broker that owns it synchronizes.
+ * A child JVM that never outlives this one: started through {@link ParentWatch}, which ends the child when this JVM
+ * ends for any reason (SIGKILL included). A broker's output is appended to a file ({@link #start}); a test's service
+ * process hands each line it prints to a listener ({@link #startWithLines}). Stop is SIGTERM (the child's shutdown
+ * hooks run), kill is SIGKILL. Not thread-safe: its owner (an embedded broker, a test) calls it from one thread.
  */
-public final class ChildJvm {
-    private final Process process;
-    private final Path output;
+public final class ChildJvm implements AutoCloseable {
+    private static final int TAIL_LINES = 40;
 
-    private ChildJvm(Process process, Path output) {
+    private final Process process;
+    /** The file the output goes to, or null when it is read line by line. */
+    private final Path output;
+    private final Deque<String> lastLines = new ArrayDeque<>();
+    private final Thread reader;
+
+    private ChildJvm(Process process, Path output, Consumer<String> onLine) {
         this.process = process;
         this.output = output;
+        if (onLine == null) {
+            this.reader = null;
+        } else {
+            this.reader = new Thread(() -> pump(onLine), "child-jvm-" + process.pid() + "-output");
+            reader.setDaemon(true);
+            reader.start();
+        }
     }
 
     /**
@@ -38,21 +56,57 @@ public final class ChildJvm {
      * @param output    file the child's standard output and error are appended to
      */
     public static ChildJvm start(List<String> jvmArgs, String classpath, String mainClass, List<String> args, Path output) {
+        try {
+            Process p = new ProcessBuilder(command(jvmArgs, classpath, mainClass, args)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
+            return new ChildJvm(p, output, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a JVM for " + mainClass, e);
+        }
+    }
+
+    /**
+     * Starts {@code mainClass} in a child JVM on this JVM's own class path (a test's subscriber or service process),
+     * handing each line it prints (standard output and error) to {@code onLine} on a reader thread.
+     */
+    public static ChildJvm startWithLines(Class<?> mainClass, List<String> jvmArgs, List<String> args,
+                                          Consumer<String> onLine) {
+        try {
+            Process p = new ProcessBuilder(command(jvmArgs, System.getProperty("java.class.path"), mainClass.getName(),
+                    args)).redirectErrorStream(true).start();
+            return new ChildJvm(p, null, onLine);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a JVM for " + mainClass.getName(), e);
+        }
+    }
+
+    private static List<String> command(List<String> jvmArgs, String classpath, String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
-        // last on the class path, for ParentWatch alone: the broker's own jars come first
+        // last on the class path, for ParentWatch alone: the child's own jars come first
         cmd.add(classpath + java.io.File.pathSeparator + ownLocation());
         cmd.add(ParentWatch.class.getName());
         cmd.add(mainClass);
         cmd.addAll(args);
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
-            return new ChildJvm(p, output);
+        return cmd;
+    }
+
+    private void pump(Consumer<String> onLine) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (lastLines) {
+                    lastLines.addLast(line);
+                    if (lastLines.size() > TAIL_LINES) {
+                        lastLines.removeFirst();
+                    }
+                }
+                onLine.accept(line);
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start a JVM for " + mainClass, e);
+            // the process is gone: its exit is what the owner looks at
         }
     }
 
@@ -89,8 +143,31 @@ public final class ChildJvm {
 
     /** SIGTERM, then SIGKILL if the JVM has not ended within {@code timeout}; returns when it has ended. */
     public void stop(Duration timeout) {
-        process.destroy();
+        process.toHandle().destroy();   // not Process.destroy(): that also closes the pipes a line reader still reads
         awaitExit(timeout);
+    }
+
+    /**
+     * SIGTERM, and the exit code once the JVM has ended by itself (its shutdown hooks, a drain, done).
+     *
+     * @throws IllegalStateException when it has not ended within {@code timeout} (it is then killed)
+     */
+    public int terminate(Duration timeout) {
+        process.toHandle().destroy();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+                throw new IllegalStateException("child JVM " + process.pid() + " did not end within " + timeout
+                        + " of SIGTERM; last lines:\n" + tail(20));
+            }
+            if (reader != null) {
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for child JVM " + process.pid(), e);
+        }
     }
 
     /** SIGKILL: no shutdown hooks, as a crashed machine; returns when the JVM has ended. */
@@ -99,20 +176,37 @@ public final class ChildJvm {
         awaitExit(Duration.ofSeconds(30));
     }
 
+    /** Kills the JVM if it is still running. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
     private void awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
+            if (reader != null) {
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** The last {@code lines} lines of the child's output, for error messages. */
+    /** The last {@code lines} lines of the child's output (at most the last 40 when read line by line). */
     public String tail(int lines) {
-        return tail(output, lines);
+        if (output != null) {
+            return tail(output, lines);
+        }
+        synchronized (lastLines) {
+            List<String> all = new ArrayList<>(lastLines);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        }
     }
 
     /** The last {@code lines} lines of a text file, or a note saying why there are none. */

@@ -82,6 +82,9 @@ class KafkaClusterTest {
             long failoverMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             load.awaitPublished(Duration.ofMinutes(5));
             load.assertNothingLost(Duration.ofMinutes(2));
+            load.assertDuplicatesAtMost(load.publishRetries() + 3 * SubscribeOptions.DEFAULT_MAX_IN_FLIGHT,
+                    "a publish sent again, and what the member held when the leader died: up to maxInFlight in its "
+                    + "handlers, as many queued from its last fetch, and what it acknowledged since its last commit");
             System.out.printf("[fault] kafka cluster of 3: leader of partition 0 (node %d) SIGKILLed under load; new leader "
                     + "in %d ms; %d messages, 0 lost, %d duplicate deliveries, %d publish retries%n", leader, failoverMs,
                     load.messages(), load.duplicates(), load.publishRetries());

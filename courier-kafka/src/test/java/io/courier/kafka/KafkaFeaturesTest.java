@@ -188,10 +188,17 @@ class KafkaFeaturesTest {
         long moved = System.nanoTime() - joined;
         Set<MessageId> sent = new HashSet<>(publishing.join());
         Await.until(WAIT, () -> seen.keySet().containsAll(sent), () -> "received " + seen.size() + " of " + sent.size());
-        int duplicates = seen.values().stream().mapToInt(AtomicInteger::get).sum() - seen.size();
-        System.out.printf("[kafka] rebalance with work in flight: 4,000 messages, 0 lost, %d delivered twice; the new "
-                + "member's first message %d ms after it joined%n", duplicates, TimeUnit.NANOSECONDS.toMillis(moved));
         assertThat(seen.keySet()).isEqualTo(sent);
+        // the member losing partitions finishes and commits what it holds of them before they move
+        Map<MessageId, Integer> twice = new HashMap<>();
+        seen.forEach((id, times) -> {
+            if (times.get() > 1) {
+                twice.put(id, times.get());
+            }
+        });
+        assertThat(twice).as("messages delivered more than once across the rebalance").isEmpty();
+        System.out.printf("[kafka] rebalance with work in flight: 4,000 messages, 0 lost, 0 delivered twice; the new "
+                + "member's first message %d ms after it joined%n", TimeUnit.NANOSECONDS.toMillis(moved));
         assertPerKeyOrder(second.messages());
         a.close(Duration.ofSeconds(10));
         assertPerKeyOrder(first.messages());

@@ -10,6 +10,7 @@ import io.courier.Ordering;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionType;
+import io.courier.embedded.ChildJvm;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import io.courier.pulsar.embedded.EmbeddedPulsarExtension;
 import io.courier.testkit.Await;
@@ -42,7 +43,7 @@ class ConsumerCrashTest {
         Set<String> ready = ConcurrentHashMap.newKeySet();
         try (Broker broker = Brokers.open(pulsar.serviceUrl(),
                      BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).build());
-             ChildJvm child = ChildJvm.start(SubscriberProcess.class, List.of("-Xmx256m"),
+             ChildJvm child = ChildJvm.startWithLines(SubscriberProcess.class, List.of("-Xmx256m"),
                      List.of("url=" + pulsar.serviceUrl(), "topic=" + topic, "subscription=" + subscription, "mode=hold",
                              "concurrency=" + CONCURRENCY, "handleFirst=" + HANDLE_FIRST),
                      line -> {
@@ -54,11 +55,11 @@ class ConsumerCrashTest {
                              ready.add(line);
                          }
                      })) {
-            Await.until(Duration.ofSeconds(60), () -> !ready.isEmpty() || !child.isAlive(), () -> "child not ready:\n" + child.tail());
-            assertThat(child.isAlive()).as("child subscriber is running: %s", child.tail()).isTrue();
+            Await.until(Duration.ofSeconds(60), () -> !ready.isEmpty() || !child.isAlive(), () -> "child not ready:\n" + child.tail(40));
+            assertThat(child.isAlive()).as("child subscriber is running: %s", child.tail(40)).isTrue();
             all.addAll(Keyed.publish(broker, topic, MESSAGES, 100));
             Await.until(Duration.ofSeconds(60), () -> handledByChild.size() >= HANDLE_FIRST && heldByChild.size() >= CONCURRENCY,
-                    () -> "child handled " + handledByChild.size() + ", holds " + heldByChild.size() + "\n" + child.tail());
+                    () -> "child handled " + handledByChild.size() + ", holds " + heldByChild.size() + "\n" + child.tail(40));
 
             // kill once the broker holds the child's acks (they travel grouped, every 100 ms), so the check below
             // can be exact: everything acked stays done, everything else comes back

@@ -116,7 +116,8 @@ class GracefulShutdownTest {
             next.close(Duration.ofSeconds(10));
 
             long lost = all.stream().filter(k -> !finishedBeforeStop.contains(k) && !redelivered.containsKey(k)).count();
-            assertThat(stopMs).isBetween(grace.toMillis(), grace.toMillis() + 5_000);
+            // the grace, then closing the consumers without waiting for the stuck handlers (about 10 ms)
+            assertThat(stopMs).isBetween(grace.toMillis(), grace.toMillis() + 1_000);
             assertThat(finishedBeforeStop).hasSize(finishFirst);
             assertThat(redelivered.keySet()).isEqualTo(unfinished);
             assertThat(redelivered.values()).allMatch(n -> n.get() == 1);

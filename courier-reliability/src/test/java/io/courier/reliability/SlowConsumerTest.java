@@ -11,6 +11,7 @@ import io.courier.Ordering;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionType;
+import io.courier.embedded.ChildJvm;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import io.courier.pulsar.embedded.EmbeddedPulsarExtension;
 import io.courier.testkit.Await;
@@ -76,7 +77,7 @@ class SlowConsumerTest {
             double slowRate;
             long drainOnStopMs;
             boolean stopped;
-            try (ChildJvm child = ChildJvm.start(SubscriberProcess.class,
+            try (ChildJvm child = ChildJvm.startWithLines(SubscriberProcess.class,
                     List.of("-Xmx96m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC"),
                     List.of("url=" + pulsar.serviceUrl(), "topic=" + topic, "subscription=" + subscription, "mode=slow",
                             "ratePerSecond=100", "concurrency=1", "maxInFlight=" + MAX_IN_FLIGHT),
@@ -99,18 +100,18 @@ class SlowConsumerTest {
                             stoppedLine.set(line);
                         }
                     })) {
-                Await.until(Duration.ofSeconds(60), () -> !ready.isEmpty() || !child.isAlive(), () -> "child not ready:\n" + child.tail());
+                Await.until(Duration.ofSeconds(60), () -> !ready.isEmpty() || !child.isAlive(), () -> "child not ready:\n" + child.tail(40));
                 slowBegin = System.nanoTime();
                 Await.until(Duration.ofSeconds(90), () -> count(handledBy) >= SLOW_PHASE_MESSAGES || !child.isAlive(),
-                        () -> "slow subscriber handled " + count(handledBy) + "\n" + child.tail());
-                assertThat(child.isAlive()).as("the slow subscriber is alive: %s", child.tail()).isTrue();
+                        () -> "slow subscriber handled " + count(handledBy) + "\n" + child.tail(40));
+                assertThat(child.isAlive()).as("the slow subscriber is alive: %s", child.tail(40)).isTrue();
                 backlogDuringSlowPhase = broker.admin().backlog(topic, subscription);
                 beforeStop = count(handledBy);
                 slowRate = beforeStop * 1e9 / (System.nanoTime() - slowBegin);
                 long termBegin = System.nanoTime();
-                exit = child.terminate(60);
+                exit = child.terminate(Duration.ofSeconds(60));
                 drainOnStopMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - termBegin);
-                Await.until(Duration.ofSeconds(10), () -> stoppedLine.get() != null, () -> "no STOPPED line:\n" + child.tail());
+                Await.until(Duration.ofSeconds(10), () -> stoppedLine.get() != null, () -> "no STOPPED line:\n" + child.tail(40));
                 stopped = stoppedLine.get() != null;
                 slowHandled = count(handledBy);
             }
