@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = {"Run a real broker on this machine until Ctrl-C (data kept between runs).",
-                "  pulsar: pulsar://127.0.0.1:6650, admin on 8080",
+                "  pulsar: pulsar://127.0.0.1:6650?adminUrl=http://127.0.0.1:8080",
                 "  kafka:  kafka://127.0.0.1:9092 (KRaft)"})
 final class StandaloneCommand implements Callable<Integer> {
 
@@ -68,7 +68,8 @@ final class StandaloneCommand implements Callable<Integer> {
             broker = pulsar;
             stopOnExit(pulsar, out);
             pulsar.start();
-            out.println(pulsar.serviceUrl());
+            // the admin URL travels in the query: every courier command and Courier client finds the admin API there
+            out.println(pulsar.serviceUrl() + "?adminUrl=" + pulsar.httpUrl());
             out.println("admin " + pulsar.httpUrl() + "   broker pid " + pulsar.pid() + "   log " + pulsar.logFile());
         } else {
             EmbeddedKafka.Builder b = EmbeddedKafka.builder().dataDir(dir);
@@ -83,7 +84,9 @@ final class StandaloneCommand implements Callable<Integer> {
             out.println("kafka://" + kafka.bootstrapServers());
             out.println("broker pid " + kafka.pid() + "   log " + kafka.logFile());
         }
-        out.println("Ctrl-C stops it");
+        out.println(interruptIgnored() ? "Ctrl-C cannot stop it: this command was started with SIGINT ignored (a "
+                + "background job of a non-interactive shell); stop it with SIGTERM (kill " + ProcessHandle.current().pid() + ")"
+                : "Ctrl-C stops it");
         out.flush();
         new CountDownLatch(1).await();   // until a signal ends the JVM; the hook stops the broker
         broker.close();
@@ -103,6 +106,25 @@ final class StandaloneCommand implements Callable<Integer> {
             out.println("stopped");
             out.flush();
         }, "courier-standalone-stop"));
+    }
+
+    /**
+     * True when this process ignores SIGINT, as a job started in the background by a non-interactive shell does: the
+     * JVM keeps an inherited "ignore" and Ctrl-C then does nothing. Read from Linux's {@code /proc/self/status}; false
+     * where that cannot be read.
+     */
+    static boolean interruptIgnored() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("SigIgn:")) {
+                    long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+                    return (mask & (1L << (2 - 1))) != 0;   // SIGINT is signal 2
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or not readable: nothing to say
+        }
+        return false;
     }
 
     private static void checkFree(int port, String option) {

@@ -140,6 +140,26 @@ class CourierCliMessagesTest {
     }
 
     @Test
+    void anUnreachableBrokerOrAdminApiIsOneLineInTheUsersTermsNamingWhatWasTried() throws Exception {
+        int nothing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            nothing = s.getLocalPort();   // free once closed: nothing listens there
+        }
+        Result down = courier("publish", "pulsar://127.0.0.1:" + nothing + "?connectionTimeoutMs=1000&operationTimeoutMs=2000",
+                "t", "{}");
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.err().strip()).isEqualTo("courier: Pulsar at pulsar://127.0.0.1:" + nothing + ": cannot connect: "
+                + "connection refused (is it running, and are host and port right?)");
+        Result admin = courier("topics", pulsar.serviceUrl() + "?adminUrl=http://127.0.0.1:" + nothing);
+        assertThat(admin.exit()).isEqualTo(1);
+        assertThat(admin.err().strip()).isEqualTo("courier: cannot list the topics: Pulsar's admin API at http://127.0.0.1:"
+                + nothing + " did not answer (connection refused); give its address with the adminUrl option: "
+                + pulsar.serviceUrl() + "?adminUrl=http://HOST:PORT, or the property adminUrl");
+        Result verbose = courier("--verbose", "topics", pulsar.serviceUrl() + "?adminUrl=http://127.0.0.1:" + nothing);
+        assertThat(verbose.err()).contains("Caused by");   // the client's own exception, for whoever digs deeper
+    }
+
+    @Test
     void topicsSubscriptionsAndDeadLettersListedShownReplayedAndPurgedOnlyWhenConfirmed() throws Exception {
         String topic = "cli-dlq-" + UUID.randomUUID();
         String dlq = topic + "-saver-DLQ";

@@ -82,17 +82,24 @@ class CourierCliTest {
         }
     }
 
-    @Test
-    void standaloneKafkaStopsCleanlyOnCtrlCAndOnSigtermAndKeepsItsData() throws Exception {
-        Path dataDir = Files.createTempDirectory(Path.of("target"), "standalone-kafka-");
-        for (String signal : new String[] {"INT", "TERM"}) {
-            Process cli = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), CourierCli.class.getName(),
-                    "standalone", "kafka", "--port", "0", "--data-dir", dataDir.toString()))
-                    .redirectErrorStream(true).start();
-            List<String> lines = new CopyOnWriteArrayList<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8))) {
+    /**
+     * {@code courier standalone ...} as a child process, its output collected line by line. Started through
+     * {@code env} with SIGINT set to its default action (or to ignored, when asked), so that the test does not depend
+     * on how its own build was started: a background job inherits SIGINT ignored, and a JVM keeps that.
+     */
+    private static final class Standalone implements AutoCloseable {
+        final Process process;
+        final List<String> lines = new CopyOnWriteArrayList<>();
+        final Thread reader;
+
+        Standalone(boolean interruptIgnored, String... args) throws java.io.IOException {
+            List<String> cmd = new ArrayList<>(List.of("env", interruptIgnored ? "--ignore-signal=INT" : "--default-signal=INT",
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), CourierCli.class.getName(), "standalone"));
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                         lines.add(line);
                     }
@@ -101,30 +108,80 @@ class CourierCliTest {
                 }
             });
             reader.start();
-            try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (lines.stream().noneMatch(l -> l.startsWith("kafka://")) && cli.isAlive()
-                        && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+
+        /** The first line starting with {@code prefix}, waiting for it up to two minutes. */
+        String awaitLine(String prefix) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (lines.stream().noneMatch(l -> l.startsWith(prefix)) && process.isAlive() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            return lines.stream().filter(l -> l.startsWith(prefix)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no line starting " + prefix + ": " + lines));
+        }
+
+        /** Sends {@code signal}, waits for the command to end; returns the broker JVMs it had started. */
+        List<ProcessHandle> signalAndAwaitEnd(String signal) throws Exception {
+            List<ProcessHandle> children = new ArrayList<>(process.toHandle().descendants().toList());
+            assertThat(children).as("the broker JVM").isNotEmpty();
+            new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the command ends on SIG" + signal).isTrue();
+            reader.join(10_000);
+            return children;
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void standaloneKafkaStopsCleanlyOnCtrlCAndOnSigtermAndKeepsItsData() throws Exception {
+        Path dataDir = Files.createTempDirectory(Path.of("target"), "standalone-kafka-");
+        String topic = "kept-" + System.nanoTime();
+        for (String signal : new String[] {"INT", "TERM"}) {
+            try (Standalone cli = new Standalone(false, "kafka", "--port", "0", "--data-dir", dataDir.toString())) {
+                String url = cli.awaitLine("kafka://");
+                assertThat(cli.lines).contains("Ctrl-C stops it");
+                try (io.courier.Broker broker = io.courier.Brokers.open(url)) {
+                    if (signal.equals("INT")) {
+                        broker.publish(io.courier.Envelope.builder(topic, "written before Ctrl-C").codec("text").build());
+                    } else {
+                        // the second run, on the same data directory, still has what the first stored
+                        io.courier.testkit.Recorder<String> kept = new io.courier.testkit.Recorder<>();
+                        broker.subscribe(io.courier.SubscribeOptions.builder(topic, "reader")
+                                .initialPosition(io.courier.InitialPosition.EARLIEST).build(), String.class, kept);
+                        kept.awaitCount(1, Duration.ofSeconds(60));
+                        assertThat(kept.payloads()).containsExactly("written before Ctrl-C");
+                    }
                 }
-                String url = lines.stream().filter(l -> l.startsWith("kafka://")).findFirst()
-                        .orElseThrow(() -> new AssertionError("no URL printed: " + lines));
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                        url.substring("kafka://".length())))) {
-                    assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
-                }
-                List<ProcessHandle> children = new ArrayList<>(cli.toHandle().descendants().toList());
-                assertThat(children).as("the broker JVM").isNotEmpty();
-                new ProcessBuilder("kill", "-" + signal, Long.toString(cli.pid())).start().waitFor();
-                assertThat(cli.waitFor(60, TimeUnit.SECONDS)).as("the command ends on SIG" + signal).isTrue();
-                reader.join(10_000);
-                assertThat(lines).as("output after SIG" + signal).contains("stopping ...", "stopped");
+                List<ProcessHandle> children = cli.signalAndAwaitEnd(signal);
+                assertThat(cli.lines).as("output after SIG" + signal).contains("stopping ...", "stopped");
                 assertThat(children).as("nothing left running after SIG" + signal).noneMatch(ProcessHandle::isAlive);
-                System.out.println("[courier-cli] standalone kafka on SIG" + signal + ": " + lines);
-            } finally {
-                cli.destroyForcibly();
+                System.out.println("[courier-cli] standalone kafka on SIG" + signal + ": " + cli.lines);
             }
         }
-        assertThat(Files.exists(dataDir.resolve("logs").resolve("meta.properties"))).as("data kept").isTrue();
+    }
+
+    @Test
+    void standalonePulsarPrintsAUrlThatCarriesItsAdminUrlAndSaysWhenCtrlCCannotStopIt() throws Exception {
+        Path dataDir = Files.createTempDirectory(Path.of("target"), "standalone-pulsar-");
+        try (Standalone cli = new Standalone(true, "pulsar", "--port", "0", "--admin-port", "0", "--data-dir",
+                dataDir.toString())) {
+            String url = cli.awaitLine("pulsar://");
+            assertThat(url).matches("pulsar://127\\.0\\.0\\.1:\\d+\\?adminUrl=http://127\\.0\\.0\\.1:\\d+");
+            assertThat(cli.awaitLine("Ctrl-C")).startsWith("Ctrl-C cannot stop it: this command was started with SIGINT "
+                    + "ignored").contains("kill " + cli.process.pid());
+            // the admin commands reach the admin API on its non-default port through the printed URL alone
+            assertThat(run("publish", url, "orders", "{\"order\":1}")).isZero();
+            out.getBuffer().setLength(0);
+            assertThat(run("topics", url)).as(err.toString()).isZero();
+            assertThat(out.toString()).contains("orders");
+            List<ProcessHandle> children = cli.signalAndAwaitEnd("TERM");
+            assertThat(cli.lines).contains("stopping ...", "stopped");
+            assertThat(children).as("nothing left running").noneMatch(ProcessHandle::isAlive);
+            System.out.println("[courier-cli] standalone pulsar: " + cli.lines);
+        }
     }
 }

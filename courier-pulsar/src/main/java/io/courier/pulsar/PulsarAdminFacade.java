@@ -11,6 +11,7 @@ import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
 import io.courier.UnsupportedFeatureException;
+import io.courier.core.spi.NetworkProblems;
 import io.courier.core.spi.TenantNamespaceNaming;
 import java.time.Duration;
 import java.time.Instant;
@@ -380,6 +381,12 @@ final class PulsarAdminFacade implements BrokerAdmin {
         String reason = PulsarErrors.clean(e.getMessage(), options.authToken());
         if (e.getStatusCode() == 401 || e.getStatusCode() == 403) {
             return new ConnectException("cannot " + what + " on " + adminUrl + ": not authorized (" + reason + ")");
+        }
+        String network = NetworkProblems.describe(e);
+        if (network != null) {
+            return new ConnectException("cannot " + what + ": Pulsar's admin API at " + adminUrl + " did not answer ("
+                    + network + "); give its address with the adminUrl option: " + serviceUrl
+                    + "?adminUrl=http://HOST:PORT, or the property adminUrl", e);
         }
         return new CourierException("cannot " + what + " on " + adminUrl + " (" + serviceUrl + "): " + reason, e);
     }

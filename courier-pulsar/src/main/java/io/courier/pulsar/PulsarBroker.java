@@ -14,6 +14,7 @@ import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.core.spi.AbstractBroker;
+import io.courier.core.spi.NetworkProblems;
 import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.ProducerCache;
@@ -96,8 +97,10 @@ final class PulsarBroker extends AbstractBroker {
             String kind = t instanceof PulsarClientException.AuthenticationException
                     || t instanceof PulsarClientException.AuthorizationException ? "authentication failed"
                     : t instanceof java.util.concurrent.TimeoutException ? "no answer within " + timeout : "cannot connect";
-            throw new ConnectException("Pulsar at " + serviceUrl + ": " + kind + ": "
-                    + PulsarErrors.clean(String.valueOf(t.getMessage()), pulsarOptions.authToken()));
+            String network = NetworkProblems.describe(t);
+            String detail = network != null ? network + " (is it running, and are host and port right?)"
+                    : PulsarErrors.clean(String.valueOf(t.getMessage()), pulsarOptions.authToken());
+            throw new ConnectException("Pulsar at " + serviceUrl + ": " + kind + ": " + detail, t);
         }
     }
 

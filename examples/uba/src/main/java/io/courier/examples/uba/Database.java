@@ -59,6 +59,29 @@ public final class Database implements AutoCloseable {
         return count("realtime_warehousing") + count("acceptance_status");
     }
 
+    /**
+     * How many rows hold each report the demo's client sent, by the number it writes into each report's content
+     * ({@code {"seq":N}}): a report stored twice (published twice, or inserted again on redelivery) shows as 2, one
+     * never stored is absent. Rows of other clients are not counted.
+     */
+    public java.util.Map<Integer, Integer> rowsPerReport() {
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        java.util.regex.Pattern seq = java.util.regex.Pattern.compile("^\\{\"seq\":(\\d+)\\}$");
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT report_data FROM realtime_warehousing UNION ALL "
+                     + "SELECT report_data FROM acceptance_status")) {
+            while (rs.next()) {
+                java.util.regex.Matcher m = seq.matcher(rs.getString(1));
+                if (m.matches()) {
+                    counts.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the stored reports: " + e.getMessage(), e);
+        }
+        return counts;
+    }
+
     /** End-to-end latencies, HTTP accept to row stored, in microseconds, sorted. */
     public List<Long> latenciesMicros() {
         List<Long> result = new ArrayList<>();

@@ -32,6 +32,7 @@ public final class UbaServices implements AutoCloseable {
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private io.courier.otel.CourierTelemetry telemetry;
     private int saverBatchSize = ReportSaver.DEFAULT_BATCH_SIZE;
+    private java.util.function.UnaryOperator<Broker> gatewayBroker = java.util.function.UnaryOperator.identity();
 
     private UbaServices(UbaConfig config, EmbeddedBroker embedded, String brokerUrl, BrokerOptions brokerOptions,
                         Database database) {
@@ -80,6 +81,15 @@ public final class UbaServices implements AutoCloseable {
     /** Most reports the saver writes per transaction (default {@value ReportSaver#DEFAULT_BATCH_SIZE}); before startSaver. */
     public UbaServices saverBatchSize(int size) {
         this.saverBatchSize = size;
+        return this;
+    }
+
+    /**
+     * Wraps the gateway's broker before the gateway publishes through it (a publish interceptor, say: a test records
+     * what the gateway published); before startGateway.
+     */
+    public UbaServices gatewayBroker(java.util.function.UnaryOperator<Broker> wrap) {
+        this.gatewayBroker = java.util.Objects.requireNonNull(wrap, "wrap");
         return this;
     }
 
@@ -159,7 +169,7 @@ public final class UbaServices implements AutoCloseable {
 
     /** Starts the gateway service (HTTP listening). */
     public synchronized void startGateway() {
-        Broker raw = openBroker();
+        Broker raw = gatewayBroker.apply(openBroker());
         Broker broker = telemetry == null ? raw : telemetry.instrument(raw);
         gateway = new ReportGateway(broker, ReportGateway.Limits.of(config), config.data().pulsar().codec());
         http = new GatewayHttpServer(config.host(), config.port(), gateway, this::isReady,

@@ -47,10 +47,19 @@ class UbaGatewayFuzzTest {
         }
     }
 
+    /** Ids of the messages the gateway published (confirmed by the broker), in the order confirmed. */
+    private final java.util.Queue<io.courier.MessageId> publishedByGateway = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private UbaServices gateway(String brokerUrl, String adminUrl) {
         UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_PULSAR_PUBLISH_TIMEOUT_MS", "3000"))
                 .with(null, "jdbc:h2:mem:fuzz-" + UUID.randomUUID() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1", "127.0.0.1:0");
-        services = UbaServices.on(config, brokerUrl, adminUrl, Database.open(config.data().database()));
+        services = UbaServices.on(config, brokerUrl, adminUrl, Database.open(config.data().database()))
+                .gatewayBroker(b -> io.courier.core.PublishInterceptor.intercept(b, java.util.List.of((envelope, next) ->
+                        next.apply(envelope).whenComplete((id, error) -> {
+                            if (id != null) {
+                                publishedByGateway.add(id);
+                            }
+                        }))));
         services.startGateway();
         return services;
     }
@@ -96,6 +105,9 @@ class UbaGatewayFuzzTest {
                     + "published, %d published for rejected requests; none 5xx; by kind %s%n",
                     REQUESTS, SEED, byStatus, accepted, published.count() - 1 - accepted, byKind);
             assertThat(published.count()).isEqualTo(expected + 1);
+            // by id: exactly the messages the gateway published arrived, each once; one publish per accepted report
+            assertThat(publishedByGateway).hasSize(expected + 1).doesNotHaveDuplicates();
+            assertThat(published.ids()).isEqualTo(new java.util.HashSet<>(publishedByGateway));
             assertThat(services.gateway().accepted()).isEqualTo(expected + 1);
             assertThat(services.gateway().unavailable()).isZero();
         }

@@ -48,8 +48,8 @@ class UbaKafkaPipelineTest {
     }
 
     @Test
-    void aSaverKilledMidStreamAndRestartedStoresEveryReportExactlyOnceOnKafka() throws Exception {
-        start();
-        PipelineChecks.saverKilledMidStreamStoresEveryReportOnce(services, "Kafka");
+    void aSaverProcessKilledMidStreamAndReplacedStoresEveryReportExactlyOnceOnKafka() throws Exception {
+        PipelineChecks.crashedSaverProcessStoresEveryReportOnce("kafka://" + kafka.bootstrapServers(), null,
+                "Kafka, PostgreSQL");
     }
 }

@@ -102,6 +102,7 @@ class UbaPipelineTest {
     }
 
     private void assertThatNoDuplicates() {
+        PipelineChecks.assertEachReportStoredOnce(services.database(), 4_000);
         assertThat(services.saver().stored()).isEqualTo(4_000);
         assertThat(services.saver().duplicatesSuppressed()).isZero();
     }
@@ -210,9 +211,8 @@ class UbaPipelineTest {
     }
 
     @Test
-    void aSaverKilledMidStreamAndRestartedStoresEveryReportExactlyOnce() throws Exception {
-        start(h2());
-        PipelineChecks.saverKilledMidStreamStoresEveryReportOnce(services, "Pulsar");
+    void aSaverProcessKilledMidStreamAndReplacedStoresEveryReportExactlyOnce() throws Exception {
+        PipelineChecks.crashedSaverProcessStoresEveryReportOnce(pulsar.serviceUrl(), pulsar.httpUrl(), "Pulsar, PostgreSQL");
     }
 
     @Test
