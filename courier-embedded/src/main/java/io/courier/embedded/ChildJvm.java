@@ -71,9 +71,17 @@ public final class ChildJvm implements AutoCloseable {
      */
     public static ChildJvm startWithLines(Class<?> mainClass, List<String> jvmArgs, List<String> args,
                                           Consumer<String> onLine) {
+        return startWithLines(mainClass, jvmArgs, args, onLine, java.util.Map.of());
+    }
+
+    /** {@link #startWithLines(Class, List, List, Consumer)} with {@code environment} added to this JVM's. */
+    public static ChildJvm startWithLines(Class<?> mainClass, List<String> jvmArgs, List<String> args,
+                                          Consumer<String> onLine, java.util.Map<String, String> environment) {
         try {
-            Process p = new ProcessBuilder(command(jvmArgs, System.getProperty("java.class.path"), mainClass.getName(),
-                    args)).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command(jvmArgs, System.getProperty("java.class.path"),
+                    mainClass.getName(), args)).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process p = builder.start();
             return new ChildJvm(p, null, onLine);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start a JVM for " + mainClass.getName(), e);
@@ -154,11 +162,20 @@ public final class ChildJvm implements AutoCloseable {
      */
     public int terminate(Duration timeout) {
         process.toHandle().destroy();
+        return awaitEnd(timeout);
+    }
+
+    /**
+     * Waits for the JVM to end by itself and returns its exit code.
+     *
+     * @throws IllegalStateException when it has not ended within {@code timeout} (it is then killed)
+     */
+    public int awaitEnd(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill();
                 throw new IllegalStateException("child JVM " + process.pid() + " did not end within " + timeout
-                        + " of SIGTERM; last lines:\n" + tail(20));
+                        + "; last lines:\n" + tail(20));
             }
             if (reader != null) {
                 reader.join(TimeUnit.SECONDS.toMillis(5));

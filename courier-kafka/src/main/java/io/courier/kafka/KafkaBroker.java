@@ -67,7 +67,8 @@ final class KafkaBroker extends AbstractBroker {
         this.settings = settings;
         this.maxPayload = settings.get(KafkaSettings.MAX_MESSAGE_BYTES);
         this.clientPrefix = "courier-" + CLIENTS.incrementAndGet();
-        this.admin = Admin.create(settings.common(clientPrefix + "-admin"));
+        this.admin = KafkaErrors.creating("the admin client", redactedUrl, settings.secrets(),
+                () -> Admin.create(settings.common(clientPrefix + "-admin")));
         try {
             admin.describeCluster().clusterId().get(settings.get(KafkaSettings.API_TIMEOUT).toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -80,8 +81,13 @@ final class KafkaBroker extends AbstractBroker {
                     ? new org.apache.kafka.common.errors.TimeoutException("no answer within "
                     + settings.get(KafkaSettings.API_TIMEOUT).toMillis() + " ms") : e, redactedUrl, settings.secrets());
         }
-        this.producer = new KafkaProducer<>(producerProperties(options), new ByteArraySerializer(),
-                new ByteArraySerializer());
+        try {
+            this.producer = KafkaErrors.creating("the producer", redactedUrl, settings.secrets(),
+                    () -> new KafkaProducer<>(producerProperties(options), new ByteArraySerializer(), new ByteArraySerializer()));
+        } catch (RuntimeException e) {
+            admin.close(Duration.ZERO);
+            throw e;
+        }
         this.sends = new KafkaSends(producer, options.publishTimeout(), clientPrefix);
         this.brokerAdmin = new KafkaAdmin(admin, settings, redactedUrl);
         this.capabilities = capabilitiesOf(maxPayload);

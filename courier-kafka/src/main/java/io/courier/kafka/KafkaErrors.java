@@ -1,5 +1,6 @@
 package io.courier.kafka;
 
+import io.courier.ConfigurationException;
 import io.courier.ConnectException;
 import io.courier.CourierException;
 import io.courier.PayloadTooLargeException;
@@ -62,6 +63,23 @@ final class KafkaErrors {
                     + "running, and are host and port right?");
         }
         return new ConnectException("cannot open " + url + ": " + t.getClass().getSimpleName() + ": " + reason);
+    }
+
+    /**
+     * Creates a Kafka client: one that the client refuses to create (a setting it cannot use, such as a trust store it
+     * cannot load) is a {@link ConfigurationException} naming what failed, without secrets, not a raw KafkaException.
+     */
+    static <T> T creating(String what, String url, List<String> secrets, java.util.function.Supplier<T> create) {
+        try {
+            return create.get();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new ConfigurationException("cannot create " + what + " for " + url + ": " + clean(e, secrets)
+                    + (root == e ? "" : " (" + root.getClass().getSimpleName() + ": " + clean(root, secrets) + ")"));
+        }
     }
 
     /** The failure's message with every secret replaced, never null. */

@@ -115,6 +115,16 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
         if (!sasl && (v.isSet(SASL_USERNAME) || v.isSet(SASL_PASSWORD))) {
             problems.add("saslUsername / saslPassword are given but saslMechanism is NONE");
         }
+        if (v.isSet(TLS_TRUSTSTORE_PASSWORD) && !v.isSet(TLS_TRUSTSTORE)) {
+            problems.add("tlsTruststorePassword is given but tlsTruststoreLocation is not (the JVM's trust store "
+                    + "needs no password here)");
+        }
+        if (v.isSet(TLS_TRUSTSTORE)) {
+            java.nio.file.Path store = java.nio.file.Path.of(v.get(TLS_TRUSTSTORE));
+            if (!java.nio.file.Files.isRegularFile(store) || !java.nio.file.Files.isReadable(store)) {
+                problems.add("tlsTruststoreLocation '" + store + "' is not a readable file");
+            }
+        }
         return problems;
     }
 

@@ -116,6 +116,53 @@ class KafkaFeaturesTest {
     }
 
     @Test
+    void aKeySharedSubscribeReturnsOnceTheGroupHasSettledWithTheNewMember() throws Exception {
+        String topic = unique("settle");
+        String sub = unique("s");
+        broker.admin().ensureTopic(topic, 4);
+        SubscribeOptions options = SubscribeOptions.builder(topic, sub).type(SubscriptionType.KEY_SHARED).build();
+        Properties p = new Properties();
+        p.put("bootstrap.servers", EmbeddedKafkaExtension.shared().bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            for (int members = 1; members <= 2; members++) {
+                long begin = System.nanoTime();
+                subscribe(options, String.class, m -> { });
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+                // read right after subscribe returned: no waiting here
+                var group = admin.describeConsumerGroups(List.of(sub)).all().get(10, TimeUnit.SECONDS).get(sub);
+                assertThat(group.members()).as("members after subscribe #" + members).hasSize(members);
+                assertThat(group.members()).allSatisfy(m -> {
+                    assertThat(m.assignment().topicPartitions()).as("member " + m.clientId() + " owns partitions").isNotEmpty();
+                    assertThat(m.targetAssignment()).as("member " + m.clientId() + " at its target").contains(m.assignment());
+                });
+                assertThat(group.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum())
+                        .as("every partition owned").isEqualTo(4);
+                System.out.printf("[kafka] KEY_SHARED subscribe #%d returned after %d ms with the group settled%n",
+                        members, tookMs);
+            }
+        }
+    }
+
+    @Test
+    void theCursorOfASubscriptionIsRefusedWhileOneOfItsMembersIsConnectedAndMovedOnceNoneIs() {
+        String topic = unique("cursor");
+        String sub = unique("s");
+        publishKeyed(topic, 1, 10);
+        Subscription member = subscribe(SubscribeOptions.builder(topic, sub).type(SubscriptionType.FAILOVER)
+                .initialPosition(InitialPosition.LATEST).build(), String.class, m -> { });
+        Await.until(WAIT, () -> member.health().state() == io.courier.SubscriptionState.RUNNING, member::toString);
+        assertThatThrownBy(() -> broker.admin().skipAll(topic, sub))
+                .isInstanceOf(io.courier.CourierException.class)
+                .hasMessageContaining("its consumers are connected")
+                .hasMessageContaining("stop them first");
+        member.close(Duration.ofSeconds(10));
+        publishKeyed(topic, 1, 5);
+        assertThat(broker.admin().backlog(topic, sub)).isEqualTo(5);
+        broker.admin().skipAll(topic, sub);
+        assertThat(broker.admin().backlog(topic, sub)).isZero();
+    }
+
+    @Test
     void keySharedSpreadsKeysOverPartitionsAndSubscribersKeepingEachKeysOrder() {
         String topic = unique("spread");
         String sub = unique("s");

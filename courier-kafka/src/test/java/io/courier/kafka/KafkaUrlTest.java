@@ -59,4 +59,31 @@ class KafkaUrlTest {
                 .hasMessageNotContaining("pw-that-must-not-show");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
     }
+
+    @Test
+    void aTrustStoreThatCannotBeUsedIsAConfigurationErrorNamingTheSettingWithoutThePassword() throws Exception {
+        String secret = "store-pw-must-not-show";
+        assertThatThrownBy(() -> Brokers.open("kafka+ssl://127.0.0.1:1", BrokerOptions.builder()
+                .property("tlsTruststorePassword", secret).build()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("tlsTruststorePassword is given but tlsTruststoreLocation is not")
+                .hasMessageNotContaining(secret);
+        assertThatThrownBy(() -> Brokers.open("kafka+ssl://127.0.0.1:1", BrokerOptions.builder()
+                .property("tlsTruststoreLocation", "/no/such/store.p12").property("tlsTruststorePassword", secret).build()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("tlsTruststoreLocation '/no/such/store.p12' is not a readable file")
+                .hasMessageNotContaining(secret);
+        // a file that is no trust store: the Kafka client refuses to start, which is a configuration error too
+        java.nio.file.Path garbage = java.nio.file.Files.createTempFile("not-a-store", ".p12");
+        java.nio.file.Files.writeString(garbage, "this is not a key store");
+        try {
+            assertThatThrownBy(() -> Brokers.open("kafka+ssl://127.0.0.1:1", BrokerOptions.builder()
+                    .property("tlsTruststoreLocation", garbage.toString()).property("tlsTruststorePassword", secret).build()))
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("cannot create the admin client for kafka+ssl://127.0.0.1:1")
+                    .hasMessageNotContaining(secret);
+        } finally {
+            java.nio.file.Files.delete(garbage);
+        }
+    }
 }

@@ -61,6 +61,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
                         .requestTimeout((int) options.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .allowTlsInsecureConnection(options.tlsAllowInsecureConnection());
                 if (options.authToken() != null) {
+                    RequestDumpGuard.apply();   // before the HTTP client makes its logger
                     b.authentication(AuthenticationFactory.token(options.authToken()));
                 }
                 if (options.tlsTrustCertsFilePath() != null) {

@@ -10,12 +10,15 @@ import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
 import io.courier.SubscribeOptions;
+import io.courier.embedded.ChildJvm;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import io.courier.pulsar.embedded.TokenAuth;
 import io.courier.testkit.Await;
 import io.courier.testkit.Recorder;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,5 +105,39 @@ class PulsarSecurityTest {
                 .hasMessageContaining("tlsTrustCertsFilePath")
                 .hasMessageNotContaining(pulsar.superUserToken());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /**
+     * A service whose loggers are all at DEBUG (a first step when a connection misbehaves) never logs its token: the
+     * Pulsar admin client's shaded HTTP client prints request headers at DEBUG, and Courier holds that logger at INFO.
+     */
+    @Test
+    void noLogLineHoldsTheTokenWithEveryLoggerAtDebugInAServiceProcess() throws Exception {
+        {
+            String token = pulsar.superUserToken();
+            List<String> lines = new CopyOnWriteArrayList<>();
+            int exit;
+            try (ChildJvm child = ChildJvm.startWithLines(TokenClientProcess.class,
+                    List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug"),
+                    List.of(pulsar.serviceUrl(), pulsar.httpUrl()), lines::add, java.util.Map.of("COURIER_PULSAR_AUTH_TOKEN", token))) {
+                exit = child.awaitEnd(Duration.ofMinutes(2));
+            }
+            assertThat(exit).as("exit code; last lines %s", lines.subList(Math.max(0, lines.size() - 20), lines.size())).isZero();
+            assertThat(lines).contains("DONE");
+            assertThat(lines.size()).as("DEBUG lines were written").isGreaterThan(100);
+            // each line holding the token, with the log statement it belongs to (a request dump spans many lines)
+            List<String> leaks = new java.util.ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).contains(token)) {
+                    int start = i;
+                    while (start > 0 && !lines.get(start).matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\[.*")) {
+                        start--;
+                    }
+                    leaks.add(lines.get(start) + " ... " + lines.get(i).replace(token, "<the token>"));
+                }
+            }
+            System.out.printf("[pulsar] every logger at DEBUG: %d lines, %d with the token%n", lines.size(), leaks.size());
+            assertThat(leaks).as("lines holding the token").isEmpty();
+        }
     }
 }

@@ -6,7 +6,8 @@ import io.courier.core.spi.Deadline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -59,7 +60,10 @@ final class Lanes<T> {
         // Unbounded queue is safe: the in-flight semaphore bounds what is ever queued.
         AtomicInteger n = new AtomicInteger();
         ThreadFactory factory = r -> make.apply(r, prefix + "-" + n.incrementAndGet());
-        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingDeque<>(), factory);
+        pool.prestartAllCoreThreads();   // runFirst puts work straight on the queue: its threads must be there
+        return pool;
     }
 
     /** The lane of a message: by its key's hash on PER_KEY lanes, else the only lane. */
@@ -80,6 +84,19 @@ final class Lanes<T> {
             lane.executor.execute(task);
         } catch (RejectedExecutionException e) {
             // the subscription was abandoned at close: the message stays unacknowledged for redelivery
+        }
+    }
+
+    /**
+     * Runs {@code task} on {@code lane} ahead of the messages waiting there: a retry whose backoff is over runs after
+     * the handler now running, not after everything received meanwhile (with a full lane that was up to maxInFlight
+     * handler runs late). After an abandoned close it is dropped, as by {@link #run}.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> void runFirst(Lane<T> lane, Runnable task) {
+        ThreadPoolExecutor executor = (ThreadPoolExecutor) lane.executor;
+        if (!executor.isShutdown()) {
+            ((BlockingDeque<Runnable>) executor.getQueue()).offerFirst(task);
         }
     }
 

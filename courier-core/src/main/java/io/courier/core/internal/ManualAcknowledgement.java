@@ -131,7 +131,7 @@ final class ManualAcknowledgement<T> {
                     dispatcher.waitingRetries.incrementAndGet();
                     dispatcher.clock.schedule(() -> {
                         dispatcher.waitingRetries.decrementAndGet();
-                        Lanes.run(lane, () -> start(d, lane));
+                        Lanes.runFirst(lane, () -> start(d, lane));
                     }, backoff.toNanos());
                 }
             }

@@ -65,7 +65,7 @@ final class MessageProcessing<T> {
         } else {
             dispatcher.clock.schedule(() -> {
                 dispatcher.waitingRetries.decrementAndGet();
-                Lanes.run(lane, () -> runFrom(d, lane.gate, lane));
+                Lanes.runFirst(lane, () -> runFrom(d, lane.gate, lane));
             }, backoff.toNanos());
         }
         dispatcher.waitingRetries.incrementAndGet();

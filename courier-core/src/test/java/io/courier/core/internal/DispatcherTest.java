@@ -205,6 +205,36 @@ class DispatcherTest {
     }
 
     @Test
+    void lanes_aRetryThatCameDueRunsAheadOfTheMessagesWaitingOnItsLane() throws Exception {
+        int lanes = 2;
+        // keys on the same lane as "a" (Lanes spreads keys by their hash)
+        java.util.function.ToIntFunction<String> lane = key -> Math.floorMod(key.hashCode() * 0x9E3779B9, lanes);
+        List<String> sameLane = java.util.stream.IntStream.range(0, 1_000).mapToObj(i -> "k" + i)
+                .filter(k -> lane.applyAsInt(k) == lane.applyAsInt("a")).limit(10).toList();
+        CountDownLatch gate = new CountDownLatch(1);
+        Dispatcher<String> d = start(options(fixedBackoff(FIVE_SECONDS)).concurrency(lanes).build(), m -> {
+            if (m.payload().equals("a1") && m.attempt() == 1) {
+                throw new IllegalStateException("first attempt of a1 fails");
+            }
+            if (m.payload().equals(sameLane.get(0))) {
+                gate.await();   // the lane is busy while the others queue up behind it
+            }
+        });
+        consumer.deliver("a", "a1");
+        awaitWaitingRetries(d, 1);
+        for (String k : sameLane) {
+            consumer.deliver(k, k);
+        }
+        AwaitState.until(() -> handled.contains(sameLane.get(0) + "#1") && d.health().inFlight() == 1 + sameLane.size());
+        clock.advance(FIVE_SECONDS);   // the retry comes due while nine messages wait on its lane
+        gate.countDown();
+        AwaitState.until(() -> consumer.acked.size() == 1 + sameLane.size());
+        List<String> onTheLane = handled.stream().filter(h -> h.startsWith("a1") || sameLane.contains(h.split("#")[0]))
+                .toList();
+        assertThat(onTheLane.subList(0, 3)).containsExactly("a1#1", sameLane.get(0) + "#1", "a1#2");
+    }
+
+    @Test
     void pool_unorderedRetryHoldsBackNothing() {
         Dispatcher<String> d = start(options(fixedBackoff(FIVE_SECONDS)).concurrency(4).ordering(Ordering.UNORDERED)
                 .build(), failFirstAttemptOf("a1"));
