@@ -1,41 +1,53 @@
 #!/usr/bin/env bash
-# Every benchmark of BENCHMARKS.md in one run: Courier against the raw Pulsar client, Spring for Apache Pulsar and
-# an ArrayBlockingQueue on one embedded Pulsar (throughput, allocation, heap, fixed-rate latency), Courier on an embedded
-# Kafka against the raw kafka-clients (KAFKA_MESSAGES, default 200,000; about a minute), then the example pipeline on H2
-# and PostgreSQL, and the gateway under wrk (Debian's package) and a fixed-rate load. About 15 minutes on 2 cores; the tables land in target/benchmarks.md.
+# Every benchmark of BENCHMARKS.md in one run, then its figures written into BENCHMARKS.md and README.md:
+#   - Pulsar (embedded standalone): Courier against the raw client and Spring for Apache Pulsar (Boot's defaults, and
+#     matched settings), throughput, allocation, GC and live heap; fixed-rate end-to-end latency; memory:// against an
+#     ArrayBlockingQueue hand-off
+#   - Kafka (embedded KRaft node): Courier against the raw kafka-clients and Spring for Apache Kafka (both ways)
+#   - the example pipeline on H2 and PostgreSQL per saver batch size, and its gateway under wrk and at a fixed rate
 #
-#   ./bench.sh                      # defaults: 1,000,000 messages, 3 rounds, latency 15 s x 2 rounds, 5,000 reports
-#   MESSAGES=200000 ROUNDS=3 LATENCY_SECONDS=10 LATENCY_ROUNDS=1 REPORTS=2000 ./bench.sh   # a quicker look
+#   ./bench.sh            # the full run; the documents' figure blocks are rewritten from it (the tables in target/benchmarks)
+#   ./bench.sh --quick    # a few minutes' look at small sizes; documents untouched
+#
+# Needs: wrk (Debian: apt-get install wrk) and PostgreSQL on 127.0.0.1:5432 (database test, user postgres, trust).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p target
-# exec:java runs in Maven's JVM: a fixed heap, so that no round pays for the collector growing it (with the default
-# heap the first round's publishes spent up to 1.4 s of 5 in GC while later rounds spent 0.1 s)
-# AlwaysPreTouch: the heap's pages are touched once at start, not by whichever round first grows into them (without
-# it the memory:// rounds of one run ranged 281,000-875,000 msg/s; with it 640,000-863,000)
-export MAVEN_OPTS="${MAVEN_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
-# only what the benchmarks run, with what they depend on: 14 s instead of 71 s for a build of every module (the command
-# line's shaded jar, the console, the consumer projects are not benchmarked)
-mvn -q -B -DskipTests install -pl courier-bench,courier-bench-spring,courier-bench-spring-kafka,examples/uba -am
-mvn -q -B -pl courier-bench exec:java \
-    -Dexec.args="all ${MESSAGES:-1000000} ${ROUNDS:-3} ${LATENCY_SECONDS:-15} ${LATENCY_ROUNDS:-2}" \
-    | tee target/bench-pulsar.log
-mvn -q -B -pl courier-bench exec:java -Dexec.args="kafka ${KAFKA_MESSAGES:-200000} ${ROUNDS:-3}" | tee target/bench-kafka.log
-mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.PipelineBench \
-    -Dexec.args="${REPORTS:-5000} 1,20,500 ${ROUNDS:-3}" | tee target/bench-pipeline.log
-# the gateway under wrk (Debian package) and a fixed-rate load, on PostgreSQL
+quick=false
+case "${1:-}" in
+    --quick) quick=true ;;
+    "") ;;
+    *) echo "usage: ./bench.sh [--quick]" >&2; exit 2 ;;
+esac
 command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-mvn -q -B -pl examples/uba exec:java -Dexec.mainClass=io.courier.examples.uba.GatewayBench \
-    -Dexec.args="${WRK_SECONDS:-20} ${RATE:-5000} ${RATE_SECONDS:-20}" | tee target/bench-gateway.log
-{
-    printf '\n### The example pipeline (HTTP accept to database row)\n\n'
-    sed -n 's/^.*\(pipeline benchmark\)/\1/p' target/bench-pipeline.log   # past Maven's colour codes
-    printf '\n'
-    grep '^|' target/bench-pipeline.log
-    printf '\n### The gateway under wrk and at a fixed rate (PostgreSQL)\n\n'
-    sed -n 's/^.*\(gateway benchmark\)/\1/p' target/bench-gateway.log
-    printf '\n'
-    grep '^|' target/bench-gateway.log
-    cat target/benchmarks-kafka.md 2>/dev/null || true
-} >> target/benchmarks.md
-echo "tables: $(pwd)/target/benchmarks.md"
+out="$PWD/target/benchmarks"
+rm -rf "$out"
+mkdir -p "$out"
+began=$(date +%s)
+# exec:java runs in Maven's JVM: a fixed, pre-touched heap, so that no round pays for the collector growing it or for
+# touching its pages (the Spring contenders' matched runs get the same in their own JVMs)
+export MAVEN_OPTS="${MAVEN_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
+# only what the benchmarks run, with what they depend on
+mvn -q -B -DskipTests install -pl courier-bench,courier-bench-spring,courier-bench-spring-kafka -am
+bench() {
+    mvn -q -B -pl courier-bench exec:java -Dcourier.bench.out="$out" -Dexec.args="$*"
+}
+if $quick; then
+    bench all --messages 100000 --rounds 1 --latency-seconds 5 --latency-rounds 1 | tee "$out/pulsar.log"
+    bench alloc --messages 50000 --rounds 1 | tee "$out/alloc.log"
+    bench kafka --messages 50000 --rounds 1 | tee "$out/kafka.log"
+    bench pipeline --reports 2000 --batch-sizes 500 --rounds 1 | tee "$out/pipeline.log"
+    bench gateway --wrk-seconds 5 --rate 2000 --rate-seconds 5 | tee "$out/gateway.log"
+    echo "tables in $out (a quick look: the documents are not changed)"
+    exit 0
+fi
+bench all --messages 1000000 --rounds 3 --latency-seconds 15 --latency-rounds 2 | tee "$out/pulsar.log"
+bench alloc --messages 200000 --rounds 3 | tee "$out/alloc.log"
+bench kafka --messages 200000 --rounds 3 | tee "$out/kafka.log"
+bench pipeline --reports 5000 --batch-sizes 1,20,500 --rounds 3 | tee "$out/pipeline.log"
+bench gateway --wrk-seconds 20 --rate 5000 --rate-seconds 20 | tee "$out/gateway.log"
+minutes=$(( ($(date +%s) - began + 59) / 60 ))
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+uncommitted')"
+stamp="./bench.sh of $(date -u +%Y-%m-%d), commit $commit, $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1 | cut -d'"' -f2) Java; the whole run took $minutes min"
+mvn -q -B -pl courier-bench exec:java -Dexec.mainClass=io.courier.bench.BenchReport \
+    -Dexec.args="--fragments $out --stamp '$stamp' --document $PWD/BENCHMARKS.md --document $PWD/README.md"
+echo "tables in $out; BENCHMARKS.md and README.md updated from this run ($minutes min)"

@@ -19,20 +19,26 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Bytes allocated per message on {@code memory://}, publish to handler, by every thread of the JVM: a bare
  * subscription, a {@code MessageServer} without middleware (what a service without OpenTelemetry runs), and one with
- * Courier's OpenTelemetry middleware on a no-op OpenTelemetry. Argument: messages per run (200000).
+ * Courier's OpenTelemetry middleware on a no-op OpenTelemetry.
  */
-public final class AllocationBench {
+final class AllocationBench {
     private static final byte[] PAYLOAD = new byte[100];
 
-    public static void main(String[] args) {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        for (int round = 1; round <= 3; round++) {
+    static void run(int n, int rounds) {
+        Results results = new Results();
+        for (int round = 1; round <= rounds; round++) {
             try (Broker broker = Brokers.open("memory://alloc")) {
-                report(round, "bare subscription", run(broker, n, Mode.BARE));
-                report(round, "MessageServer, no middleware", run(broker, n, Mode.SERVER));
-                report(round, "MessageServer + OpenTelemetry (no-op SDK)", run(broker, n, Mode.OTEL));
+                results.record("bytes/msg: bare subscription", round, run(broker, n, Mode.BARE));
+                results.record("bytes/msg: MessageServer, no middleware", round, run(broker, n, Mode.SERVER));
+                results.record("bytes/msg: MessageServer + OpenTelemetry middleware (no-op SDK)", round,
+                        run(broker, n, Mode.OTEL));
             }
         }
+        String table = String.format(Locale.ROOT, "%,d messages per run, %d rounds, bytes allocated per message by all "
+                + "threads; %d cores, Java %s, %s.%n%n", n, rounds, Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), java.time.LocalDate.now()) + results.table();
+        System.out.println(table);
+        Fragments.section("alloc", table);
     }
 
     private enum Mode { BARE, SERVER, OTEL }
@@ -71,10 +77,6 @@ public final class AllocationBench {
             server.stop(Duration.ofSeconds(5));
         }
         return bytes / (double) n;
-    }
-
-    private static void report(int round, String what, double bytesPerMessage) {
-        System.out.printf(Locale.ROOT, "round %d  %-44s %8.0f bytes allocated per message%n", round, what, bytesPerMessage);
     }
 
     private AllocationBench() {

@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -33,6 +34,10 @@ import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Courier against its baselines in one run: the raw Pulsar client and Spring for Apache Pulsar on one embedded
@@ -40,17 +45,20 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * topics, their order reversed every other round, so that machine drift and broker caches hit them alike; each round
  * prints its figures and the ratio Courier / baseline, and the end prints medians and spreads as Markdown tables.
  *
- * <p>Modes (first argument):
+ * <p>Modes ({@code --help} lists the options: {@code --messages}, {@code --rounds}, {@code --latency-seconds},
+ * {@code --latency-rounds}):
  * <ul>
- *   <li>{@code all [messages (1000000)] [rounds (3)] [latency seconds (30)] [latency rounds (2)]}: everything below
- *       on one broker, tables also written to {@code target/benchmarks.md};</li>
- *   <li>{@code throughput [messages] [rounds]}: publish and consume, raw client and Courier, plus the memory broker;</li>
- *   <li>{@code spring [messages] [rounds]}: the same with Spring for Apache Pulsar as a third contender;</li>
- *   <li>{@code latency [seconds] [rounds] [spring]}: fixed-rate end-to-end latency ({@link LatencyBench});</li>
- *   <li>{@code memory [messages] [rounds]}: {@code memory://} through a {@code MessageServer} vs the queue;</li>
- *   <li>{@code alloc [messages]}: bytes allocated per message on {@code memory://} ({@link AllocationBench});</li>
- *   <li>{@code kafka [messages (200000)] [rounds (3)]}: Courier on an embedded Kafka against the raw
- *       {@code kafka-clients} ({@link KafkaBench}).</li>
+ *   <li>{@code all}: everything below but Kafka on one broker, tables also written to {@code target/benchmarks.md};</li>
+ *   <li>{@code throughput}: publish and consume, raw client and Courier, plus the memory broker;</li>
+ *   <li>{@code spring}: the same with Spring for Apache Pulsar as a contender (Boot's defaults, and matched);</li>
+ *   <li>{@code latency}: fixed-rate end-to-end latency ({@link LatencyBench});</li>
+ *   <li>{@code memory}: {@code memory://} through a {@code MessageServer} vs the queue;</li>
+ *   <li>{@code alloc}: bytes allocated per message on {@code memory://} ({@link AllocationBench});</li>
+ *   <li>{@code kafka}: Courier on an embedded Kafka against the raw {@code kafka-clients} and Spring for Apache Kafka
+ *       ({@link KafkaBench});</li>
+ *   <li>{@code pipeline}: the example pipeline, HTTP accept to database commit, per saver batch size
+ *       ({@link PipelineBench});</li>
+ *   <li>{@code gateway}: the example's gateway under wrk and at a fixed rate, on PostgreSQL ({@link GatewayBench}).</li>
  * </ul>
  */
 public final class BenchMain {
@@ -62,53 +70,163 @@ public final class BenchMain {
     public record Click(String user, String page, long at) {
     }
 
-    public static void main(String[] args) throws Exception {
-        String mode = args.length > 0 ? args[0] : "throughput";
-        String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
-        switch (mode) {
-            case "all" -> new BenchMain().all(intArg(rest, 0, 1_000_000), intArg(rest, 1, 3), intArg(rest, 2, 30),
-                    intArg(rest, 3, 2));
-            case "throughput" -> new BenchMain().throughput(intArg(rest, 0, 200_000), intArg(rest, 1, 3), false);
-            case "spring" -> new BenchMain().throughput(intArg(rest, 0, 200_000), intArg(rest, 1, 3), true);
-            case "latency" -> LatencyBench.main(rest);
-            case "memory" -> new BenchMain().memory(intArg(rest, 0, 1_000_000), intArg(rest, 1, 3));
-            case "alloc" -> AllocationBench.main(rest);
-            case "kafka" -> KafkaBench.main(rest);
-            default -> throw new IllegalArgumentException("unknown mode '" + mode
-                    + "'; use all, throughput, spring, latency, memory, alloc or kafka");
+    /** The workloads, by the name given on the command line. */
+    enum Mode { ALL, THROUGHPUT, SPRING, LATENCY, MEMORY, ALLOC, KAFKA, PIPELINE, GATEWAY }
+
+    /** The command line: a mode and its sizes. */
+    @Command(name = "courier-bench", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Courier against its baselines, alternating in one run (see the class comment of BenchMain).")
+    static final class Cli implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "throughput", paramLabel = "MODE",
+                description = "all, throughput, spring, latency, memory, alloc or kafka (default ${DEFAULT-VALUE}).")
+        Mode mode;
+
+        @Option(names = "--messages", paramLabel = "N",
+                description = "Messages per throughput run (default 1,000,000 for all and memory, 200,000 otherwise).")
+        Integer messages;
+
+        @Option(names = "--rounds", paramLabel = "R", defaultValue = "3", description = "Rounds (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--latency-seconds", paramLabel = "S", defaultValue = "15",
+                description = "Seconds per fixed-rate latency run (default ${DEFAULT-VALUE}).")
+        int latencySeconds;
+
+        @Option(names = "--latency-rounds", paramLabel = "R", defaultValue = "2",
+                description = "Rounds of the latency runs (default ${DEFAULT-VALUE}).")
+        int latencyRounds;
+
+        @Option(names = "--spring", description = "latency: Spring for Apache Pulsar joins as a contender.")
+        boolean spring;
+
+        @Option(names = "--batch-index-ack", description = "latency: the raw client with batch-index "
+                + "acknowledgement joins as a contender.")
+        boolean batchIndexAck;
+
+        @Option(names = "--reports", paramLabel = "N", defaultValue = "5000",
+                description = "pipeline: reports per run (default ${DEFAULT-VALUE}).")
+        int reports;
+
+        @Option(names = "--batch-sizes", paramLabel = "N,N", split = ",", defaultValue = "1,20,500",
+                description = "pipeline: saver batch sizes to compare (default ${DEFAULT-VALUE}).")
+        List<Integer> batchSizes;
+
+        @Option(names = "--wrk-seconds", paramLabel = "S", defaultValue = "20",
+                description = "gateway: each wrk run, after a warm-up as long (default ${DEFAULT-VALUE}; 0 runs the "
+                        + "fixed rate alone).")
+        int wrkSeconds;
+
+        @Option(names = "--rate", paramLabel = "R", defaultValue = "5000",
+                description = "gateway: reports per second of the fixed-rate run (default ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--rate-seconds", paramLabel = "S", defaultValue = "20",
+                description = "gateway: length of the fixed-rate run (default ${DEFAULT-VALUE}).")
+        int rateSeconds;
+
+        @Option(names = "--codec", paramLabel = "json|proto", defaultValue = "json",
+                description = "gateway: the codec between gateway and saver (default ${DEFAULT-VALUE}).")
+        String codec;
+
+        @Option(names = "--savers", paramLabel = "N", defaultValue = "1",
+                description = "gateway: saver instances (default ${DEFAULT-VALUE}).")
+        int savers;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rounds < 1 || latencySeconds < 1 || latencyRounds < 1 || (messages != null && messages < 1)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--messages, --rounds, "
+                        + "--latency-seconds and --latency-rounds must be at least 1");
+            }
+            int big = messages != null ? messages : 1_000_000;
+            int small = messages != null ? messages : 200_000;
+            switch (mode) {
+                case ALL -> new BenchMain().all(big, rounds, latencySeconds, latencyRounds);
+                case THROUGHPUT -> new BenchMain().throughput(small, rounds, false);
+                case SPRING -> new BenchMain().throughput(small, rounds, true);
+                case LATENCY -> new LatencyBench(batchIndexAck).run(latencySeconds, latencyRounds,
+                        spring ? SpringContender.locate() : null);
+                case MEMORY -> new BenchMain().memoryOnly(big, rounds);
+                case ALLOC -> AllocationBench.run(small, rounds);
+                case KAFKA -> KafkaBench.run(small, rounds);
+                case PIPELINE -> {
+                    if (reports < 100 || batchSizes.stream().anyMatch(b -> b < 1 || b > 2_000)) {
+                        throw new CommandLine.ParameterException(new CommandLine(this), "--reports must be at least 100 "
+                                + "and each batch size 1 to 2000");
+                    }
+                    PipelineBench.run(reports, batchSizes, rounds);
+                }
+                case GATEWAY -> {
+                    if (wrkSeconds < 0 || rate < 1 || rateSeconds < 1 || savers < 1 || savers > 16
+                            || !(codec.equals("json") || codec.equals("proto"))) {
+                        throw new CommandLine.ParameterException(new CommandLine(this), "--wrk-seconds must be 0 or "
+                                + "more, --rate and --rate-seconds at least 1, --savers 1 to 16, --codec json or proto");
+                    }
+                    GatewayBench.run(wrkSeconds, rate, rateSeconds, codec, savers);
+                }
+                default -> throw new IllegalStateException("unknown mode " + mode);
+            }
+            return 0;
         }
     }
 
-    private static int intArg(String[] args, int index, int fallback) {
-        return args.length > index ? Integer.parseInt(args[index]) : fallback;
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Cli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     void all(int n, int rounds, int latencySeconds, int latencyRounds) throws Exception {
         long began = System.nanoTime();
         SpringContender spring = SpringContender.locate();
-        String header = String.format("%,d messages per throughput run (1 KiB runs: %,d), %d rounds; latency %d s per run, "
-                        + "%d rounds; %d cores, Java %s, Pulsar %s, %s", n, n / 4, rounds, latencySeconds, latencyRounds,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), EmbeddedPulsar.version(),
-                LocalDate.now());
-        System.out.println("Courier benchmarks: " + header);
+        String setUp = String.format("%d cores, Java %s, Pulsar %s (embedded standalone), %s", Runtime.getRuntime()
+                .availableProcessors(), System.getProperty("java.version"), EmbeddedPulsar.version(), LocalDate.now());
+        System.out.printf("Courier benchmarks: %,d messages per throughput run (1 KiB runs: %,d), %d rounds; latency %d s "
+                + "per run, %d rounds; %s%n", n, n / 4, rounds, latencySeconds, latencyRounds, setUp);
         memory(n, rounds);
+        LatencyBench latency = new LatencyBench(false);
         String latencyTable;
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
              PulsarClient raw = PulsarClient.builder().serviceUrl(pulsar.serviceUrl()).build();
              Broker courier = open(pulsar);
              Broker bare = openWithoutContentType(pulsar)) {
             pulsarRounds(pulsar, raw, courier, bare, n, rounds, spring);
-            latencyTable = new LatencyBench().runOn(pulsar, raw, courier, latencySeconds, latencyRounds, spring);
+            latencyTable = latency.runOn(pulsar, raw, courier, latencySeconds, latencyRounds, spring);
         }
-        String report = "## Results\n\n" + header + "\n\n### Throughput\n\n" + results.table()
-                + "\n### Fixed-rate end-to-end latency\n\n" + latencyTable
-                + String.format("%nTotal time: %.1f min%n", (System.nanoTime() - began) / 60e9);
-        System.out.println();
-        System.out.println(report);
-        Path file = Path.of("target", "benchmarks.md");
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, report, StandardCharsets.UTF_8);
-        System.out.println("written to " + file.toAbsolutePath());
+        writeMemory(n, rounds, setUp);
+        String runs = String.format("%,d messages per run (1 KiB: %,d), %d rounds", n, n / 4, rounds);
+        Fragments.section("pulsar", runs + "; " + setUp + ".\n\n" + results.table(name -> !isMemory(name)));
+        Fragments.figures("pulsar", List.of(
+                Fragments.row("Pulsar publish 100 B, Courier / raw client", "**" + results.ratioSummary(PUB_COURIER, PUB_RAW)
+                        + "**", "bytes codec with its content-type header; " + runs),
+                Fragments.row("Pulsar publish 100 B, Courier without content-type / raw client",
+                        results.ratioSummary(PUB_COURIER_BARE, PUB_RAW), "the raw client's messages, property for property"),
+                Fragments.row("Pulsar publish 1 KiB, Courier / raw client", results.ratioSummary(PUB_COURIER_1K, PUB_RAW_1K),
+                        "as above"),
+                Fragments.row("Pulsar consume, Courier concurrency 1 / best raw loop",
+                        "**" + results.ratioSummary(CON_C1, CON_RAW_BEST) + "**", "bytes, acknowledging each message"),
+                Fragments.row("Pulsar publish, Courier / Spring PulsarTemplate", results.ratioSummary(PUB_COURIER, PUB_SPRING)
+                        + " Boot defaults; " + results.ratioSummary(PUB_COURIER, PUB_SPRING_MATCHED) + " matched",
+                        "matched: Courier's batching, a 4 GiB pre-touched heap, warmed"),
+                Fragments.row("Pulsar consume, Courier / Spring @PulsarListener", results.ratioSummary(CON_C1, CON_SPRING)
+                        + " Boot defaults; " + results.ratioSummary(CON_C1, CON_SPRING_MATCHED) + " matched", "as above")));
+        Fragments.section("latency", String.format("%d s per run after 10 s unrecorded, %d rounds; %s.%n%n", latencySeconds,
+                latencyRounds, setUp) + latencyTable);
+        Fragments.figures("latency", List.of(Fragments.row("Pulsar end to end at 5,000 msg/s, p99: Courier / raw client",
+                latency.p99Summary(5_000, "Courier") + " / " + latency.p99Summary(5_000, "raw client"),
+                "fixed rate, scheduled send time to handler, " + latencySeconds + " s runs")));
+        System.out.printf("%nTotal time: %.1f min%n", (System.nanoTime() - began) / 60e9);
+    }
+
+    private static boolean isMemory(String name) {
+        return name.contains(QUEUE) || name.contains(MEMORY);
+    }
+
+    private void writeMemory(int n, int rounds, String setUp) {
+        Fragments.section("memory", String.format("%,d messages per run, %d rounds; %s.%n%n", n, rounds, setUp)
+                + results.table(BenchMain::isMemory));
+        Fragments.figures("memory", List.of(Fragments.row("`memory://` through a `MessageServer`",
+                results.summary(MEMORY, "%,.0f") + " msg/s (" + results.ratioSummary(MEMORY, QUEUE) + " × an "
+                        + "`ArrayBlockingQueue` hand-off)", "bytes, one handler, the same JVM; " + Runtime.getRuntime()
+                        .availableProcessors() + " cores")));
     }
 
     void throughput(int n, int rounds, boolean withSpring) throws Exception {
@@ -143,7 +261,9 @@ public final class BenchMain {
     private static final String PUB_COURIER = "publish 100 B: Courier bytes";
     private static final String PUB_COURIER_BARE = "publish 100 B: Courier bytes, no content-type (omitDefaultContentType)";
     private static final String PUB_JSON = "publish small record: Courier json";
-    private static final String PUB_SPRING = "publish 100 B: Spring PulsarTemplate";
+    private static final String PUB_SPRING = "publish 100 B: Spring PulsarTemplate, Boot defaults (fresh 1 GiB JVM)";
+    private static final String PUB_SPRING_MATCHED = "publish 100 B: Spring PulsarTemplate, matched (Courier's batching, "
+            + "4 GiB pre-touched, warmed)";
     private static final String PUB_RAW_1K = "publish 1 KiB: raw client";
     private static final String PUB_COURIER_1K = "publish 1 KiB: Courier bytes";
     private static final String CON_RAW = "consume backlog: raw client";
@@ -155,7 +275,9 @@ public final class BenchMain {
     private static final String CON_C8 = "consume backlog: Courier bytes c=8 unordered";
     private static final String CON_JSON_C1 = "consume backlog: Courier json c=1";
     private static final String CON_JSON_C8 = "consume backlog: Courier json c=8 unordered";
-    private static final String CON_SPRING = "consume backlog: Spring @PulsarListener";
+    private static final String CON_SPRING = "consume backlog: Spring @PulsarListener, Boot defaults (fresh 1 GiB JVM)";
+    private static final String CON_SPRING_MATCHED = "consume backlog: Spring @PulsarListener, matched (4 GiB "
+            + "pre-touched, warmed)";
 
     /** A step of a round; steps run in one order in odd rounds and in the reverse order in even rounds. */
     @FunctionalInterface
@@ -169,49 +291,53 @@ public final class BenchMain {
         int small = n / 4;
         // one unrecorded pass of the full size first, so that no contender's first round pays for class loading and
         // JIT compilation, here or in the broker
-        String warm = topic();
-        createSubscriptions(raw, warm, "raw", "courier");
-        publishRaw(raw, topic(), n, PAYLOAD);
+        String warm = publishTopic(raw);
+        publishRaw(raw, publishTopic(raw), n, PAYLOAD);
         publishCourier(courier, warm, n, PAYLOAD, false);
-        publishCourier(bare, topic(), n, PAYLOAD, false);
-        consumeRaw(raw, warm, "raw", n);
-        consumeCourier(courier, warm, "courier", n, 1, byte[].class);
+        publishCourier(bare, publishTopic(raw), n, PAYLOAD, false);
+        consumeRaw(raw, warm, "a", n);
+        consumeCourier(courier, warm, "b", n, 1, byte[].class);
         stopServers();
         for (int r = 1; r <= rounds; r++) {
             int round = r;
-            // Every consumer of a payload kind reads the same backlog through its own subscription: identical data
-            // for each. Backlogs are published by Courier, so every message carries its content-type property.
-            String bytesTopic = topic();
-            String jsonTopic = topic();
-            createSubscriptions(raw, bytesTopic, "raw", "rawb", "rawl", "c1", "c8");
-            createSubscriptions(raw, jsonTopic, "c1", "c8");
-            String springTopic = topic();
-            createSubscriptions(raw, springTopic, "spring");
+            // Every publish run writes to a fresh topic set up alike (publishTopic). Every consumer of a payload kind
+            // then reads the same backlog through its own subscription: identical data for each. The consumed
+            // backlogs are Courier's publishes, so every message carries its content-type property.
+            String bytesTopic = publishTopic(raw);
+            String jsonTopic = publishTopic(raw);
+            String springTopic = publishTopic(raw);
+            String springMatchedTopic = publishTopic(raw);
+            // the Spring runs' warm-up topics, kept for the consume runs' warm-up listener (subscription "bench")
+            createSubscriptions(raw, springTopic + "-warm", "bench");
+            createSubscriptions(raw, springMatchedTopic + "-warm", "bench");
             List<Step> publishes = new ArrayList<>(List.of(
-                    () -> results.measured(PUB_RAW, round, n, () -> publishRaw(raw, topic(), n, PAYLOAD)),
-                    () -> results.measured(PUB_RAW_PROPERTY, round, n, () -> publishRaw(raw, topic(), n, PAYLOAD, true)),
+                    () -> results.measured(PUB_RAW, round, n, () -> publishRaw(raw, publishTopic(raw), n, PAYLOAD)),
+                    () -> results.measured(PUB_RAW_PROPERTY, round, n, () -> publishRaw(raw, publishTopic(raw), n, PAYLOAD, true)),
                     () -> results.measured(PUB_COURIER, round, n, () -> publishCourier(courier, bytesTopic, n, PAYLOAD, false)),
-                    () -> results.measured(PUB_COURIER_BARE, round, n, () -> publishCourier(bare, topic(), n, PAYLOAD, false)),
+                    () -> results.measured(PUB_COURIER_BARE, round, n, () -> publishCourier(bare, publishTopic(raw), n, PAYLOAD, false)),
                     () -> results.measured(PUB_JSON, round, n, () -> publishCourier(courier, jsonTopic, n, null, true)),
-                    () -> results.record(PUB_RAW_1K, round, publishRaw(raw, topic(), small, PAYLOAD_1K)),
-                    // set up as the raw run's topic: one durable subscription, so the broker keeps what is published
-                    () -> results.record(PUB_COURIER_1K, round, publishCourier(courier, topicWithSubscription(raw), small,
+                    () -> results.record(PUB_RAW_1K, round, publishRaw(raw, publishTopic(raw), small, PAYLOAD_1K)),
+                    () -> results.record(PUB_COURIER_1K, round, publishCourier(courier, publishTopic(raw), small,
                             PAYLOAD_1K, false))));
             if (spring != null) {
                 publishes.add(() -> results.record(PUB_SPRING, round,
-                        spring.run("publish", pulsar.serviceUrl(), springTopic, n, small)));
+                        spring.run("publish", pulsar.serviceUrl(), springTopic, n, small, false)));
+                publishes.add(() -> results.record(PUB_SPRING_MATCHED, round,
+                        spring.run("publish", pulsar.serviceUrl(), springMatchedTopic, n, n, true)));
             }
             List<Step> consumes = new ArrayList<>(List.of(
-                    () -> results.measured(CON_RAW, round, n, () -> consumeRaw(raw, bytesTopic, "raw", n)),
-                    () -> results.measured(CON_RAW_BATCH, round, n, () -> consumeRawBatches(raw, bytesTopic, "rawb", n)),
-                    () -> results.measured(CON_RAW_LISTENER, round, n, () -> consumeRawListener(raw, bytesTopic, "rawl", n)),
-                    () -> results.measured(CON_C1, round, n, () -> consumeCourier(courier, bytesTopic, "c1", n, 1, byte[].class)),
-                    () -> results.measured(CON_C8, round, n, () -> consumeCourier(courier, bytesTopic, "c8", n, 8, byte[].class)),
-                    () -> results.measured(CON_JSON_C1, round, n, () -> consumeCourier(courier, jsonTopic, "c1", n, 1, Click.class)),
-                    () -> results.measured(CON_JSON_C8, round, n, () -> consumeCourier(courier, jsonTopic, "c8", n, 8, Click.class))));
+                    () -> results.measured(CON_RAW, round, n, () -> consumeRaw(raw, bytesTopic, "a", n)),
+                    () -> results.measured(CON_RAW_BATCH, round, n, () -> consumeRawBatches(raw, bytesTopic, "b", n)),
+                    () -> results.measured(CON_RAW_LISTENER, round, n, () -> consumeRawListener(raw, bytesTopic, "c", n)),
+                    () -> results.measured(CON_C1, round, n, () -> consumeCourier(courier, bytesTopic, "d", n, 1, byte[].class)),
+                    () -> results.measured(CON_C8, round, n, () -> consumeCourier(courier, bytesTopic, "e", n, 8, byte[].class)),
+                    () -> results.measured(CON_JSON_C1, round, n, () -> consumeCourier(courier, jsonTopic, "a", n, 1, Click.class)),
+                    () -> results.measured(CON_JSON_C8, round, n, () -> consumeCourier(courier, jsonTopic, "b", n, 8, Click.class))));
             if (spring != null) {
                 consumes.add(() -> results.record(CON_SPRING, round,
-                        spring.run("consume", pulsar.serviceUrl(), springTopic, n, small)));
+                        spring.run("consume", pulsar.serviceUrl(), springTopic, n, small, false)));
+                consumes.add(() -> results.record(CON_SPRING_MATCHED, round,
+                        spring.run("consume", pulsar.serviceUrl(), springMatchedTopic, n, n, true)));
             }
             if (round % 2 == 0) {
                 Collections.reverse(publishes);
@@ -238,9 +364,11 @@ public final class BenchMain {
             results.ratio(round, CON_JSON_C1, CON_RAW);
             if (spring != null) {
                 results.ratio(round, PUB_COURIER, PUB_SPRING);
+                results.ratio(round, PUB_COURIER, PUB_SPRING_MATCHED);
                 results.ratio(round, CON_C1, CON_SPRING);
-                results.ratio(round, PUB_SPRING, PUB_RAW);
-                results.ratio(round, CON_SPRING, CON_RAW);
+                results.ratio(round, CON_C1, CON_SPRING_MATCHED);
+                results.ratio(round, PUB_SPRING_MATCHED, PUB_RAW);
+                results.ratio(round, CON_SPRING_MATCHED, CON_RAW);
             }
         }
     }
@@ -249,9 +377,18 @@ public final class BenchMain {
         return "bench-" + UUID.randomUUID();
     }
 
-    private static String topicWithSubscription(PulsarClient raw) throws Exception {
+    /**
+     * The durable subscriptions of every topic a publish run writes to, made before it publishes: each publish
+     * contender meets the same topic (the broker keeps what is published for five cursors), and the consume runs read
+     * the backlogs through them. A topic without subscriptions would let the broker drop what it is sent, and one with
+     * fewer cursors costs the broker less: a ratio of such runs compares set-ups, not clients.
+     */
+    static final List<String> SUBSCRIPTIONS = List.of("a", "b", "c", "d", "e");
+
+    /** A fresh topic with the {@link #SUBSCRIPTIONS} every publish run gets. */
+    private static String publishTopic(PulsarClient raw) throws Exception {
         String t = topic();
-        createSubscriptions(raw, t, "bench");
+        createSubscriptions(raw, t, SUBSCRIPTIONS.toArray(String[]::new));
         return t;
     }
 
@@ -288,7 +425,6 @@ public final class BenchMain {
      */
     private static double publishRaw(PulsarClient client, String topic, int n, byte[] payload, boolean property)
             throws Exception {
-        createSubscriptions(client, topic, "bench");
         try (Producer<byte[]> p = rawProducer(client, topic)) {
             p.send(payload);   // warm-up outside the clock, as for Courier (whose producer is made on first publish)
             long start = System.nanoTime();
@@ -417,6 +553,13 @@ public final class BenchMain {
 
     private static final String QUEUE = "in-process: ArrayBlockingQueue hand-off";
     private static final String MEMORY = "in-process: memory:// MessageServer bytes";
+
+    void memoryOnly(int n, int rounds) throws InterruptedException {
+        memory(n, rounds);
+        writeMemory(n, rounds, String.format("%d cores, Java %s, %s", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), LocalDate.now()));
+        System.out.println(results.table(BenchMain::isMemory));
+    }
 
     void memory(int n, int rounds) throws InterruptedException {
         handOff(n);   // unrecorded warm-up of both

@@ -31,10 +31,10 @@ import org.apache.pulsar.client.api.PulsarClient;
  * the send, is the start, so a stalled publisher shows up as latency (no coordinated omission). Raw client and
  * Courier alternate per rate and round on fresh topics, with the same producer settings.
  *
- * <p>Arguments: {@code latency [seconds per run (30)] [rounds (3)] [spring] [batchindex]}. Each contender first runs
- * 10 s unrecorded; with {@code spring}, Spring for Apache Pulsar ({@code courier-bench-spring}, its own JVM, which
- * warms itself for 10 s in each run) joins as a contender; with {@code batchindex}, so does the raw client with
- * batch-index acknowledgement, as Courier's consumers acknowledge.
+ * <p>Each contender first runs 10 s unrecorded; with {@code --spring}, Spring for Apache Pulsar
+ * ({@code courier-bench-spring}, its own JVM, which warms itself for 10 s in each run) joins as a contender; with
+ * {@code --batch-index-ack}, so does the raw client with batch-index acknowledgement, as Courier's consumers
+ * acknowledge.
  */
 final class LatencyBench {
     private static final int[] RATES = {5_000, 20_000};
@@ -42,16 +42,8 @@ final class LatencyBench {
     private static final long WARM_UP = Long.MIN_VALUE;
     private final Map<String, List<double[]>> results = new LinkedHashMap<>();
     /** Adds the raw client with batch-index acknowledgement (as Courier's consumers ack) as a contender. */
-    private boolean withBatchIndexAck;
+    private final boolean withBatchIndexAck;
 
-    static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        List<String> flags = Arrays.asList(args).subList(Math.min(2, args.length), args.length);
-        LatencyBench bench = new LatencyBench();
-        bench.withBatchIndexAck = flags.contains("batchindex");
-        bench.run(seconds, rounds, flags.contains("spring") ? SpringContender.locate() : null);
-    }
 
     void run(int seconds, int rounds, SpringContender spring) throws Exception {
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().heap("1g").build().start();
@@ -228,6 +220,16 @@ final class LatencyBench {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
     }
 
+    /** The median p99 over the rounds of {@code who} at {@code rate}, with its range: {@code 3.10 ms (2.90–3.40)}. */
+    String p99Summary(int rate, String who) {
+        List<Double> p99 = new ArrayList<>();
+        for (double[] r : results.get(rate + " msg/s: " + who)) {
+            p99.add(r[1]);
+        }
+        return String.format(Locale.ROOT, "%.2f ms (%.2f–%.2f)", Results.median(p99), Collections.min(p99),
+                Collections.max(p99));
+    }
+
     private String table() {
         StringBuilder out = new StringBuilder("| rate: contender | p50 ms (median of rounds) | p99 ms | p99.9 ms | p99 per round |\n|---|---|---|---|---|\n");
         results.forEach((name, rounds) -> {
@@ -266,6 +268,7 @@ final class LatencyBench {
         return out.toString();
     }
 
-    LatencyBench() {
+    LatencyBench(boolean withBatchIndexAck) {
+        this.withBatchIndexAck = withBatchIndexAck;
     }
 }

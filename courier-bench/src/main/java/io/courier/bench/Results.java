@@ -32,7 +32,8 @@ final class Results {
 
     void record(String name, int round, double perSecond) {
         values.computeIfAbsent(name, k -> new ArrayList<>()).add(perSecond);
-        System.out.printf(Locale.ROOT, "round %d  %-52s %,12.0f msg/s%n", round, name, perSecond);
+        System.out.printf(Locale.ROOT, "round %d  %-52s %,12.0f %s%n", round, name, perSecond,
+                name.startsWith("bytes/msg") ? "B" : "msg/s");
     }
 
     /**
@@ -160,8 +161,31 @@ final class Results {
     }
 
     String table() {
+        return table(name -> true);
+    }
+
+    /** The median of {@code name}'s values with their range, as the README quotes it: {@code 0.93 (0.88–0.97)}. */
+    String summary(String name, String format) {
+        List<Double> list = values.get(name);
+        if (list == null || list.isEmpty()) {
+            throw new IllegalArgumentException("nothing recorded as '" + name + "'");
+        }
+        return String.format(Locale.ROOT, format + " (" + format + "–" + format + ")", median(list), Collections.min(list),
+                Collections.max(list));
+    }
+
+    /** {@link #summary} of the ratio {@code contender / baseline}, taken per round. */
+    String ratioSummary(String contender, String baseline) {
+        return summary("ratio: " + contender + " / " + baseline, "%.2f");
+    }
+
+    /** The workloads whose names {@code include} accepts, as a Markdown table. */
+    String table(java.util.function.Predicate<String> include) {
         StringBuilder out = new StringBuilder("| workload | median | min | max | per round |\n|---|---|---|---|---|\n");
         values.forEach((name, list) -> {
+            if (!include.test(name)) {
+                return;
+            }
             String fmt = name.startsWith("ratio") ? "%.2f" : name.startsWith("bytes/msg") ? "%,.0f B"
                     : name.startsWith("live heap") ? "%,.0f MiB" : name.startsWith("GC ms") ? "%,.0f ms" : "%,.0f msg/s";
             StringBuilder perRound = new StringBuilder();

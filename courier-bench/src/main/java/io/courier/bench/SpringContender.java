@@ -43,20 +43,32 @@ final class SpringContender {
         throw new IllegalStateException(module + " is not built: run 'mvn -q -B -DskipTests install' first");
     }
 
-    double run(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
-        return Double.parseDouble(result(mode, serviceUrl, topic, n, warmUp).split(" ")[0]);
+    /**
+     * Runs one workload in a new JVM and returns its rate in messages per second.
+     *
+     * @param warmUp  messages of the same workload run first, unmeasured, in that JVM
+     * @param matched false: Spring Boot's defaults in a 1 GiB heap (what a Boot user gets); true: the settings the
+     *                Courier run uses (producer batching and commit interval, the client protocol) in the heap the
+     *                Courier run has (4 GiB, pre-touched)
+     */
+    double run(String mode, String serviceUrl, String topic, int n, int warmUp, boolean matched)
+            throws IOException, InterruptedException {
+        return Double.parseDouble(result(mode, serviceUrl, topic, n, warmUp, matched).split(" ")[0]);
     }
 
     /** p50, p99 and p99.9 in ms of a fixed-rate run ({@code rate} msg/s for {@code seconds}, after 10 s unrecorded). */
     double[] latency(String serviceUrl, String topic, int rate, int seconds) throws IOException, InterruptedException {
-        String[] p = result("latency", serviceUrl, topic, rate, seconds).split(" ");
+        String[] p = result("latency", serviceUrl, topic, rate, seconds, false).split(" ");
         return new double[] {Double.parseDouble(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2])};
     }
 
-    private String result(String mode, String serviceUrl, String topic, int n, int warmUp) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", classpath, mainClass, mode, serviceUrl, topic,
-                Integer.toString(n), Integer.toString(warmUp)).redirectErrorStream(true).start();
+    private String result(String mode, String serviceUrl, String topic, int n, int warmUp, boolean matched)
+            throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(matched ? List.of("-Xms4g", "-Xmx4g", "-XX:+AlwaysPreTouch") : List.of("-Xmx1g"));
+        cmd.addAll(List.of("-cp", classpath, mainClass, mode, serviceUrl, topic, Integer.toString(n),
+                Integer.toString(warmUp), matched ? "matched" : "defaults"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("Spring contender (" + mode + ") failed:\n" + out);

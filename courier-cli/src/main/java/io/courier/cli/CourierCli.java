@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         description = "Courier's command line: a real broker on this machine, and tools to look inside it.",
         subcommands = {StandaloneCommand.class, PublishCommand.class, ConsumeCommand.class, TopicsCommand.class,
                 SubscriptionsCommand.class, BacklogCommand.class, PeekCommand.class, CursorCommand.class, DlqCommand.class, ConsoleCommand.class, UbaMain.class,
-                BenchCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class CourierCli {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

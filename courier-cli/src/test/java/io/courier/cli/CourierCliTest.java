@@ -39,7 +39,7 @@ class CourierCliTest {
         assertThat(run("standalone", "--help")).isZero();
         assertThat(out.toString()).contains("pulsar or kafka").contains("--data-dir").contains("--port");
         for (String command : new String[] {"publish", "consume", "topics", "subscriptions", "backlog", "peek", "cursor",
-                "console", "demo", "bench"}) {
+                "console", "demo"}) {
             out.getBuffer().setLength(0);
             assertThat(run(command, "--help")).as(command).isZero();
             assertThat(out.toString()).as(command).startsWith("Usage: courier " + command);

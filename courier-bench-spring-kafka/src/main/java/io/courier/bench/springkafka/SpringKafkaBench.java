@@ -21,9 +21,12 @@ import org.springframework.stereotype.Component;
  * otherwise (only the byte-array (de)serializers and the earliest offset are set, as the workload needs). One workload
  * per process; prints {@code RESULT <msg/s>}.
  *
- * <p>Arguments: {@code publish|consume <bootstrap servers> <topic> <messages> <warm-up messages>}. For consume, the
- * caller fills {@code <topic>} with the messages and {@code <topic>-warm} with the warm-up messages beforehand; the
- * clock starts at the first measured message.
+ * <p>Arguments: {@code publish|consume <bootstrap servers> <topic> <messages> <warm-up messages> [defaults|matched]}.
+ * For consume, the caller fills {@code <topic>} with the messages and {@code <topic>-warm} with the warm-up messages
+ * beforehand; the clock starts at the first measured message. With {@code matched}, the settings of the Courier run
+ * replace Boot's: 64 KiB producer batches (Boot's 16 KiB), linger 5 ms, {@code acks=all} and idempotence (as Boot's
+ * client defaults), the consumer group protocol ({@code group.protocol=consumer}; Boot's client uses the classic one)
+ * and offsets committed every 100 ms ({@code AckMode.TIME}; Boot's default commits after every poll).
  */
 @SpringBootApplication
 public class SpringKafkaBench {
@@ -52,12 +55,22 @@ public class SpringKafkaBench {
         String topic = args[2];
         int n = Integer.parseInt(args[3]);
         int warmUp = Integer.parseInt(args[4]);
+        boolean matched = args.length > 5 && args[5].equals("matched");
+        java.util.List<String> properties = new java.util.ArrayList<>(java.util.List.of(
+                "spring.kafka.bootstrap-servers=" + servers, "bench.topic=" + topic,
+                "spring.kafka.producer.value-serializer=org.apache.kafka.common.serialization.ByteArraySerializer",
+                "spring.kafka.consumer.value-deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer",
+                "spring.kafka.consumer.auto-offset-reset=earliest", "spring.main.banner-mode=off"));
+        if (matched) {
+            properties.addAll(java.util.List.of("spring.kafka.producer.batch-size=64KB",
+                    "spring.kafka.producer.properties.linger.ms=5", "spring.kafka.producer.acks=all",
+                    "spring.kafka.producer.properties.enable.idempotence=true",
+                    "spring.kafka.consumer.properties.group.protocol=consumer",
+                    "spring.kafka.listener.ack-mode=time", "spring.kafka.listener.ack-time=100ms"));
+        }
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(SpringKafkaBench.class)
                 .web(WebApplicationType.NONE).logStartupInfo(false)
-                .properties("spring.kafka.bootstrap-servers=" + servers, "bench.topic=" + topic,
-                        "spring.kafka.producer.value-serializer=org.apache.kafka.common.serialization.ByteArraySerializer",
-                        "spring.kafka.consumer.value-deserializer=org.apache.kafka.common.serialization.ByteArrayDeserializer",
-                        "spring.kafka.consumer.auto-offset-reset=earliest", "spring.main.banner-mode=off")
+                .properties(properties.toArray(String[]::new))
                 .run()) {
             double rate = mode.equals("publish") ? publish(context, topic, n, warmUp) : consume(context, n, warmUp);
             System.out.println("RESULT " + rate);

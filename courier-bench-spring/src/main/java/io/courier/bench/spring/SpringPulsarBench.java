@@ -19,10 +19,12 @@ import org.springframework.stereotype.Component;
  * shows: {@code PulsarTemplate} to publish, {@code @PulsarListener} to consume, Spring Boot's defaults otherwise.
  * One workload per process; prints {@code RESULT <msg/s>}.
  *
- * <p>Arguments: {@code publish|consume <serviceUrl> <topic> <messages> <warm-up messages>}. For consume, the caller
- * fills {@code <topic>} with the messages and {@code <topic>-warm} with the warm-up messages beforehand. Or
- * {@code latency <serviceUrl> <topic> <rate> <seconds>}: 10 s unrecorded at the rate first, then the measured run;
- * prints {@code RESULT <p50 ms> <p99 ms> <p99.9 ms>}.
+ * <p>Arguments: {@code publish|consume <serviceUrl> <topic> <messages> <warm-up messages> [defaults|matched]}. For
+ * consume, the caller fills {@code <topic>} with the messages and {@code <topic>-warm} with the warm-up messages
+ * beforehand. Or {@code latency <serviceUrl> <topic> <rate> <seconds>}: 10 s unrecorded at the rate first, then the
+ * measured run; prints {@code RESULT <p50 ms> <p99 ms> <p99.9 ms>}. With {@code matched}, the producer batches as
+ * Courier's does (up to 1,000 messages or 1 ms, key-based batches, blocking when its queue is full); the consumer's
+ * receiver queue (1,000) and acknowledgement grouping (100 ms) are the client's defaults on both sides already.
  */
 @SpringBootApplication
 public class SpringPulsarBench {
@@ -62,16 +64,26 @@ public class SpringPulsarBench {
         }
     }
 
+    /** Courier's producer batching, for the matched runs. */
+    @org.springframework.context.annotation.Bean
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("bench.matched")
+    org.springframework.pulsar.core.ProducerBuilderCustomizer<Object> courierBatching() {
+        return b -> b.enableBatching(true).batchingMaxMessages(1000).batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
+                .batcherBuilder(org.apache.pulsar.client.api.BatcherBuilder.KEY_BASED).blockIfQueueFull(true);
+    }
+
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         String serviceUrl = args[1];
         String topic = args[2];
         int n = Integer.parseInt(args[3]);
         int warmUp = Integer.parseInt(args[4]);
+        boolean matched = args.length > 5 && args[5].equals("matched");
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(SpringPulsarBench.class)
                 .web(WebApplicationType.NONE).logStartupInfo(false)
                 .properties("spring.pulsar.client.service-url=" + serviceUrl, "bench.topic=" + topic,
-                        "spring.pulsar.consumer.subscription.initial-position=earliest", "spring.main.banner-mode=off")
+                        "spring.pulsar.consumer.subscription.initial-position=earliest", "spring.main.banner-mode=off",
+                        "bench.matched=" + matched)
                 .run()) {
             if (mode.equals("latency")) {
                 double[] p = latency(context, topic, n, warmUp);

@@ -55,6 +55,12 @@ public final class ReportSaver {
     private final String insertStatus;
     private final LongAdder stored = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
+    /**
+     * HTTP accept to database commit, in microseconds, of every message written (taken after the commit returned: the
+     * rows' own {@code stored_us} is stamped before the insert runs). Up to an hour, three significant digits.
+     */
+    private final org.HdrHistogram.Recorder acceptToCommit = new org.HdrHistogram.Recorder(TimeUnit.HOURS.toMicros(1), 3);
+    private org.HdrHistogram.Histogram latencies = new org.HdrHistogram.Histogram(TimeUnit.HOURS.toMicros(1), 3);
 
     private final io.opentelemetry.api.trace.Tracer tracer;
     private final int batchSize;
@@ -130,6 +136,21 @@ public final class ReportSaver {
         return duplicates.sum();
     }
 
+    /**
+     * HTTP accept to commit of the messages written since the last {@link #resetLatencies()} (or since start), in
+     * microseconds: a copy, safe to read while the saver runs.
+     */
+    public synchronized org.HdrHistogram.Histogram acceptToCommitMicros() {
+        latencies.add(acceptToCommit.getIntervalHistogram());
+        return latencies.copy();
+    }
+
+    /** Starts a new latency measurement (a benchmark run's). */
+    public synchronized void resetLatencies() {
+        acceptToCommit.reset();
+        latencies.reset();
+    }
+
     /** Writes {@code batch} in one transaction, traced when a tracer was given; counts rows once it committed. */
     private <T> void write(String table, String sql, List<Column<T>> columns, List<Message<T>> batch) throws SQLException {
         if (tracer == null) {
@@ -160,6 +181,13 @@ public final class ReportSaver {
                     inserted = insertArrays(c, ps, columns, distinctIds(batch));
                 }
                 c.commit();
+                long committed = nowMicros();
+                for (Message<T> m : batch) {
+                    long received = receivedAt(m, -1L);
+                    if (received > 0) {
+                        acceptToCommit.recordValue(Math.max(0, Math.min(committed - received, TimeUnit.HOURS.toMicros(1))));
+                    }
+                }
                 stored.add(inserted);
                 duplicates.add(batch.size() - inserted);
             } catch (SQLException e) {

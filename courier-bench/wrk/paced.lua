@@ -1,5 +1,5 @@
 -- wrk script: report.lua's reports at a fixed rate instead of as fast as the connections allow.
---   wrk -t2 -c64 -d20s --latency -s examples/uba/wrk/paced.lua http://127.0.0.1:8800 -- 2500   2,500/s per thread
+--   wrk -t2 -c64 -d20s --latency -s courier-bench/wrk/paced.lua http://127.0.0.1:8800 -- 2500   2,500/s per thread
 -- Each wrk thread keeps one schedule, a slot every 1/rate s; a connection ready to send takes the next slot and waits
 -- for it. When every connection is waiting for an answer, slots pass untaken; the next ready connection takes them at
 -- once (catching up), so the offered rate holds unless the gateway stalls for longer than the connections cover. How

@@ -1,6 +1,10 @@
-package io.courier.examples.uba;
+package io.courier.bench;
 
 import io.courier.CourierException;
+import io.courier.examples.uba.Database;
+import io.courier.examples.uba.UbaConfig;
+import io.courier.examples.uba.UbaMain;
+import io.courier.examples.uba.UbaServices;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -20,26 +24,16 @@ import java.util.UUID;
  * size as the parameter, on H2 (in memory) and on PostgreSQL when it answers at {@code 127.0.0.1:5432/test}. One
  * embedded Pulsar serves every run; runs alternate over databases and batch sizes within each round.
  *
- * <p>Arguments: {@code [reports per run (5000)] [batch sizes (1,20,500)] [rounds (3)]}.
  */
-public final class PipelineBench {
+final class PipelineBench {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
     private static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
 
     private PipelineBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        int reports = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
-        List<Integer> sizes = new ArrayList<>();
-        for (String s : (args.length > 1 ? args[1] : "1,20,500").split(",")) {
-            sizes.add(Integer.parseInt(s.trim()));
-        }
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    static void run(int reports, List<Integer> sizes, int rounds) throws Exception {
+        quietLogs();
         List<String> databases = new ArrayList<>(List.of("H2"));
         try (Database probe = Database.open(new UbaConfig.Database(POSTGRES, "postgres", ""))) {
             databases.add("PostgreSQL");
@@ -63,12 +57,26 @@ public final class PipelineBench {
                 }
             }
         }
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%,d reports per run over HTTP (16 clients, "
+                + "one report per request), %d rounds, embedded Pulsar %s; %d cores, Java %s, %s.%n%n", reports, rounds,
+                EmbeddedPulsar.version(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                java.time.LocalDate.now()));
+        table.append("| database, saver batch size | reports/s (median) | min | max | accept -> commit p50 ms (median) | p99 ms (median) |\n");
+        table.append("|---|---|---|---|---|---|\n");
+        results.forEach((name, runs) -> table.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.1f | %.1f |%n",
+                name, median(runs, UbaMain.Summary::perSecond), min(runs), max(runs),
+                median(runs, UbaMain.Summary::p50Ms), median(runs, UbaMain.Summary::p99Ms))));
         System.out.println();
-        System.out.println("| database, saver batch size | reports/s (median) | min | max | p50 ms (median) | p99 ms (median) |");
-        System.out.println("|---|---|---|---|---|---|");
-        results.forEach((name, runs) -> System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.1f | %.1f |%n", name,
-                median(runs, UbaMain.Summary::perSecond), min(runs), max(runs),
-                median(runs, UbaMain.Summary::p50Ms), median(runs, UbaMain.Summary::p99Ms)));
+        System.out.println(table);
+        Fragments.section("pipeline", table.toString());
+    }
+
+    /** Warnings and errors only: the runs' own output is what matters here. */
+    static void quietLogs() {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
     }
 
     private static UbaMain.Summary run(EmbeddedPulsar pulsar, String db, int batchSize, int reports) throws Exception {

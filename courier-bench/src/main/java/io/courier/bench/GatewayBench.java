@@ -1,5 +1,9 @@
-package io.courier.examples.uba;
+package io.courier.bench;
 
+import io.courier.examples.uba.Database;
+import io.courier.examples.uba.UbaConfig;
+import io.courier.examples.uba.UbaMain;
+import io.courier.examples.uba.UbaServices;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,15 +23,14 @@ import java.util.regex.Pattern;
 
 /**
  * The gateway under load from generators nobody here wrote nor tuned for it: {@code wrk} (Debian's package) with
- * {@code examples/uba/wrk/report.lua} at 64 and 256 connections, one report per request and then 100,
+ * {@code courier-bench/wrk/report.lua} at 64 and 256 connections, one report per request and then 100,
  * then a fixed-rate run ({@code paced.lua}: wrk holding an offered rate on a schedule, printing how far behind it any
  * request was sent, so a stall that made the generator wait is not hidden by coordinated omission). The whole
  * pipeline runs: embedded Pulsar, gateway, saver on PostgreSQL ({@code 127.0.0.1:5432/test}); every run ends when
  * every accepted report is a row, and reports per second count rows, not answers.
  *
- * <p>Arguments: {@code [seconds per wrk run (20; 0 runs the fixed rate alone)] [fixed rate per second (5000)] [fixed-rate seconds (20)] [codec json|proto (json)] [saver instances (1)]}.
  */
-public final class GatewayBench {
+final class GatewayBench {
     static final String POSTGRES = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final Pattern REQUESTS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern ANSWERS = Pattern.compile("answers: 200 (\\d+), 400 (\\d+), 503 (\\d+), other (\\d+)");
@@ -36,16 +39,8 @@ public final class GatewayBench {
     private GatewayBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
-        int rateSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        String codec = args.length > 3 ? args[3] : "json";
-        int savers = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    static void run(int seconds, int rate, int rateSeconds, String codec, int savers) throws Exception {
+        PipelineBench.quietLogs();
         Path scripts = wrkScripts();
         String wrk = wrkVersion();
         UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", "postgres", "UBA_DATA_DATABASE_PASSWORD", "",
@@ -54,6 +49,7 @@ public final class GatewayBench {
         System.out.printf("gateway benchmark: %s, %d s per run, fixed rate %,d reports/s for %d s, codec %s, %d saver instance(s), PostgreSQL, %d cores, Java %s%n",
                 wrk, seconds, rate, rateSeconds, codec, savers, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
         List<String> rows = new ArrayList<>();
+        List<String> figures = new ArrayList<>();
         try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().throughput(true).heap("1g").build().start();
              Database database = Database.open(config.data().database());
              UbaServices services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(), database).saverInstances(savers)) {
@@ -65,24 +61,43 @@ public final class GatewayBench {
                 wrk(services, scripts.resolve("report.lua"), 64, seconds, url, 1);   // warm-up (C2 compiles the hot paths), not recorded
                 wrk(services, scripts.resolve("report.lua"), 16, Math.max(5, seconds / 2), url, 100);
                 for (int connections : new int[] {64, 256}) {
-                    rows.add(wrk(services, scripts.resolve("report.lua"), connections, seconds, url, 1)
-                            .row("one report per request, wrk " + connections + " connections"));
+                    Run run = wrk(services, scripts.resolve("report.lua"), connections, seconds, url, 1);
+                    rows.add(run.row("one report per request, wrk " + connections + " connections"));
+                    if (connections == 256) {
+                        figures.add(Fragments.row("The example pipeline under wrk, one report per request",
+                                String.format(Locale.ROOT, "%,.0f reports/s stored, HTTP p99 %.1f ms", run.storedPerSecond(),
+                                        run.p99Ms()), "256 connections, " + seconds + " s after warm-up; gateway, broker, "
+                                        + "saver and PostgreSQL on one machine"));
+                    }
                 }
-                rows.add(wrk(services, scripts.resolve("report.lua"), 64, seconds, url, 100)
-                        .row("batch of 100 per request, wrk 64 connections"));
+                Run batch = wrk(services, scripts.resolve("report.lua"), 64, seconds, url, 100);
+                rows.add(batch.row("batch of 100 per request, wrk 64 connections"));
+                figures.add(Fragments.row("The example pipeline, batches of 100 reports per request",
+                        String.format(Locale.ROOT, "%,.0f reports/s stored", batch.storedPerSecond()), "wrk, 64 connections"));
             }
-            rows.add(fixedRate(services, scripts, url, rate, rateSeconds));
+            Run paced = fixedRate(services, scripts, url, rate, rateSeconds);
+            rows.add(paced.row("fixed rate " + String.format(Locale.ROOT, "%,d", rate) + "/s, one report per request (wrk, paced)"));
+            figures.add(Fragments.row("The example pipeline at a fixed " + String.format(Locale.ROOT, "%,d", rate)
+                    + " reports/s: HTTP accept to row committed, p99", String.format(Locale.ROOT, "%.1f ms", paced.rowP99Ms()),
+                    "wrk paced, " + rateSeconds + " s, Pulsar"));
         }
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%s; %d s per wrk run after a %d s warm-up, "
+                + "fixed rate %,d reports/s for %d s; codec %s, %d saver instance(s), PostgreSQL, embedded Pulsar %s; %d "
+                + "cores, Java %s, %s.%n%n", wrk, seconds, seconds, rate, rateSeconds, codec, savers, EmbeddedPulsar.version(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), java.time.LocalDate.now()));
+        table.append("| load | reports/s stored | HTTP requests/s | HTTP p50 ms | HTTP p99 ms | accept -> commit p99 ms | answers |\n");
+        table.append("|---|---|---|---|---|---|---|\n");
+        rows.forEach(r -> table.append(r).append('\n'));
         System.out.println();
-        System.out.println("| load | reports/s stored | HTTP requests/s | HTTP p50 ms | HTTP p99 ms | accept -> row p99 ms | answers |");
-        System.out.println("|---|---|---|---|---|---|---|");
-        rows.forEach(System.out::println);
+        System.out.println(table);
+        Fragments.section("gateway", table.toString());
+        Fragments.figures("gateway", figures);
     }
 
     /** The folder of the wrk scripts, from the module's directory (where exec:java runs) or the repository's. */
     static Path wrkScripts() {
         Path scripts = Path.of("wrk").toAbsolutePath();
-        return Files.isRegularFile(scripts.resolve("report.lua")) ? scripts : Path.of("examples/uba/wrk").toAbsolutePath();
+        return Files.isRegularFile(scripts.resolve("report.lua")) ? scripts : Path.of("courier-bench/wrk").toAbsolutePath();
     }
 
     record Run(double storedPerSecond, double requestsPerSecond, double p50Ms, double p99Ms, double rowP99Ms, String answers) {
@@ -100,6 +115,7 @@ public final class GatewayBench {
     private static Run wrk(UbaServices services, Path script, int connections, int seconds, String url, int perRequest,
             List<String> scriptArgs) throws IOException, InterruptedException, SQLException {
         truncate(services.database());
+        services.saver().resetLatencies();
         long acceptedBefore = services.gateway().accepted();
         long begin = System.nanoTime();
         List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
@@ -139,7 +155,7 @@ public final class GatewayBench {
         Run run = new Run(accepted / elapsed, Double.parseDouble(requests.group(1)), p50, p99, rowP99(services),
                 answers.group(0).substring("answers: ".length()) + (perRequest > 1 ? " (requests)" : ""));
         System.out.printf(Locale.ROOT, "wrk %s, %d per request, %d connections: %,.0f requests/s, %,d reports stored in %.1f s (%,.0f/s), "
-                        + "%d requests not answered 200, HTTP p99 %.1f ms, accept -> row p99 %.1f ms%n",
+                        + "%d requests not answered 200, HTTP p99 %.1f ms, accept -> commit p99 %.1f ms%n",
                 script.getFileName(), perRequest, connections, run.requestsPerSecond, accepted, elapsed, run.storedPerSecond, failed,
                 run.p99Ms, run.rowP99Ms);
         out.lines().filter(line -> line.startsWith("schedule lag:")).forEach(line -> System.out.println("  " + line));
@@ -152,11 +168,10 @@ public final class GatewayBench {
      * client this run used before (Jetty's HTTP client in this JVM) took about half a core at 5,000/s from the gateway it
      * measured. wrk's latency counts from each send; the script prints how far behind schedule requests were sent.
      */
-    private static String fixedRate(UbaServices services, Path scripts, String url, int rate, int seconds)
+    private static Run fixedRate(UbaServices services, Path scripts, String url, int rate, int seconds)
             throws IOException, InterruptedException, SQLException {
         int threads = 2;
-        Run run = wrk(services, scripts.resolve("paced.lua"), 64, seconds, url, 1, List.of(Integer.toString(rate / threads)));
-        return run.row("fixed rate " + String.format(Locale.ROOT, "%,d", rate) + "/s, one report per request (wrk, paced)");
+        return wrk(services, scripts.resolve("paced.lua"), 64, seconds, url, 1, List.of(Integer.toString(rate / threads)));
     }
 
     /** Accepted reports once the requests wrk left behind when it stopped have been answered too. */
@@ -190,13 +205,10 @@ public final class GatewayBench {
         return (System.nanoTime() - beginNanos) / 1e9;
     }
 
-    /**
-     * Computed by PostgreSQL: loading the 2 million latencies of a batch run into this JVM (which is also the gateway's)
-     * made G1 copy them, 160–170 ms pauses that fell on the start of the next run, the fixed-rate one (GC log).
-     */
+    /** HTTP accept to commit, p99, of this run's rows: the saver's histogram, taken after each commit. */
     private static double rowP99(UbaServices services) {
-        java.util.OptionalLong p99 = services.database().latencyPercentileMicros(0.99);
-        return p99.isPresent() ? p99.getAsLong() / 1000.0 : Double.NaN;
+        org.HdrHistogram.Histogram h = services.saver().acceptToCommitMicros();
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(99) / 1000.0;
     }
 
     private static void truncate(Database database) throws SQLException {

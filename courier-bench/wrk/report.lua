@@ -1,6 +1,6 @@
 -- wrk script: POSTs the article's report, each a different one (app, event, sequence), and counts answers by status.
---   wrk -t2 -c64 -d20s -s examples/uba/wrk/report.lua http://127.0.0.1:8800            one report per request
---   wrk -t2 -c64 -d20s -s examples/uba/wrk/report.lua http://127.0.0.1:8800 -- 100     JSON arrays of 100 reports
+--   wrk -t2 -c64 -d20s -s courier-bench/wrk/report.lua http://127.0.0.1:8800            one report per request
+--   wrk -t2 -c64 -d20s -s courier-bench/wrk/report.lua http://127.0.0.1:8800 -- 100     JSON arrays of 100 reports
 --                                                                                       to /agent/v1/reports
 -- Sequence numbers are per wrk thread; three reports in four are events, one a user-status report.
 -- paced.lua loads this file and keeps its reports and answer counts: the globals below are shared with it.
