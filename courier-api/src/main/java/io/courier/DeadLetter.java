@@ -27,6 +27,13 @@ public final class DeadLetter {
     /** The last attempt ran past the handler timeout. */
     public static final String REASON_TIMEOUT = "timeout";
 
+    /**
+     * The durable subscription that keeps a dead-letter topic's letters until they are replayed or discarded: a
+     * backend that keeps messages only for subscriptions makes it before the first letter, and the tools settle letters
+     * through it.
+     */
+    public static final String KEEPING_SUBSCRIPTION = "courier-dlq";
+
     private DeadLetter() {
     }
 }

@@ -3,7 +3,7 @@ package io.courier.core;
 import io.courier.ConfigurationException;
 import io.courier.LifecycleException;
 import io.courier.core.internal.Closing;
-import io.courier.core.internal.Dispatcher;
+import io.courier.core.internal.HandlerThreads;
 import io.courier.core.spi.Deadline;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -46,18 +46,15 @@ public final class App {
     private final String version;
     private final Map<String, String> metadata;
     private final List<Server> servers;
-    private final List<Hook> beforeStart;
-    private final List<Hook> afterStart;
-    private final List<Hook> beforeStop;
-    private final List<Hook> afterStop;
+    private final AppHooks hooks;
     private final Duration stopTimeout;
     private final boolean handleSignals;
 
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<Server> started = new ArrayList<>();
-    private ServerState state = ServerState.NEW;
-    private Thread shutdownHook;
+    private final ServerLifecycle lifecycle;
+    private final SignalHook signals = new SignalHook();
 
     private App(Builder b) {
         this.id = b.id;
@@ -65,10 +62,8 @@ public final class App {
         this.version = b.version;
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
         this.servers = List.copyOf(b.servers);
-        this.beforeStart = List.copyOf(b.beforeStart);
-        this.afterStart = List.copyOf(b.afterStart);
-        this.beforeStop = List.copyOf(b.beforeStop);
-        this.afterStop = List.copyOf(b.afterStop);
+        this.hooks = b.hooks.build();
+        this.lifecycle = new ServerLifecycle("app '" + b.name + "'");
         this.stopTimeout = b.stopTimeout;
         this.handleSignals = b.handleSignals;
     }
@@ -97,8 +92,8 @@ public final class App {
         return servers;
     }
 
-    public synchronized ServerState state() {
-        return state;
+    public ServerState state() {
+        return lifecycle.state();
     }
 
     /** Starts, waits for a stop request or a signal, then stops. Can be called once. */
@@ -126,14 +121,11 @@ public final class App {
      * @throws LifecycleException when a hook or a server fails to start (everything started is stopped again)
      */
     public void start() {
-        synchronized (this) {
-            if (state != ServerState.NEW) {
-                throw new LifecycleException("app '" + name + "' cannot start from state " + state);
-            }
-            state = ServerState.STARTING;
+        if (lifecycle.state() != ServerState.NEW || !lifecycle.beginStart()) {
+            throw new LifecycleException("app '" + name + "' cannot start from state " + lifecycle.state());
         }
         try {
-            runHooks("before start", beforeStart, true);
+            hooks.beforeStart(this);
             for (Server server : servers) {
                 try {
                     server.start();
@@ -145,22 +137,17 @@ public final class App {
                     started.add(server);
                 }
             }
-            runHooks("after start", afterStart, true);
+            hooks.afterStart(this);
         } catch (RuntimeException e) {
             stopServers();
-            synchronized (this) {
-                state = ServerState.FAILED;
-            }
+            lifecycle.failed();
             stopped.countDown();
             stopRequested.countDown();
             throw e;
         }
-        synchronized (this) {
-            state = ServerState.RUNNING;
-            if (handleSignals) {
-                shutdownHook = new Thread(this::stop, "courier-app-shutdown");
-                Runtime.getRuntime().addShutdownHook(shutdownHook);
-            }
+        lifecycle.started();
+        if (handleSignals) {
+            signals.install(this::stop);
         }
         LOG.log(Level.INFO, "app ''{0}'' {1} ({2}) started {3} server(s)", name, version, id, servers.size());
     }
@@ -193,7 +180,7 @@ public final class App {
             }
         }
         stopRequested.countDown();
-        if (Dispatcher.onHandlerThread()) {
+        if (HandlerThreads.onAny()) {
             // a message handler cannot wait for its own server to drain it: stop on another thread, return at once
             if (!inRun) {
                 Closing.inBackground("courier-app-stop", this::shutdown);
@@ -218,27 +205,16 @@ public final class App {
     private volatile boolean inRun;
 
     private void shutdown() {
-        synchronized (this) {
-            if (state != ServerState.RUNNING) {
-                return;
-            }
-            state = ServerState.STOPPING;
+        if (lifecycle.state() != ServerState.RUNNING || lifecycle.beginStop() != ServerLifecycle.Stop.NOW) {
+            return;
         }
         try {
-            runHooks("before stop", beforeStop, false);
+            hooks.beforeStop(this);
             stopServers();
-            runHooks("after stop", afterStop, false);
+            hooks.afterStop(this);
         } finally {
-            synchronized (this) {
-                state = ServerState.STOPPED;
-                if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-                    } catch (IllegalStateException alreadyShuttingDown) {
-                        // the JVM is exiting; the hook is running or about to
-                    }
-                }
-            }
+            lifecycle.stopped();
+            signals.remove();
             stopped.countDown();
             LOG.log(Level.INFO, "app ''{0}'' stopped", name);
         }
@@ -246,35 +222,18 @@ public final class App {
 
     private void stopServers() {
         List<Server> toStop;
+        Deadline deadline;
         synchronized (this) {
             toStop = new ArrayList<>(started);
             started.clear();
+            deadline = Deadline.after(requestedStopTimeout != null ? requestedStopTimeout : stopTimeout);
         }
         Collections.reverse(toStop);
-        Duration budget;
-        synchronized (this) {
-            budget = requestedStopTimeout != null ? requestedStopTimeout : stopTimeout;
-        }
-        Deadline deadline = Deadline.after(budget);
         for (Server server : toStop) {
-            Duration left = deadline.remaining();
             try {
-                server.stop(left);
+                server.stop(deadline.remaining());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "app '" + name + "': server '" + server.name() + "' failed to stop", e);
-            }
-        }
-    }
-
-    private void runHooks(String point, List<Hook> hooks, boolean failFast) {
-        for (Hook hook : hooks) {
-            try {
-                hook.run(this);
-            } catch (Exception e) {
-                if (failFast) {
-                    throw new LifecycleException("app '" + name + "': " + point + " hook failed: " + e.getMessage(), e);
-                }
-                LOG.log(Level.ERROR, "app '" + name + "': " + point + " hook failed", e);
             }
         }
     }
@@ -291,10 +250,7 @@ public final class App {
         private String version = "0.0.0";
         private final Map<String, String> metadata = new LinkedHashMap<>();
         private final List<Server> servers = new ArrayList<>();
-        private final List<Hook> beforeStart = new ArrayList<>();
-        private final List<Hook> afterStart = new ArrayList<>();
-        private final List<Hook> beforeStop = new ArrayList<>();
-        private final List<Hook> afterStop = new ArrayList<>();
+        private final AppHooks.Builder hooks = new AppHooks.Builder();
         private Duration stopTimeout = Duration.ofSeconds(30);
         private boolean handleSignals = true;
 
@@ -332,23 +288,27 @@ public final class App {
             return this;
         }
 
+        /** Runs before the servers start; a failure aborts the start. */
         public Builder beforeStart(Hook hook) {
-            beforeStart.add(Objects.requireNonNull(hook));
+            hooks.beforeStart.add(Objects.requireNonNull(hook));
             return this;
         }
 
+        /** Runs once every server has started; a failure stops them again and fails the start. */
         public Builder afterStart(Hook hook) {
-            afterStart.add(Objects.requireNonNull(hook));
+            hooks.afterStart.add(Objects.requireNonNull(hook));
             return this;
         }
 
+        /** Runs before the servers stop; a failure is logged and the stop goes on. */
         public Builder beforeStop(Hook hook) {
-            beforeStop.add(Objects.requireNonNull(hook));
+            hooks.beforeStop.add(Objects.requireNonNull(hook));
             return this;
         }
 
+        /** Runs once every server has stopped; a failure is logged. */
         public Builder afterStop(Hook hook) {
-            afterStop.add(Objects.requireNonNull(hook));
+            hooks.afterStop.add(Objects.requireNonNull(hook));
             return this;
         }
 

@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DeadLetters {
     /** The subscription through which dead letters are read and settled, unless another is given. */
-    public static final String DEFAULT_SUBSCRIPTION = "courier-dlq";
+    public static final String DEFAULT_SUBSCRIPTION = DeadLetter.KEEPING_SUBSCRIPTION;
 
     private static final Duration QUIET = Duration.ofMillis(300);
     /** The longest a replay or discard waits for the broker to count its acknowledgements (see awaitSettled). */

@@ -10,19 +10,18 @@ import io.courier.FailureListener;
 import io.courier.Handler;
 import io.courier.LifecycleException;
 import io.courier.ManualAckHandler;
-import io.courier.Message;
 import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionHealth;
 import io.courier.SubscriptionState;
+import io.courier.core.codec.Codecs;
 import io.courier.core.internal.Closing;
-import io.courier.core.internal.Dispatcher;
+import io.courier.core.internal.HandlerKind;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,16 +49,17 @@ public final class MessageServer implements Server {
     private final String name;
     private final Broker broker;
     private final boolean ownsBroker;
-    private final List<Middleware> middleware;
+    private final MiddlewareChain chain;
+    private final ServerLifecycle lifecycle;
     private final Map<String, Registration<?>> registrations = new LinkedHashMap<>();
     private final Map<String, Subscription> open = new LinkedHashMap<>();
-    private ServerState state = ServerState.NEW;
 
     private MessageServer(Builder b) {
         this.name = b.name;
         this.broker = b.broker;
         this.ownsBroker = b.ownsBroker;
-        this.middleware = List.copyOf(b.middleware);
+        this.chain = new MiddlewareChain(b.middleware);
+        this.lifecycle = new ServerLifecycle("message server '" + b.name + "'");
     }
 
     /** A server around a broker owned by the caller (it is not closed on stop). */
@@ -99,14 +99,12 @@ public final class MessageServer implements Server {
      * @throws io.courier.CodecException when the options name an unknown codec
      */
     public <T> MessageServer register(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
-        Objects.requireNonNull(handler, "handler");
-        return add(new Registration<>(options, payloadType, handler, null, null));
+        return add(new Registration<>(options, payloadType, new HandlerKind.Single<>(handler)));
     }
 
     /** Registers a batch handler; see {@link #register(SubscribeOptions, Class, Handler)}. */
     public <T> MessageServer registerBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
-        Objects.requireNonNull(handler, "handler");
-        return add(new Registration<>(options, payloadType, null, handler, null));
+        return add(new Registration<>(options, payloadType, new HandlerKind.Batch<>(handler)));
     }
 
     /**
@@ -115,23 +113,23 @@ public final class MessageServer implements Server {
      */
     public <T> MessageServer registerManualAck(SubscribeOptions options, Class<T> payloadType,
                                                ManualAckHandler<T> handler) {
-        Objects.requireNonNull(handler, "handler");
-        return add(new Registration<>(options, payloadType, null, null, handler));
+        return add(new Registration<>(options, payloadType, new HandlerKind.Manual<>(handler)));
     }
 
     private MessageServer add(Registration<?> r) {
-        Objects.requireNonNull(r.options, "options");
-        Objects.requireNonNull(r.payloadType, "payloadType");
-        r.options.codec().ifPresent(Codecs.standard()::byName);
+        Objects.requireNonNull(r.options(), "options");
+        Objects.requireNonNull(r.payloadType(), "payloadType");
+        r.options().codec().ifPresent(Codecs.standard()::byName);
         String key = r.key();
         synchronized (this) {
+            ServerState state = lifecycle.state();
             if (state == ServerState.STOPPING || state == ServerState.STOPPED || state == ServerState.FAILED) {
-                throw new LifecycleException("cannot register subscription '" + r.options.subscription() + "' on '"
-                        + r.options.topicDescription() + "': message server '" + name + "' is " + state);
+                throw new LifecycleException("cannot register subscription '" + r.options().subscription() + "' on '"
+                        + r.options().topicDescription() + "': message server '" + name + "' is " + state);
             }
             if (registrations.containsKey(key)) {
-                throw new ConfigurationException("subscription '" + r.options.subscription() + "' on '"
-                        + r.options.topicDescription() + "' is already registered on message server '" + name + "'");
+                throw new ConfigurationException("subscription '" + r.options().subscription() + "' on '"
+                        + r.options().topicDescription() + "' is already registered on message server '" + name + "'");
             }
             registrations.put(key, r);
             if (state == ServerState.RUNNING) {
@@ -145,13 +143,9 @@ public final class MessageServer implements Server {
     public void start() {
         List<Registration<?>> toOpen;
         synchronized (this) {
-            if (state == ServerState.RUNNING || state == ServerState.STARTING) {
+            if (!lifecycle.beginStart()) {
                 return;
             }
-            if (state != ServerState.NEW) {
-                throw new LifecycleException("message server '" + name + "' cannot start from state " + state);
-            }
-            state = ServerState.STARTING;
             toOpen = new ArrayList<>(registrations.values());
         }
         List<Subscription> opened = new ArrayList<>();
@@ -169,7 +163,7 @@ public final class MessageServer implements Server {
             }
             synchronized (this) {
                 open.clear();
-                state = ServerState.FAILED;
+                lifecycle.failed();
             }
             if (ownsBroker) {
                 broker.close();
@@ -177,110 +171,27 @@ public final class MessageServer implements Server {
             throw e;
         }
         synchronized (this) {
-            state = ServerState.RUNNING;
+            lifecycle.started();
         }
         LOG.log(Level.INFO, "message server ''{0}'' started {1} subscription(s) on {2}", name, opened.size(), broker.url());
     }
 
     private <T> Subscription openOne(Registration<T> r) {
         try {
-            SubscribeOptions options = withListeningMiddleware(r.options);
-            if (r.batchHandler != null) {
-                return broker.subscribeBatch(options, r.payloadType, wrapBatch(options, r.batchHandler));
+            SubscribeOptions options = chain.withListeners(r.options());
+            HandlerKind<T> kind = chain.around(options, r.kind());
+            if (kind instanceof HandlerKind.Batch<T> batch) {
+                return broker.subscribeBatch(options, r.payloadType(), batch.handler());
             }
-            if (r.manualHandler != null) {
-                return broker.subscribeManualAck(options, r.payloadType, wrapManual(options, r.manualHandler));
+            if (kind instanceof HandlerKind.Manual<T> manual) {
+                return broker.subscribeManualAck(options, r.payloadType(), manual.handler());
             }
-            return broker.subscribe(options, r.payloadType, wrap(options, r.handler));
+            return broker.subscribe(options, r.payloadType(), ((HandlerKind.Single<T>) kind).handler());
         } catch (SubscribeException e) {
             throw e;
         } catch (CourierException e) {
             throw new SubscribeException("message server '" + name + "' cannot open subscription '"
-                    + r.options.subscription() + "' on '" + r.options.topicDescription() + "': " + e.getMessage(), e);
-        }
-    }
-
-    /** Middleware that also listens to the failure policy (metrics, tracing) hears of its decisions too. */
-    private SubscribeOptions withListeningMiddleware(SubscribeOptions options) {
-        SubscribeOptions.Builder b = null;
-        for (Middleware m : middleware) {
-            if (m instanceof FailureListener listener && !options.failureListeners().contains(listener)) {
-                b = b == null ? options.toBuilder() : b;
-                b.failureListener(listener);
-            }
-        }
-        return b == null ? options : b.build();
-    }
-
-    private <T> Handler<T> wrap(SubscribeOptions options, Handler<T> handler) {
-        if (middleware.isEmpty()) {
-            return handler;
-        }
-        return message -> new Chain(options, List.of(message), false, () -> handler.handle(message)).proceed();
-    }
-
-    private <T> ManualAckHandler<T> wrapManual(SubscribeOptions options, ManualAckHandler<T> handler) {
-        if (middleware.isEmpty()) {
-            return handler;
-        }
-        return message -> new Chain(options, List.of(message), false, () -> handler.handle(message)).proceed();
-    }
-
-    private <T> BatchHandler<T> wrapBatch(SubscribeOptions options, BatchHandler<T> handler) {
-        if (middleware.isEmpty()) {
-            return handler;
-        }
-        return batch -> new Chain(options, Collections.unmodifiableList(batch), true,
-                () -> handler.handle(batch)).proceed();
-    }
-
-    @FunctionalInterface
-    private interface Terminal {
-        void run() throws Exception;
-    }
-
-    private final class Chain implements Invocation {
-        private final SubscribeOptions options;
-        private final List<Message<?>> messages;
-        private final boolean batch;
-        private final Terminal terminal;
-        private int index;
-
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        Chain(SubscribeOptions options, List<? extends Message<?>> messages, boolean batch, Terminal terminal) {
-            this.options = options;
-            this.messages = (List) messages;
-            this.batch = batch;
-            this.terminal = terminal;
-        }
-
-        @Override
-        public String subscription() {
-            return options.subscription();
-        }
-
-        @Override
-        public SubscribeOptions options() {
-            return options;
-        }
-
-        @Override
-        public List<Message<?>> messages() {
-            return messages;
-        }
-
-        @Override
-        public boolean isBatch() {
-            return batch;
-        }
-
-        @Override
-        public void proceed() throws Exception {
-            if (index < middleware.size()) {
-                middleware.get(index++).handle(this);
-            } else {
-                terminal.run();
-            }
+                    + r.options().subscription() + "' on '" + r.options().topicDescription() + "': " + e.getMessage(), e);
         }
     }
 
@@ -294,39 +205,31 @@ public final class MessageServer implements Server {
     public void stop(Duration grace) {
         List<Subscription> toClose;
         synchronized (this) {
-            if (state == ServerState.STOPPED || state == ServerState.STOPPING) {
-                return;
-            }
-            if (state == ServerState.NEW || state == ServerState.FAILED) {
-                state = ServerState.STOPPED;
-                if (ownsBroker) {
+            ServerLifecycle.Stop stop = lifecycle.beginStop();
+            if (stop != ServerLifecycle.Stop.NOW) {
+                if (stop == ServerLifecycle.Stop.NEVER_STARTED && ownsBroker) {
                     broker.close();
                 }
                 return;
             }
-            state = ServerState.STOPPING;
             toClose = new ArrayList<>(open.values());
         }
-        if (toClose.stream().anyMatch(s -> s instanceof Dispatcher<?> d && d.ownsCurrentThread())) {
-            // called from one of this server's handlers, which cannot wait for itself: stop on another thread
-            Closing.inBackground("courier-stop-" + name, () -> closeAndFinish(toClose, grace));
-            return;
-        }
-        closeAndFinish(toClose, grace);
+        Closing.outsideOwnHandlers(toClose, "courier-stop-" + name, () -> closeAndFinish(toClose, grace));
     }
 
-    private void closeAndFinish(List<Subscription> toClose, Duration grace) {
+    private boolean closeAndFinish(List<Subscription> toClose, Duration grace) {
         int undrained = Closing.closeAll(toClose, grace);
         if (ownsBroker) {
             broker.close();
         }
         synchronized (this) {
             open.clear();
-            state = ServerState.STOPPED;
+            lifecycle.stopped();
         }
         // the grace in whole milliseconds: an App passes what is left of its stop timeout (PT9.999996894S otherwise)
         LOG.log(Level.INFO, "message server ''{0}'' stopped; {1} subscription(s) closed, {2} past the grace of {3} ms",
                 name, toClose.size(), undrained, Long.toString(grace.toMillis()));
+        return undrained == 0;
     }
 
     @Override
@@ -335,8 +238,8 @@ public final class MessageServer implements Server {
     }
 
     @Override
-    public synchronized ServerState state() {
-        return state;
+    public ServerState state() {
+        return lifecycle.state();
     }
 
     /** Health of every open subscription, in registration order. */
@@ -350,7 +253,7 @@ public final class MessageServer implements Server {
 
     /** Ready: running, and every registered subscription is open and taking messages. */
     public synchronized boolean isReady() {
-        if (state != ServerState.RUNNING || open.size() != registrations.size()) {
+        if (lifecycle.state() != ServerState.RUNNING || open.size() != registrations.size()) {
             return false;
         }
         for (Subscription s : open.values()) {
@@ -370,7 +273,7 @@ public final class MessageServer implements Server {
                 return false;
             }
         }
-        return state != ServerState.FAILED;
+        return lifecycle.state() != ServerState.FAILED;
     }
 
     /** Pauses every subscription (in-flight messages finish; none are taken). */
@@ -387,23 +290,7 @@ public final class MessageServer implements Server {
         return "MessageServer{" + name + ", " + broker.url() + ", " + state() + "}";
     }
 
-    private static final class Registration<T> {
-        final SubscribeOptions options;
-        final Class<T> payloadType;
-        final Handler<T> handler;
-        final BatchHandler<T> batchHandler;
-        final ManualAckHandler<T> manualHandler;
-
-        /** Exactly one of the three handlers is non-null. */
-        Registration(SubscribeOptions options, Class<T> payloadType, Handler<T> handler, BatchHandler<T> batchHandler,
-                     ManualAckHandler<T> manualHandler) {
-            this.options = options;
-            this.payloadType = payloadType;
-            this.handler = handler;
-            this.batchHandler = batchHandler;
-            this.manualHandler = manualHandler;
-        }
-
+    private record Registration<T>(SubscribeOptions options, Class<T> payloadType, HandlerKind<T> kind) {
         String key() {
             return options.topicDescription() + "\u0000" + options.subscription();
         }

@@ -6,12 +6,11 @@ import io.courier.Capabilities;
 import io.courier.Capability;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
-import io.courier.PayloadTooLargeException;
 import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
-import io.courier.core.spi.AbstractBroker;
+import io.courier.core.kit.AbstractBroker;
 import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
@@ -119,11 +118,6 @@ final class KafkaBroker extends AbstractBroker {
 
     @Override
     protected CompletableFuture<MessageId> send(OutboundMessage m) {
-        if (m.payload().length > maxPayload) {
-            return CompletableFuture.failedFuture(new PayloadTooLargeException("publish to '" + m.topic() + "' on "
-                    + url() + " rejected: payload of " + m.payload().length + " bytes is over maxMessageBytes ("
-                    + maxPayload + ")", m.payload().length, maxPayload));
-        }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(m.topic(), null,
                 m.eventTime() == null ? null : m.eventTime().toEpochMilli(),
                 m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8), m.payload(), kafkaHeaders(m.headers()));

@@ -13,7 +13,7 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
-import io.courier.core.spi.AbstractBroker;
+import io.courier.core.kit.AbstractBroker;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.TenantNamespaceNaming;

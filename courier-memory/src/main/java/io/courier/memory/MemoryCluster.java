@@ -1,8 +1,8 @@
 package io.courier.memory;
 
 import io.courier.ConfigurationException;
-import io.courier.core.internal.Timers;
 import io.courier.core.spi.TenantNamespaceNaming;
+import io.courier.core.spi.Timers;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -3,7 +3,6 @@ package io.courier.memory;
 import io.courier.BacklogQuota;
 import io.courier.BacklogQuotaExceededException;
 import io.courier.MessageId;
-import io.courier.PayloadTooLargeException;
 import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
 import io.courier.core.spi.OutboundMessage;
@@ -69,11 +68,6 @@ final class MemoryTopic {
 
     MessageId publish(OutboundMessage m) {
         int size = m.payload().length;
-        if (size > cluster.settings.maxMessageBytes()) {
-            throw new PayloadTooLargeException("payload of " + size + " bytes for topic '" + name
-                    + "' exceeds the memory broker's limit of " + cluster.settings.maxMessageBytes() + " bytes", size,
-                    cluster.settings.maxMessageBytes());
-        }
         lock.lock();
         try {
             if (quota != null) {

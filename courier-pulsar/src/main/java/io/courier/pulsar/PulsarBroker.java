@@ -8,14 +8,13 @@ import io.courier.Capability;
 import io.courier.ConnectException;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
-import io.courier.PayloadTooLargeException;
 import io.courier.PublisherClosedException;
 import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
-import io.courier.core.spi.AbstractBroker;
-import io.courier.core.spi.NetworkProblems;
+import io.courier.core.kit.AbstractBroker;
 import io.courier.core.spi.Deadline;
+import io.courier.core.spi.NetworkProblems;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.ProducerCache;
 import io.courier.core.spi.RawConsumer;
@@ -116,12 +115,8 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     protected CompletableFuture<MessageId> send(OutboundMessage m) {
+        // over the threshold only with chunking on: without it Capabilities declares the threshold as the limit
         boolean large = m.payload().length > CHUNKING_THRESHOLD;
-        if (large && !pulsarOptions.chunking()) {
-            return CompletableFuture.failedFuture(new PayloadTooLargeException("payload of " + m.payload().length
-                    + " bytes for topic '" + m.topic() + "' exceeds Pulsar's message limit and chunking is off (" + url() + ")",
-                    m.payload().length, CHUNKING_THRESHOLD));
-        }
         BacklogQuotaExceededException refused = quotaBlocks.refusal(m.topic());
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -272,20 +267,25 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     public Capabilities capabilities() {
-        return CAPABILITIES;
+        return pulsarOptions.chunking() ? CAPABILITIES : WITHOUT_CHUNKING;
     }
 
-    private static final Capabilities CAPABILITIES = Capabilities.builder("pulsar")
-            .delayedDeliveryTypes(io.courier.SubscriptionType.SHARED, io.courier.SubscriptionType.KEY_SHARED)
-            .note(Capability.DELAYED_DELIVERY, "honoured on SHARED and KEY_SHARED subscriptions; Pulsar delivers "
-                    + "delayed messages at once to EXCLUSIVE and FAILOVER subscriptions")
-            .maxPayloadBytes(0)
-            .note(Capability.LARGE_PAYLOADS, "payloads above the broker's 5 MiB frame are chunked (option chunking)")
-            .exactBacklogQuota(false)
-            .note(Capability.BACKLOG_QUOTA, "the broker measures the backlog in storage bytes, about once a second")
-            .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; Pulsar "
-                    + "transactions are not mapped by Courier yet")
-            .build();
+    private static Capabilities.Builder capabilities(boolean chunking) {
+        Capabilities.Builder b = Capabilities.builder("pulsar")
+                .delayedDeliveryTypes(io.courier.SubscriptionType.SHARED, io.courier.SubscriptionType.KEY_SHARED)
+                .note(Capability.DELAYED_DELIVERY, "honoured on SHARED and KEY_SHARED subscriptions; Pulsar delivers "
+                        + "delayed messages at once to EXCLUSIVE and FAILOVER subscriptions")
+                .exactBacklogQuota(false)
+                .note(Capability.BACKLOG_QUOTA, "the broker measures the backlog in storage bytes, about once a second")
+                .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; Pulsar "
+                        + "transactions are not mapped by Courier yet");
+        return chunking ? b.maxPayloadBytes(0).note(Capability.LARGE_PAYLOADS, "payloads above the broker's 5 MiB frame "
+                + "are chunked (option chunking)") : b.maxPayloadBytes(CHUNKING_THRESHOLD).without(Capability.LARGE_PAYLOADS,
+                "turn chunking on (option chunking, the default) or store the payload elsewhere and publish a reference");
+    }
+
+    private static final Capabilities CAPABILITIES = capabilities(true).build();
+    private static final Capabilities WITHOUT_CHUNKING = capabilities(false).build();
 
     @Override
     protected TopicNaming naming() {

@@ -1,11 +1,13 @@
 package io.courier.core.internal;
 
+import io.courier.core.spi.Timers;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The dispatcher's time: a monotonic reading and a timer. Production uses {@link System#nanoTime()} and the shared
- * timer thread; the dispatcher's unit tests use a clock they move by hand, so a 5 s backoff takes no 5 s.
+ * The engine's time: every reading of time and every timed wait of a subscription goes through it (backoffs, batch
+ * waits, handler timeouts, retries coming due). Production uses {@link System#nanoTime()} and the shared timer thread;
+ * the engine's unit tests use a clock they move by hand, so a 5 s backoff takes no 5 s.
  */
 public interface DispatchClock {
 
@@ -14,6 +16,9 @@ public interface DispatchClock {
 
     /** Runs {@code task} once, {@code delayNanos} from now, on a timer thread; cancel with the returned future. */
     Future<?> schedule(Runnable task, long delayNanos);
+
+    /** Waits {@code nanos} on the calling thread (a batch's backoff, which holds its lane). */
+    void sleep(long nanos) throws InterruptedException;
 
     /** The system's monotonic clock with the shared daemon timer thread. */
     static DispatchClock system() {
@@ -32,6 +37,11 @@ public interface DispatchClock {
         @Override
         public Future<?> schedule(Runnable task, long delayNanos) {
             return Timers.shared().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void sleep(long nanos) throws InterruptedException {
+            TimeUnit.NANOSECONDS.sleep(nanos);
         }
     }
 }

@@ -3,7 +3,7 @@ package io.courier.core.internal;
 import io.courier.Codec;
 import io.courier.CodecException;
 import io.courier.Headers;
-import io.courier.core.Codecs;
+import io.courier.core.codec.Codecs;
 import io.courier.core.spi.RawMessage;
 
 /**

@@ -24,16 +24,22 @@ public final class RetryTopicConsumer implements RawConsumer {
 
     private final RawConsumer main;
     private final RawConsumer retry;
+    private final DispatchClock clock;
     private long nextRetryPoll;
 
     public RetryTopicConsumer(RawConsumer main, RawConsumer retry) {
+        this(main, retry, DispatchClock.system());
+    }
+
+    RetryTopicConsumer(RawConsumer main, RawConsumer retry, DispatchClock clock) {
         this.main = main;
         this.retry = retry;
+        this.clock = clock;
     }
 
     @Override
     public RawMessage receive(long timeout, TimeUnit unit) throws InterruptedException {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (now - nextRetryPoll >= 0) {
             nextRetryPoll = now + RETRY_POLL_NANOS;
             RawMessage r = retry.receive(1, TimeUnit.MICROSECONDS);

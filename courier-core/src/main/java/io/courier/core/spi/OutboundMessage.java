@@ -4,7 +4,7 @@ import io.courier.Headers;
 import java.time.Instant;
 
 /**
- * An encoded message on its way to a backend: what {@link AbstractBroker} hands to {@link AbstractBroker#send}.
+ * An encoded message on its way to a backend: what {@code AbstractBroker} hands to its {@code send}.
  *
  * @param topic     validated topic name
  * @param payload   encoded bytes; never null

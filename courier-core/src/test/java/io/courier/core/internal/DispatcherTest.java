@@ -19,7 +19,7 @@ import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionState;
 import io.courier.core.AwaitState;
-import io.courier.core.Codecs;
+import io.courier.core.codec.Codecs;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.TenantNamespaceNaming;
 import java.io.IOException;
@@ -69,20 +69,20 @@ class DispatcherTest {
     }
 
     private Dispatcher<String> start(SubscribeOptions options, Handler<String> handler) {
-        Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, message -> {
+        Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, new HandlerKind.Single<>(message -> {
             handled.add(message.payload() + "#" + message.attempt());
             handler.handle(message);
-        }, null, null, wiring(options), clock, () -> { });
+        }), wiring(options), clock, () -> { });
         opened.add(d);
         d.start();
         return d;
     }
 
     private Dispatcher<String> startManual(SubscribeOptions options, ManualAckHandler<String> handler) {
-        Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, null, null, message -> {
+        Dispatcher<String> d = new Dispatcher<>(options, consumer, String.class, new HandlerKind.Manual<>(message -> {
             handled.add(message.payload() + "#" + message.attempt());
             handler.handle(message);
-        }, wiring(options), clock, () -> { });
+        }), wiring(options), clock, () -> { });
         opened.add(d);
         d.start();
         return d;
@@ -151,7 +151,7 @@ class DispatcherTest {
 
     /** Waits until {@code n} retries wait in process, so that moving the clock reaches them. */
     private static void awaitWaitingRetries(Dispatcher<?> d, int n) {
-        AwaitState.until(() -> d.waitingRetries.get() == n);
+        AwaitState.until(() -> d.waitingRetries() == n);
     }
 
     private static List<String> only(List<String> items, String prefix) {

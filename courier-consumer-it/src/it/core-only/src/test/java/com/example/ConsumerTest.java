@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.courier.Codec;
-import io.courier.core.Codecs;
+import io.courier.core.codec.Codecs;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

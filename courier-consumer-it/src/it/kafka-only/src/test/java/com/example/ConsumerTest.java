@@ -8,7 +8,7 @@ import io.courier.Brokers;
 import io.courier.Codec;
 import io.courier.ConfigurationException;
 import io.courier.ConnectException;
-import io.courier.core.Codecs;
+import io.courier.core.codec.Codecs;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

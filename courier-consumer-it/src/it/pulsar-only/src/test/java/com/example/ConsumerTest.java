@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.courier.Brokers;
 import io.courier.Codec;
 import io.courier.ConnectException;
-import io.courier.core.Codecs;
+import io.courier.core.codec.Codecs;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,16 +1,15 @@
-package io.courier.core.spi;
+package io.courier.core.kit;
 
 import io.courier.BatchHandler;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Capability;
-import io.courier.Codec;
 import io.courier.CodecException;
 import io.courier.ConfigurationException;
 import io.courier.CourierException;
+import io.courier.DeadLetter;
 import io.courier.Envelope;
 import io.courier.Handler;
-import io.courier.Headers;
 import io.courier.InitialPosition;
 import io.courier.InvalidTopicException;
 import io.courier.LifecycleException;
@@ -23,23 +22,24 @@ import io.courier.Subscription;
 import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
 import io.courier.UnsupportedFeatureException;
-import io.courier.core.Codecs;
-import io.courier.core.DeadLetters;
 import io.courier.core.codec.BytesCodec;
+import io.courier.core.codec.Codecs;
 import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
+import io.courier.core.internal.HandlerKind;
 import io.courier.core.internal.Publishing;
 import io.courier.core.internal.RetryTopicConsumer;
+import io.courier.core.spi.Deadline;
+import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 
 /**
@@ -53,18 +53,9 @@ public abstract class AbstractBroker implements Broker {
     private final String url;
     private final BrokerOptions options;
     private final Codecs codecs;
-    private final Codec defaultCodec;
+    private final OutboundEncoder encoder;
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
-    /**
-     * Publishes sent and not yet settled. Striped: the publishing threads add and the client's I/O thread subtracts
-     * for every message, and one shared atomic bounced its cache line between them.
-     */
-    private final LongAdder pendingPublishes = new LongAdder();
-    /** Set while {@link #close()} waits for pending publishes: only then does a settled publish wake it. */
-    private volatile boolean awaitingPublishes;
-    /** One shared callback rather than a lambda per publish: it stays alive as long as the publish is pending. */
-    private final java.util.function.BiConsumer<MessageId, Throwable> publishFinished = this::publishFinished;
-    private final java.util.Map<String, Headers> contentTypeOnly = new ConcurrentHashMap<>();
+    private final PendingPublishes pending = new PendingPublishes();
     private final Object closeLock = new Object();
     /** Dead-letter topics given their keeping subscription by this broker (see deadLettersNeedASubscription). */
     private final Set<String> retainedDeadLetterTopics = ConcurrentHashMap.newKeySet();
@@ -79,7 +70,7 @@ public abstract class AbstractBroker implements Broker {
         this.url = redactedUrl;
         this.options = Objects.requireNonNull(options, "options");
         this.codecs = Codecs.standard();
-        this.defaultCodec = codecs.byName(options.defaultCodec());
+        this.encoder = new OutboundEncoder(codecs, options, redactedUrl);
     }
 
     /** Sends an encoded message; completes with its id, or exceptionally with a {@link PublishException}. */
@@ -129,38 +120,23 @@ public abstract class AbstractBroker implements Broker {
         }
         OutboundMessage out;
         try {
-            String topicProblem = naming().problem(envelope.topic());
-            if (topicProblem != null) {
-                throw new InvalidTopicException(topicProblem);
-            }
-            if (envelope.deliverAt().isPresent() || envelope.deliverAfter().isPresent()) {
-                capabilities().require(Capability.DELAYED_DELIVERY, "publish to '" + envelope.topic()
-                        + "' with a delivery time");
-            }
-            out = encode(envelope);
+            out = encoder.encode(envelope, naming(), capabilities());
         } catch (CourierException e) {
             return CompletableFuture.failedFuture(e);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new CodecException("cannot encode payload for topic '"
                     + envelope.topic() + "': " + e, e));
         }
-        pendingPublishes.increment();
+        pending.sent();
         CompletableFuture<MessageId> sent;
         try {
             sent = send(out);
         } catch (RuntimeException e) {
-            publishFinished(null, null);
+            pending.settled();
             return CompletableFuture.failedFuture(e instanceof CourierException ? e
                     : new PublishException("publish to '" + envelope.topic() + "' on " + url + " failed: " + e, e));
         }
-        if (sent instanceof PublishResult) {   // settles the count itself when completed
-            return sent;
-        }
-        if (sent.isDone()) {   // a backend that stores synchronously (memory://) needs no extra stage
-            publishFinished(null, null);
-            return sent;
-        }
-        return sent.whenComplete(publishFinished);
+        return pending.tracked(sent);
     }
 
     /**
@@ -170,53 +146,7 @@ public abstract class AbstractBroker implements Broker {
      * Call only from {@code send}, once per message.
      */
     protected final CompletableFuture<MessageId> newPublishResult() {
-        return new PublishResult(this);
-    }
-
-    /** Settles its publish once, on whichever completion comes first. Dependents are plain futures. */
-    private static final class PublishResult extends CompletableFuture<MessageId> {
-        private final AbstractBroker broker;
-
-        PublishResult(AbstractBroker broker) {
-            this.broker = broker;
-        }
-
-        @Override
-        public boolean complete(MessageId value) {
-            return settledIf(super.complete(value));
-        }
-
-        @Override
-        public boolean completeExceptionally(Throwable error) {
-            return settledIf(super.completeExceptionally(error));
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            return settledIf(super.cancel(mayInterruptIfRunning));
-        }
-
-        /** Settles the publish when this call was the one that completed the future. */
-        private boolean settledIf(boolean completedNow) {
-            if (completedNow) {
-                broker.publishFinished(null, null);
-            }
-            return completedNow;
-        }
-
-        @Override
-        public <U> CompletableFuture<U> newIncompleteFuture() {
-            return new CompletableFuture<>();
-        }
-    }
-
-    private void publishFinished(MessageId id, Throwable error) {
-        pendingPublishes.decrement();
-        if (awaitingPublishes) {
-            synchronized (pendingPublishes) {
-                pendingPublishes.notifyAll();
-            }
-        }
+        return pending.newResult();
     }
 
     @Override
@@ -224,48 +154,20 @@ public abstract class AbstractBroker implements Broker {
         return Publishing.await(publishAsync(envelope), options.publishTimeout(), envelope.topic(), url);
     }
 
-    private OutboundMessage encode(Envelope e) {
-        Codec codec = e.codec().map(codecs::byName).orElse(defaultCodec);
-        byte[] payload = codec.encode(e.payload());
-        // most envelopes carry no headers of their own: share one immutable header set per codec for them
-        Headers headers;
-        if (codec == defaultCodec && options.omitDefaultContentType() && !e.headers().contains(Headers.CONTENT_TYPE)) {
-            headers = e.headers();   // consumers decode a message without a content type with the default codec
-        } else if (e.headers().isEmpty()) {
-            headers = contentTypeOnly.computeIfAbsent(codec.contentType(), ct -> Headers.of(Headers.CONTENT_TYPE, ct));
-        } else if (BytesCodec.NAME.equals(codec.name()) && e.headers().contains(Headers.CONTENT_TYPE)) {
-            headers = e.headers();   // bytes relayed as they are (a replayed dead letter): they keep their own type
-        } else {
-            headers = e.headers().with(Headers.CONTENT_TYPE, codec.contentType());
-        }
-        Instant deliverAt = e.deliverAt().orElse(null);
-        if (e.deliverAfter().isPresent() && !e.deliverAfter().get().isZero()) {
-            deliverAt = options.clock().instant().plus(e.deliverAfter().get());
-        }
-        return new OutboundMessage(e.topic(), payload, e.key().orElse(null), headers, deliverAt,
-                e.eventTime().orElse(null));
-    }
-
     @Override
     public <T> Subscription subscribe(SubscribeOptions options, Class<T> payloadType, Handler<T> handler) {
-        Objects.requireNonNull(handler, "handler");
-        return open(options, payloadType, false, (consumer, onClosed) -> Dispatcher.forHandler(options, consumer,
-                payloadType, handler, wiring(options), onClosed));
+        return open(options, payloadType, new HandlerKind.Single<>(handler));
     }
 
     @Override
     public <T> Subscription subscribeBatch(SubscribeOptions options, Class<T> payloadType, BatchHandler<T> handler) {
-        Objects.requireNonNull(handler, "handler");
-        return open(options, payloadType, true, (consumer, onClosed) -> Dispatcher.forBatchHandler(options, consumer,
-                payloadType, handler, wiring(options), onClosed));
+        return open(options, payloadType, new HandlerKind.Batch<>(handler));
     }
 
     @Override
     public <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType,
                                                ManualAckHandler<T> handler) {
-        Objects.requireNonNull(handler, "handler");
-        return open(options, payloadType, false, (consumer, onClosed) -> Dispatcher.forManualAckHandler(options,
-                consumer, payloadType, handler, wiring(options), onClosed));
+        return open(options, payloadType, new HandlerKind.Manual<>(handler));
     }
 
     private Dispatcher.Wiring wiring(SubscribeOptions subscribeOptions) {
@@ -290,7 +192,7 @@ public abstract class AbstractBroker implements Broker {
     /**
      * True (the default) for a backend that keeps a topic's messages only for its subscriptions (Pulsar without a
      * retention policy, memory): before its first dead letter, a dead-letter topic then gets the durable
-     * {@value DeadLetters#DEFAULT_SUBSCRIPTION} subscription, so that no letter is dropped for want of a reader. A
+     * {@value io.courier.DeadLetter#KEEPING_SUBSCRIPTION} subscription, so that no letter is dropped for want of a reader. A
      * backend that keeps messages by retention alone (Kafka) returns false.
      */
     protected boolean deadLettersNeedASubscription() {
@@ -301,7 +203,7 @@ public abstract class AbstractBroker implements Broker {
         if (!deadLettersNeedASubscription() || !retainedDeadLetterTopics.add(topic)) {
             return;
         }
-        SubscribeOptions keep = SubscribeOptions.builder(topic, DeadLetters.DEFAULT_SUBSCRIPTION)
+        SubscribeOptions keep = SubscribeOptions.builder(topic, DeadLetter.KEEPING_SUBSCRIPTION)
                 .initialPosition(InitialPosition.EARLIEST).codec(BytesCodec.NAME).build();
         try {
             // made and left at once; a letter that arrives meanwhile is never acknowledged here, so it stays pending
@@ -311,7 +213,7 @@ public abstract class AbstractBroker implements Broker {
         } catch (CourierException e) {
             retainedDeadLetterTopics.remove(topic);   // tried again at the next letter
             LOG.log(System.Logger.Level.WARNING, "cannot make subscription ''{0}'' on dead-letter topic ''{1}'' of {2}: "
-                    + "{3}; without it the broker may drop letters nobody reads", DeadLetters.DEFAULT_SUBSCRIPTION, topic,
+                    + "{3}; without it the broker may drop letters nobody reads", DeadLetter.KEEPING_SUBSCRIPTION, topic,
                     url, e.getMessage());
         }
     }
@@ -354,13 +256,7 @@ public abstract class AbstractBroker implements Broker {
         }
     }
 
-    private interface DispatcherFactory<T> {
-        Dispatcher<T> create(RawConsumer consumer, Runnable onClosed);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private <T> Subscription open(SubscribeOptions subscribeOptions, Class<T> payloadType, boolean batch,
-                                  DispatcherFactory<T> factory) {
+    private <T> Subscription open(SubscribeOptions subscribeOptions, Class<T> payloadType, HandlerKind<T> kind) {
         Objects.requireNonNull(subscribeOptions, "options");
         Objects.requireNonNull(payloadType, "payloadType");
         subscribeOptions.codec().ifPresent(codecs::byName);
@@ -375,16 +271,16 @@ public abstract class AbstractBroker implements Broker {
         if (subscribeOptions.topicPattern().isPresent()) {
             capabilities().require(Capability.TOPIC_PATTERNS, use);
         }
-        checkRetryTopic(subscribeOptions, batch, use);
+        checkRetryTopic(subscribeOptions, kind instanceof HandlerKind.Batch<T>, use);
         synchronized (closeLock) {
             if (closed) {
                 throw new LifecycleException("cannot subscribe '" + subscribeOptions.subscription() + "' to '"
                         + subscribeOptions.topicDescription() + "': broker " + url + " is closed");
             }
-            RawConsumer consumer = openConsumers(subscribeOptions);
-            Dispatcher<T>[] holder = new Dispatcher[1];
-            Dispatcher<T> dispatcher = factory.create(consumer, () -> subscriptions.remove(holder[0]));
-            holder[0] = dispatcher;
+            Subscription[] self = new Subscription[1];
+            Dispatcher<T> dispatcher = Dispatcher.of(subscribeOptions, openConsumers(subscribeOptions), payloadType, kind,
+                    wiring(subscribeOptions), () -> subscriptions.remove(self[0]));
+            self[0] = dispatcher;
             subscriptions.add(dispatcher);
             dispatcher.start();
             return dispatcher;
@@ -409,39 +305,18 @@ public abstract class AbstractBroker implements Broker {
             }
             closed = true;
         }
-        if (subscriptions.stream().anyMatch(s -> s instanceof Dispatcher<?> d && d.ownsCurrentThread())) {
-            Closing.inBackground("courier-close-" + url, this::closeNow);
-            return;
-        }
-        closeNow();
+        Closing.outsideOwnHandlers(List.copyOf(subscriptions), "courier-close-" + url, this::closeNow);
     }
 
-    private void closeNow() {
+    private boolean closeNow() {
         // one deadline for the whole close, not one per stage: a service stopping while its broker is down must
         // still stop within the close timeout, so each stage gets only what the ones before it left
         Duration grace = options.closeTimeout();
         Deadline deadline = Deadline.after(grace);
         Closing.closeAll(openSubscriptions(), grace);
-        awaitPendingPublishes(deadline);
+        pending.await(deadline);
         closeBackend(deadline.remaining());
-    }
-
-    private void awaitPendingPublishes(Deadline deadline) {
-        awaitingPublishes = true;   // before the first check: a publish settled after it sees the flag and wakes us
-        synchronized (pendingPublishes) {
-            while (pendingPublishes.sum() > 0) {
-                long left = deadline.remainingNanos();
-                if (left == 0) {
-                    return;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(pendingPublishes, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        return true;
     }
 
     @Override

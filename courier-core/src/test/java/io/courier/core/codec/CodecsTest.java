@@ -1,4 +1,4 @@
-package io.courier.core;
+package io.courier.core.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

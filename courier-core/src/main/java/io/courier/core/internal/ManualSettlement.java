@@ -20,39 +20,44 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link DispatchClock}) settles it as failed if nothing else does first. A failure goes through the same
  * {@link FailureHandling}; a retry is scheduled on the lane. Thread-safe.
  */
-final class ManualAcknowledgement<T> {
-    private final Dispatcher<T> dispatcher;
+final class ManualSettlement<T> {
+    private final SubscriptionRuntime runtime;
+    private final PayloadDecoder<T> decoder;
+    private final FailureHandling failures;
     private final ManualAckHandler<T> handler;
 
-    ManualAcknowledgement(Dispatcher<T> dispatcher, ManualAckHandler<T> handler) {
-        this.dispatcher = dispatcher;
+    ManualSettlement(SubscriptionRuntime runtime, PayloadDecoder<T> decoder, FailureHandling failures,
+                     ManualAckHandler<T> handler) {
+        this.runtime = runtime;
+        this.decoder = decoder;
+        this.failures = failures;
         this.handler = handler;
     }
 
     /** Calls the manual handler for the next attempt of {@code d}; the message stays in flight until settled. */
     void start(Delivery<T> d, Lanes.Lane<T> lane) {
-        if (dispatcher.stopped()) {
-            dispatcher.finish(1);
+        if (runtime.stopped()) {
+            runtime.finish(1);
             return;
         }
         if (d.message == null) {
             try {
-                d.message = new DeliveredMessage<>(d.raw, dispatcher.options.subscription(), dispatcher.decoder.decode(d.raw), 1);
+                d.message = new DeliveredMessage<>(d.raw, runtime.options.subscription(), decoder.decode(d.raw), 1);
             } catch (RuntimeException e) {
                 try {
-                    dispatcher.failures.decodeFailed(d.raw, e);
+                    failures.decodeFailed(d.raw, e);
                 } finally {
-                    dispatcher.finish(1);
+                    runtime.finish(1);
                 }
                 return;
             }
         }
         Pending p = new Pending(d, lane);
-        long timeout = dispatcher.options.handlerTimeout().toNanos();
+        long timeout = runtime.options.handlerTimeout().toNanos();
         if (timeout > 0) {
-            p.timeout = dispatcher.clock.schedule(() -> p.settleFailed(new HandlerTimeoutException("handler of subscription '"
-                    + dispatcher.options.subscription() + "' on '" + dispatcher.options.topicDescription() + "' did not settle message "
-                    + d.raw.id() + " within its timeout of " + dispatcher.options.handlerTimeout()), null), timeout);
+            p.timeout = runtime.clock.schedule(() -> p.settleFailed(new HandlerTimeoutException("handler of subscription '"
+                    + runtime.options.subscription() + "' on '" + runtime.options.topicDescription() + "' did not settle message "
+                    + d.raw.id() + " within its timeout of " + runtime.options.handlerTimeout()), null), timeout);
         }
         try {
             handler.handle(p);
@@ -80,15 +85,15 @@ final class ManualAcknowledgement<T> {
             if (!settle()) {
                 return false;
             }
-            if (dispatcher.stopped()) {
-                dispatcher.finish(1);
+            if (runtime.stopped()) {
+                runtime.finish(1);
                 return false;   // abandoned at close, or the subscription stopped: left for redelivery
             }
             try {
-                dispatcher.ack(d.raw);
-                dispatcher.stats.processed.incrementAndGet();
+                runtime.ack(d.raw);
+                runtime.stats.processed.incrementAndGet();
             } finally {
-                dispatcher.finish(1);
+                runtime.finish(1);
             }
             return true;
         }
@@ -112,25 +117,25 @@ final class ManualAcknowledgement<T> {
             }
             Duration backoff = null;
             try {
-                if (!dispatcher.stopped()) {
-                    backoff = dispatcher.failures.afterFailure(List.of(d.raw), d.attempt, cause, delay);
+                if (!runtime.stopped()) {
+                    backoff = failures.afterFailure(List.of(d.raw), d.attempt, cause, delay);
                 }
             } finally {
                 if (backoff == null) {
-                    dispatcher.finish(1);
+                    runtime.finish(1);
                 }
             }
             if (backoff != null) {
                 d.attempt++;
                 if (backoff.isZero()) {
                     Lanes.run(lane, () -> start(d, lane));
-                } else if (dispatcher.failures.viaRetryTopic(backoff)
-                        && dispatcher.failures.sendToRetryTopic(d.raw, d.attempt, backoff)) {
-                    dispatcher.finish(1);   // acknowledged here; it comes back through the retry topic
+                } else if (failures.viaRetryTopic(backoff)
+                        && failures.sendToRetryTopic(d.raw, d.attempt, backoff)) {
+                    runtime.finish(1);   // acknowledged here; it comes back through the retry topic
                 } else {
-                    dispatcher.waitingRetries.incrementAndGet();
-                    dispatcher.clock.schedule(() -> {
-                        dispatcher.waitingRetries.decrementAndGet();
+                    runtime.retryWaiting();
+                    runtime.clock.schedule(() -> {
+                        runtime.retryDue();
                         Lanes.runFirst(lane, () -> start(d, lane));
                     }, backoff.toNanos());
                 }

@@ -1,4 +1,4 @@
-package io.courier.core;
+package io.courier.core.codec;
 
 import io.courier.Codec;
 import io.courier.CodecException;

@@ -1,4 +1,4 @@
-package io.courier.core.spi;
+package io.courier.core.kit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,6 +15,11 @@ import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionType;
 import io.courier.UnsupportedFeatureException;
+import io.courier.core.spi.OutboundMessage;
+import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.RawMessage;
+import io.courier.core.spi.TenantNamespaceNaming;
+import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

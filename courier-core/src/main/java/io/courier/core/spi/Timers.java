@@ -1,11 +1,11 @@
-package io.courier.core.internal;
+package io.courier.core.spi;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** One daemon timer thread shared by every dispatcher, for handler-timeout watchdogs. */
+/** One daemon timer thread shared by every subscription and backend of this JVM: handler-timeout watchdogs, retry backoffs, delayed deliveries. */
 public final class Timers {
     private static final ScheduledThreadPoolExecutor TIMER;
 
