@@ -5,6 +5,7 @@ import io.courier.ConfigurationException;
 import io.courier.LifecycleException;
 import io.courier.core.MessageServer;
 import io.courier.core.Server;
+import io.courier.core.ServerLifecycle;
 import io.courier.core.ServerState;
 import java.net.InetAddress;
 import java.net.URI;
@@ -51,10 +52,11 @@ public final class Console implements Server {
     private final ConsoleHandler handler;
     private org.eclipse.jetty.server.Server server;
     private ServerConnector connector;
-    private ServerState state = ServerState.NEW;
+    private final ServerLifecycle lifecycle;
 
     private Console(Builder b) {
         this.name = b.name;
+        this.lifecycle = new ServerLifecycle("console '" + b.name + "'");
         this.host = b.host;
         this.port = b.port;
         this.handler = new ConsoleHandler(b.broker, List.copyOf(b.services), b.token, b.refresh, new Payloads(b.descriptors));
@@ -72,11 +74,8 @@ public final class Console implements Server {
 
     @Override
     public synchronized void start() {
-        if (state == ServerState.RUNNING) {
+        if (!lifecycle.beginStart()) {
             return;
-        }
-        if (state != ServerState.NEW) {
-            throw new LifecycleException("console '" + name + "' cannot start from state " + state);
         }
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName("courier-console");
@@ -92,7 +91,7 @@ public final class Console implements Server {
         try {
             server.start();
         } catch (Exception e) {
-            state = ServerState.FAILED;
+            lifecycle.failed();
             try {
                 server.stop();
             } catch (Exception ignored) {
@@ -100,7 +99,7 @@ public final class Console implements Server {
             }
             throw new LifecycleException("console '" + name + "' cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        state = ServerState.RUNNING;
+        lifecycle.started();
     }
 
     /**
@@ -110,19 +109,17 @@ public final class Console implements Server {
      */
     @Override
     public synchronized void stop(Duration grace) {
-        if (state != ServerState.RUNNING) {
-            state = ServerState.STOPPED;
+        if (lifecycle.beginStop() != ServerLifecycle.Stop.NOW) {
             return;
         }
-        state = ServerState.STOPPING;
         server.setStopTimeout(0);   // a graceful stop would wait for browsers' idle keep-alive connections
         try {
             server.stop();
         } catch (Exception e) {
-            state = ServerState.FAILED;
+            lifecycle.failed();
             throw new LifecycleException("console '" + name + "' did not stop cleanly: " + e.getMessage(), e);
         }
-        state = ServerState.STOPPED;
+        lifecycle.stopped();
     }
 
     @Override
@@ -135,8 +132,8 @@ public final class Console implements Server {
     }
 
     @Override
-    public synchronized ServerState state() {
-        return state;
+    public ServerState state() {
+        return lifecycle.state();
     }
 
     /** Builds a {@link Console}; every setting is checked by {@link #build()}. Not thread-safe. */

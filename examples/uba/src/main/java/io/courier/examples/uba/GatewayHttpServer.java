@@ -2,6 +2,7 @@ package io.courier.examples.uba;
 
 import io.courier.LifecycleException;
 import io.courier.core.Server;
+import io.courier.core.ServerLifecycle;
 import io.courier.core.ServerState;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -49,7 +50,7 @@ public final class GatewayHttpServer implements Server {
     private final Tracer tracer;
     private org.eclipse.jetty.server.Server server;
     private ServerConnector connector;
-    private ServerState state = ServerState.NEW;
+    private final ServerLifecycle lifecycle;
 
     /** @param tracer a SERVER span per report request (the publish becomes its child), or null for none */
     public GatewayHttpServer(String host, int port, ReportGateway gateway, BooleanSupplier ready, Tracer tracer) {
@@ -58,6 +59,7 @@ public final class GatewayHttpServer implements Server {
         this.gateway = gateway;
         this.ready = ready;
         this.tracer = tracer;
+        this.lifecycle = new ServerLifecycle("HTTP server 'gateway'");
     }
 
     @Override
@@ -67,11 +69,8 @@ public final class GatewayHttpServer implements Server {
 
     @Override
     public synchronized void start() {
-        if (state == ServerState.RUNNING) {
+        if (!lifecycle.beginStart()) {
             return;
-        }
-        if (state != ServerState.NEW) {
-            throw new LifecycleException("HTTP server 'gateway' cannot start from state " + state);
         }
         QueuedThreadPool threads = new QueuedThreadPool(64, 4);
         threads.setName("gateway-http");
@@ -90,7 +89,7 @@ public final class GatewayHttpServer implements Server {
         try {
             server.start();
         } catch (Exception e) {
-            state = ServerState.FAILED;
+            lifecycle.failed();
             try {
                 server.stop();
             } catch (Exception ignored) {
@@ -98,25 +97,23 @@ public final class GatewayHttpServer implements Server {
             }
             throw new LifecycleException("HTTP server 'gateway' cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        state = ServerState.RUNNING;
+        lifecycle.started();
     }
 
     /** Stops taking connections, lets answers in progress finish within {@code grace} (at most 5 s), then closes. */
     @Override
     public synchronized void stop(Duration grace) {
-        if (state != ServerState.RUNNING) {
-            state = ServerState.STOPPED;
+        if (lifecycle.beginStop() != ServerLifecycle.Stop.NOW) {
             return;
         }
-        state = ServerState.STOPPING;
         server.setStopTimeout(Math.min(5_000, Math.max(0, grace.toMillis())));
         try {
             server.stop();
         } catch (Exception e) {
-            state = ServerState.FAILED;
+            lifecycle.failed();
             throw new LifecycleException("HTTP server 'gateway' did not stop cleanly: " + e.getMessage(), e);
         }
-        state = ServerState.STOPPED;
+        lifecycle.stopped();
     }
 
     @Override
@@ -128,8 +125,8 @@ public final class GatewayHttpServer implements Server {
     }
 
     @Override
-    public synchronized ServerState state() {
-        return state;
+    public ServerState state() {
+        return lifecycle.state();
     }
 
     /** Dispatches on the path; each route completes {@code callback} exactly once. */
