@@ -148,8 +148,8 @@ class CourierCliMessagesTest {
         Result down = courier("publish", "pulsar://127.0.0.1:" + nothing + "?connectionTimeoutMs=1000&operationTimeoutMs=2000",
                 "t", "{}");
         assertThat(down.exit()).isEqualTo(1);
-        assertThat(down.err().strip()).isEqualTo("courier: Pulsar at pulsar://127.0.0.1:" + nothing + ": cannot connect: "
-                + "connection refused (is it running, and are host and port right?)");
+        assertThat(down.err().strip()).isEqualTo("courier: cannot open pulsar://127.0.0.1:" + nothing + ": "
+                + "connection refused; is it running, and are host and port right?");
         Result admin = courier("topics", pulsar.serviceUrl() + "?adminUrl=http://127.0.0.1:" + nothing);
         assertThat(admin.exit()).isEqualTo(1);
         assertThat(admin.err().strip()).isEqualTo("courier: cannot list the topics: Pulsar's admin API at http://127.0.0.1:"

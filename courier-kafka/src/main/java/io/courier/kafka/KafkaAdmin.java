@@ -1,7 +1,7 @@
 package io.courier.kafka;
 
 import io.courier.BacklogQuota;
-import io.courier.BrokerAdmin;
+import io.courier.core.spi.AdminFacets;
 import io.courier.ConfigurationException;
 import io.courier.CourierException;
 import io.courier.StoredMessage;
@@ -50,7 +50,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * the end offset of each partition less the group's committed offset (less the log start where nothing is committed
  * yet). Kafka has no backlog quotas: setting one is refused with {@link UnsupportedFeatureException}. Thread-safe.
  */
-final class KafkaAdmin implements BrokerAdmin {
+final class KafkaAdmin implements AdminFacets.Topics, AdminFacets.Cursors, AdminFacets.Peek {
     private final Admin admin;
     private final KafkaSettings settings;
     private final String url;
@@ -320,22 +320,6 @@ final class KafkaAdmin implements BrokerAdmin {
     }
 
     @Override
-    public void setBacklogQuota(String topic, BacklogQuota quota) {
-        throw new UnsupportedFeatureException("kafka", "BACKLOG_QUOTA", "set a backlog quota on '" + topic + "'",
-                "bound the topic by retention (retention.bytes / retention.ms) and watch the subscription's lag");
-    }
-
-    @Override
-    public void removeBacklogQuota(String topic) {
-        // Kafka topics never have one
-    }
-
-    @Override
-    public Optional<BacklogQuota> backlogQuota(String topic) {
-        return Optional.empty();
-    }
-
-    @Override
     public long backlog(String topic, String subscription) {
         Integer shape = partitionCount(topic);
         if (shape == null) {
@@ -475,7 +459,7 @@ final class KafkaAdmin implements BrokerAdmin {
             return future.get(settings.get(KafkaSettings.API_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new KafkaCallException("cannot " + what + " on " + url + ": "
-                    + KafkaErrors.clean(e.getCause(), settings.secrets()), e.getCause());
+                    + KafkaErrors.of(url, settings).reason(e.getCause()), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             throw new KafkaCallException("cannot " + what + " on " + url + ": no answer within "
                     + settings.get(KafkaSettings.API_TIMEOUT).toMillis() + " ms", e);

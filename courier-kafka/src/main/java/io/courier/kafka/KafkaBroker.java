@@ -11,6 +11,8 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.SubscriptionType;
 import io.courier.core.kit.AbstractBroker;
+import io.courier.core.kit.FacetedAdmin;
+import io.courier.core.spi.BrokerErrors;
 import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
@@ -50,10 +52,12 @@ final class KafkaBroker extends AbstractBroker {
     private static final Duration SETTLE_WAIT = Duration.ofSeconds(15);
 
     private final KafkaSettings settings;
+    private final BrokerErrors errors;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaSends sends;
     private final Admin admin;
     private final KafkaAdmin brokerAdmin;
+    private final BrokerAdmin facets;
     private final Capabilities capabilities;
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final Set<KafkaSharedConsumer> sharedConsumers = ConcurrentHashMap.newKeySet();
@@ -66,7 +70,8 @@ final class KafkaBroker extends AbstractBroker {
         this.settings = settings;
         this.maxPayload = settings.get(KafkaSettings.MAX_MESSAGE_BYTES);
         this.clientPrefix = "courier-" + CLIENTS.incrementAndGet();
-        this.admin = KafkaErrors.creating("the admin client", redactedUrl, settings.secrets(),
+        this.errors = KafkaErrors.of(redactedUrl, settings);
+        this.admin = KafkaErrors.creating("the admin client", redactedUrl, errors,
                 () -> Admin.create(settings.common(clientPrefix + "-admin")));
         try {
             admin.describeCluster().clusterId().get(settings.get(KafkaSettings.API_TIMEOUT).toMillis(),
@@ -76,12 +81,12 @@ final class KafkaBroker extends AbstractBroker {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw KafkaErrors.connect(e instanceof java.util.concurrent.TimeoutException
+            throw errors.connect(e instanceof java.util.concurrent.TimeoutException
                     ? new org.apache.kafka.common.errors.TimeoutException("no answer within "
-                    + settings.get(KafkaSettings.API_TIMEOUT).toMillis() + " ms") : e, redactedUrl, settings.secrets());
+                    + settings.get(KafkaSettings.API_TIMEOUT).toMillis() + " ms") : e);
         }
         try {
-            this.producer = KafkaErrors.creating("the producer", redactedUrl, settings.secrets(),
+            this.producer = KafkaErrors.creating("the producer", redactedUrl, errors,
                     () -> new KafkaProducer<>(producerProperties(options), new ByteArraySerializer(), new ByteArraySerializer()));
         } catch (RuntimeException e) {
             admin.close(Duration.ZERO);
@@ -89,6 +94,9 @@ final class KafkaBroker extends AbstractBroker {
         }
         this.sends = new KafkaSends(producer, options.publishTimeout(), clientPrefix);
         this.brokerAdmin = new KafkaAdmin(admin, settings, redactedUrl);
+        this.facets = FacetedAdmin.builder("kafka").topics(brokerAdmin).cursors(brokerAdmin).peek(brokerAdmin)
+                .withoutQuotas("bound the topic by retention (retention.bytes / retention.ms) and watch the "
+                        + "subscription's lag").build();
         this.capabilities = capabilitiesOf(maxPayload);
     }
 
@@ -124,7 +132,7 @@ final class KafkaBroker extends AbstractBroker {
         CompletableFuture<MessageId> result = new CompletableFuture<>();
         sends.send(record, (meta, error) -> {
             if (error != null) {
-                result.completeExceptionally(KafkaErrors.publish(error, m.topic(), url(), settings.secrets()));
+                result.completeExceptionally(errors.publish(error, m.topic()));
             } else {
                 result.complete(messageId(meta.topic(), meta.partition(), meta.offset()));
             }
@@ -214,7 +222,7 @@ final class KafkaBroker extends AbstractBroker {
             if (e instanceof SubscribeException || e instanceof io.courier.CourierException) {
                 throw e;
             }
-            throw new SubscribeException("cannot subscribe " + what + ": " + KafkaErrors.clean(e, settings.secrets()), e);
+            throw new SubscribeException("cannot subscribe " + what + ": " + errors.reason(e), e);
         }
     }
 
@@ -323,6 +331,6 @@ final class KafkaBroker extends AbstractBroker {
 
     @Override
     public BrokerAdmin admin() {
-        return brokerAdmin;
+        return facets;
     }
 }

@@ -1,6 +1,8 @@
 package io.courier.kafka;
 
 import io.courier.ConfigurationException;
+import io.courier.core.spi.BrokerUrls;
+import io.courier.core.spi.CommonOptions;
 import io.courier.core.spi.Option;
 import io.courier.core.spi.OptionSet;
 import io.courier.core.spi.OptionValues;
@@ -43,24 +45,20 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
             "Trust store (PKCS12 or JKS) for `kafka+ssl://` (else the JVM's).");
     static final Option<String> TLS_TRUSTSTORE_PASSWORD = Option.text("tlsTruststorePassword",
             "Password of the trust store.").secret();
-    static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = Option.flag("tlsHostnameVerification", true,
-            "Check the server's host name against its certificate.");
+    static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = CommonOptions.TLS_HOSTNAME_VERIFICATION;
     static final Option<Duration> LINGER = Option.millis("lingerMs", Duration.ofMillis(5), Duration.ZERO,
             "Longest a record waits for its producer batch (the client's default).");
     static final Option<Long> BATCH_BYTES = Option.number("batchBytes", 64 * 1024, 1, Integer.MAX_VALUE,
             "Most bytes per producer batch and partition.");
     static final Option<Compression> COMPRESSION = Option.choice("compression", Compression.class, Compression.NONE,
             "Producer compression.");
-    static final Option<Long> MAX_MESSAGE_BYTES = Option.number("maxMessageBytes", 1024 * 1024, 1,
-            Integer.MAX_VALUE - 65536, "Largest payload Courier sends (refused before sending above it). The broker's "
-                    + "`message.max.bytes` (about 1 MiB by default) must allow it plus headers.");
+    static final Option<Long> MAX_MESSAGE_BYTES = CommonOptions.maxMessageBytes(1024 * 1024, "The broker's "
+            + "`message.max.bytes` (about 1 MiB by default) must allow it plus headers.");
     static final Option<Long> PARTITIONS = Option.number("partitions", 1, 1, 100_000,
             "Partitions of topics Courier creates when a subscription finds its topic missing.");
     static final Option<Duration> COMMIT_INTERVAL = Option.millis("commitIntervalMs", Duration.ofMillis(100),
             Duration.ofMillis(1), "How often a subscription commits its acknowledged offsets.");
-    static final Option<Duration> NACK_DELAY = Option.millis("nackDelayMs", Duration.ofMillis(100), Duration.ZERO,
-            "Delay before a message handed back (nack) is delivered again (consumer-group subscriptions; a SHARED one "
-                    + "releases it to the share group at once).");
+    static final Option<Duration> NACK_DELAY = CommonOptions.NACK_DELAY;
     static final Option<Duration> API_TIMEOUT = Option.millis("apiTimeoutMs", Duration.ofSeconds(30),
             Duration.ofMillis(1), "Timeout of admin and metadata calls: opening, creating topics, joining a group.");
 
@@ -86,11 +84,8 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
             throw new ConfigurationException("broker URL '" + url.getScheme() + "://' names no Kafka server; expected "
                     + "kafka://host:9092[,host2:9092]");
         }
-        if (servers.contains("@")) {
-            throw new ConfigurationException("broker URL '" + url.getScheme() + "://****@...' carries credentials in "
-                    + "its user-info; Kafka takes them as saslUsername / saslPassword (properties or COURIER_KAFKA_* "
-                    + "environment variables)");
-        }
+        BrokerUrls.refuseCredentials(url, "Kafka", "Kafka takes them as saslUsername / saslPassword (properties or "
+                + "COURIER_KAFKA_* environment variables)");
         List<String> problems = new ArrayList<>();
         for (String server : servers.split(",")) {
             int colon = server.lastIndexOf(':');
@@ -163,16 +158,6 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
         return p;
     }
 
-    /** The secret values, to be removed from any message that could carry them. */
-    List<String> secrets() {
-        List<String> s = new ArrayList<>();
-        for (Option<String> o : List.of(SASL_PASSWORD, TLS_TRUSTSTORE_PASSWORD)) {
-            if (values.isSet(o)) {
-                s.add(get(o));
-            }
-        }
-        return s;
-    }
 
     private static String jaasQuoted(String value) {
         return value.replace("\\", "\\\\").replace("\"", "\\\"");

@@ -14,6 +14,8 @@ import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
 import io.courier.core.kit.AbstractBroker;
+import io.courier.core.kit.FacetedAdmin;
+import io.courier.core.spi.AdminFacets;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.TenantNamespaceNaming;
@@ -35,13 +37,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MemoryBroker extends AbstractBroker {
     private final MemoryCluster cluster;
     private final Set<MemoryConsumer> consumers = ConcurrentHashMap.newKeySet();
-    private final Admin admin = new Admin();
+    private final BrokerAdmin admin;
     private final Capabilities capabilities;
 
     MemoryBroker(String url, BrokerOptions options, MemoryCluster cluster) {
         super(url, options);
         this.cluster = cluster;
         this.capabilities = capabilitiesOf(cluster.settings);
+        Admin facets = new Admin();
+        this.admin = FacetedAdmin.builder("memory").topics(facets).quotas(facets).cursors(facets).peek(facets).build();
     }
 
     @Override
@@ -117,7 +121,7 @@ final class MemoryBroker extends AbstractBroker {
         return admin;
     }
 
-    private final class Admin implements BrokerAdmin {
+    private final class Admin implements AdminFacets.Topics, AdminFacets.Quotas, AdminFacets.Cursors, AdminFacets.Peek {
         @Override
         public void ensureTopic(String topic, int partitions) {
             cluster.ensurePartitions(topic, partitions);

@@ -1,6 +1,7 @@
 package io.courier.memory;
 
 import io.courier.BrokerOptions;
+import io.courier.core.spi.CommonOptions;
 import io.courier.core.spi.Option;
 import io.courier.core.spi.OptionSet;
 import io.courier.core.spi.OptionValues;
@@ -15,11 +16,10 @@ record MemorySettings(String name, long retention, int maxMessageBytes, long nac
     static final Option<Long> RETENTION = Option.number("retention", 0, 0, Long.MAX_VALUE,
             "Acknowledged messages a topic keeps for new EARLIEST subscriptions (0: like Pulsar without a retention "
                     + "policy, only unacknowledged messages are kept).");
-    static final Option<Long> MAX_MESSAGE_BYTES = Option.number("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1,
-            Integer.MAX_VALUE - 8, "Largest payload accepted (Pulsar's default).");
-    static final Option<Long> NACK_DELAY_MS = Option.number("nackDelayMs", 0, 0, Long.MAX_VALUE,
-            "Delay in milliseconds before a message handed back is delivered again.");
-    static final OptionSet DECLARED = OptionSet.builder("memory").add(RETENTION, MAX_MESSAGE_BYTES, NACK_DELAY_MS).build();
+    static final Option<Long> MAX_MESSAGE_BYTES = CommonOptions.maxMessageBytes(DEFAULT_MAX_MESSAGE_BYTES,
+            "Pulsar's default.");
+    static final OptionSet DECLARED = OptionSet.builder("memory").add(RETENTION, MAX_MESSAGE_BYTES,
+            CommonOptions.NACK_DELAY).build();
 
     static MemorySettings from(URI url, BrokerOptions options, Map<String, String> environment) {
         String name = url.getHost() != null ? url.getHost() : url.getAuthority();
@@ -28,6 +28,6 @@ record MemorySettings(String name, long retention, int maxMessageBytes, long nac
         }
         OptionValues values = DECLARED.parse(url, options.properties(), environment);
         return new MemorySettings(name, values.get(RETENTION), values.get(MAX_MESSAGE_BYTES).intValue(),
-                values.get(NACK_DELAY_MS), options.clock());
+                values.get(CommonOptions.NACK_DELAY).toMillis(), options.clock());
     }
 }

@@ -1,7 +1,6 @@
 package io.courier.pulsar;
 
 import io.courier.BacklogQuota;
-import io.courier.BrokerAdmin;
 import io.courier.ConfigurationException;
 import io.courier.ConnectException;
 import io.courier.CourierException;
@@ -11,6 +10,7 @@ import io.courier.SubscriptionInfo;
 import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
 import io.courier.UnsupportedFeatureException;
+import io.courier.core.spi.AdminFacets;
 import io.courier.core.spi.NetworkProblems;
 import io.courier.core.spi.TenantNamespaceNaming;
 import java.time.Duration;
@@ -39,7 +39,7 @@ import org.apache.pulsar.common.policies.data.SubscriptionStats;
 import org.apache.pulsar.common.policies.data.TopicStats;
 
 /** {@link BrokerAdmin} over Pulsar's admin REST API; the admin client is created on first use. */
-final class PulsarAdminFacade implements BrokerAdmin {
+final class PulsarAdminFacade implements AdminFacets.Topics, AdminFacets.Quotas, AdminFacets.Cursors, AdminFacets.Peek {
     private static final Duration POLICY_PROPAGATION = Duration.ofSeconds(30);
 
     private final String adminUrl;
@@ -57,20 +57,20 @@ final class PulsarAdminFacade implements BrokerAdmin {
         if (admin == null) {
             try {
                 var b = PulsarAdmin.builder().serviceHttpUrl(adminUrl)
-                        .connectionTimeout((int) options.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .requestTimeout((int) options.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .allowTlsInsecureConnection(options.tlsAllowInsecureConnection());
-                if (options.authToken() != null) {
+                        .connectionTimeout((int) options.get(PulsarOptions.CONNECTION_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS)
+                        .requestTimeout((int) options.get(PulsarOptions.OPERATION_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS)
+                        .allowTlsInsecureConnection(options.get(PulsarOptions.TLS_ALLOW_INSECURE));
+                if (options.get(PulsarOptions.AUTH_TOKEN) != null) {
                     RequestDumpGuard.apply();   // before the HTTP client makes its logger
-                    b.authentication(AuthenticationFactory.token(options.authToken()));
+                    b.authentication(AuthenticationFactory.token(options.get(PulsarOptions.AUTH_TOKEN)));
                 }
-                if (options.tlsTrustCertsFilePath() != null) {
-                    b.tlsTrustCertsFilePath(options.tlsTrustCertsFilePath());
+                if (options.get(PulsarOptions.TLS_TRUST_CERTS) != null) {
+                    b.tlsTrustCertsFilePath(options.get(PulsarOptions.TLS_TRUST_CERTS));
                 }
                 admin = b.build();
             } catch (PulsarClientException e) {
                 throw new ConnectException("cannot create a Pulsar admin client for " + adminUrl + ": "
-                        + PulsarErrors.clean(e.getMessage(), options.authToken()));
+                        + PulsarErrors.of(adminUrl, options).reason(e));
             }
         }
         return admin;
@@ -379,7 +379,7 @@ final class PulsarAdminFacade implements BrokerAdmin {
     }
 
     private CourierException failure(String what, PulsarAdminException e) {
-        String reason = PulsarErrors.clean(e.getMessage(), options.authToken());
+        String reason = PulsarErrors.of(adminUrl, options).reason(e);
         if (e.getStatusCode() == 401 || e.getStatusCode() == 403) {
             return new ConnectException("cannot " + what + " on " + adminUrl + ": not authorized (" + reason + ")");
         }

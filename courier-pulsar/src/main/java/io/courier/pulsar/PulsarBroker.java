@@ -5,7 +5,6 @@ import io.courier.BrokerAdmin;
 import io.courier.BrokerOptions;
 import io.courier.Capabilities;
 import io.courier.Capability;
-import io.courier.ConnectException;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
 import io.courier.PublisherClosedException;
@@ -13,8 +12,9 @@ import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.SubscriptionBusyException;
 import io.courier.core.kit.AbstractBroker;
+import io.courier.core.kit.FacetedAdmin;
 import io.courier.core.spi.Deadline;
-import io.courier.core.spi.NetworkProblems;
+import io.courier.core.spi.BrokerErrors;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.ProducerCache;
 import io.courier.core.spi.RawConsumer;
@@ -50,6 +50,7 @@ final class PulsarBroker extends AbstractBroker {
     static final int CHUNKING_THRESHOLD = 5 * 1024 * 1024 - 64 * 1024;
 
     private final String serviceUrl;
+    private final BrokerErrors errors;
     private final PulsarOptions pulsarOptions;
     private final PulsarClient client;
     private final ProducerCache<Producer<byte[]>, org.apache.pulsar.client.api.MessageId> producers =
@@ -58,11 +59,13 @@ final class PulsarBroker extends AbstractBroker {
             new ProducerCache<>(topic -> createProducer(topic, true), Producer::closeAsync);
     private final List<Consumer<byte[]>> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PulsarAdminFacade admin;
+    private final BrokerAdmin facets;
     private final QuotaBlocks quotaBlocks;
 
     PulsarBroker(String serviceUrl, BrokerOptions options, PulsarOptions pulsarOptions) {
         super(serviceUrl, options);
         this.serviceUrl = serviceUrl;
+        this.errors = PulsarErrors.of(serviceUrl, pulsarOptions);
         this.pulsarOptions = pulsarOptions;
         this.client = SharedClients.acquire(serviceUrl, pulsarOptions);
         try {
@@ -77,6 +80,7 @@ final class PulsarBroker extends AbstractBroker {
             throw e;
         }
         this.admin = new PulsarAdminFacade(adminUrl(), pulsarOptions, serviceUrl);
+        this.facets = FacetedAdmin.builder("pulsar").topics(admin).quotas(admin).cursors(admin).peek(admin).build();
         this.quotaBlocks = new QuotaBlocks(serviceUrl, topic -> createProducer(topic, false),
                 this::installProducer, options.clock());
     }
@@ -84,7 +88,7 @@ final class PulsarBroker extends AbstractBroker {
     /** Fails fast on a wrong URL, a broker that is down, or rejected credentials. */
     private void probe() {
         TlsPreflight.check(serviceUrl, pulsarOptions);
-        Duration timeout = pulsarOptions.connectionTimeout().plus(pulsarOptions.operationTimeout());
+        Duration timeout = pulsarOptions.get(PulsarOptions.CONNECTION_TIMEOUT).plus(pulsarOptions.get(PulsarOptions.OPERATION_TIMEOUT));
         try {
             client.getPartitionsForTopic("persistent://public/default/courier-connection-probe")
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -92,20 +96,14 @@ final class PulsarBroker extends AbstractBroker {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            Throwable t = PulsarErrors.unwrap(e);
-            String kind = t instanceof PulsarClientException.AuthenticationException
-                    || t instanceof PulsarClientException.AuthorizationException ? "authentication failed"
-                    : t instanceof java.util.concurrent.TimeoutException ? "no answer within " + timeout : "cannot connect";
-            String network = NetworkProblems.describe(t);
-            String detail = network != null ? network + " (is it running, and are host and port right?)"
-                    : PulsarErrors.clean(String.valueOf(t.getMessage()), pulsarOptions.authToken());
-            throw new ConnectException("Pulsar at " + serviceUrl + ": " + kind + ": " + detail, t);
+            throw errors.connect(e instanceof java.util.concurrent.TimeoutException
+                    ? new java.util.concurrent.TimeoutException("no answer within " + timeout) : e);
         }
     }
 
     private String adminUrl() {
-        if (pulsarOptions.adminUrl() != null) {
-            return pulsarOptions.adminUrl();
+        if (pulsarOptions.get(PulsarOptions.ADMIN_URL) != null) {
+            return pulsarOptions.get(PulsarOptions.ADMIN_URL);
         }
         java.net.URI u = java.net.URI.create(serviceUrl);
         return serviceUrl.startsWith("pulsar+ssl") ? "https://" + u.getHost() + ":8443" : "http://" + u.getHost() + ":8080";
@@ -134,7 +132,7 @@ final class PulsarBroker extends AbstractBroker {
                 result.complete(MessageId.lazy(id::toString));
                 return;
             }
-            Throwable cause = PulsarErrors.unwrap(error);
+            Throwable cause = BrokerErrors.unwrap(error);
             if (QuotaBlocks.isQuota(cause)) {
                 // a producer the broker blocked keeps reconnecting with growing backoff and queues later
                 // publishes behind it: drop it, and refuse at once until the broker accepts a new producer
@@ -145,7 +143,7 @@ final class PulsarBroker extends AbstractBroker {
                 cause = quotaBlocks.refusal(topic) != null ? quotaBlocks.refusal(topic)
                         : new PulsarClientException.ProducerBlockedQuotaExceededException(cause.getMessage());
             }
-            result.completeExceptionally(PulsarErrors.publish(cause, topic, url(), pulsarOptions.authToken()));
+            result.completeExceptionally(errors.publish(cause, topic));
         });
         return result;
     }
@@ -176,13 +174,13 @@ final class PulsarBroker extends AbstractBroker {
         ProducerBuilder<byte[]> b = PulsarNative.load(raw, raw::loadConf, pulsarOptions, PulsarOptions.PRODUCER)
                 .blockIfQueueFull(true)
                 .sendTimeout((int) options().publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .compressionType(pulsarOptions.compression());
+                .compressionType(pulsarOptions.get(PulsarOptions.COMPRESSION));
         if (chunked) {
             b.enableBatching(false).enableChunking(true).chunkMaxMessageSize(1024 * 1024);
         } else {
-            b.enableBatching(pulsarOptions.batchingMaxMessages() > 1)
-                    .batchingMaxMessages(pulsarOptions.batchingMaxMessages())
-                    .batchingMaxPublishDelay(Math.max(1, pulsarOptions.batchingMaxPublishDelay().toNanos() / 1000), TimeUnit.MICROSECONDS)
+            b.enableBatching(pulsarOptions.get(PulsarOptions.BATCHING_MAX_MESSAGES).intValue() > 1)
+                    .batchingMaxMessages(pulsarOptions.get(PulsarOptions.BATCHING_MAX_MESSAGES).intValue())
+                    .batchingMaxPublishDelay(Math.max(1, pulsarOptions.get(PulsarOptions.BATCHING_MAX_PUBLISH_DELAY).toNanos() / 1000), TimeUnit.MICROSECONDS)
                     .batcherBuilder(BatcherBuilder.KEY_BASED);
         }
         pulsarOptions.producerCustomizer().accept(b);
@@ -201,7 +199,7 @@ final class PulsarBroker extends AbstractBroker {
                 .subscriptionInitialPosition(o.initialPosition() == InitialPosition.EARLIEST
                         ? SubscriptionInitialPosition.Earliest : SubscriptionInitialPosition.Latest)
                 .receiverQueueSize(Math.max(1, Math.min(o.maxInFlight(), 1000)))
-                .negativeAckRedeliveryDelay(Math.max(1, pulsarOptions.nackDelay().toMillis()), TimeUnit.MILLISECONDS)
+                .negativeAckRedeliveryDelay(Math.max(1, pulsarOptions.get(PulsarOptions.NACK_DELAY).toMillis()), TimeUnit.MILLISECONDS)
                 // Handlers finish out of order and each message is acked on its own: without batch-index acks a
                 // crashed or restarted consumer gets every message of a partly acked batch again, not only the
                 // unfinished ones (brokers since 3.0 keep batch-index acks by default).
@@ -220,7 +218,7 @@ final class PulsarBroker extends AbstractBroker {
             consumer = b.subscribe();
         } catch (PulsarClientException e) {
             String where = "subscription '" + o.subscription() + "' on '" + o.topicDescription() + "' (" + url() + ")";
-            String reason = PulsarErrors.clean(e.getMessage(), pulsarOptions.authToken());
+            String reason = errors.reason(e);
             if (e instanceof PulsarClientException.ConsumerBusyException) {
                 throw new SubscriptionBusyException(where + " is busy: " + reason, e);
             }
@@ -267,7 +265,7 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     public Capabilities capabilities() {
-        return pulsarOptions.chunking() ? CAPABILITIES : WITHOUT_CHUNKING;
+        return pulsarOptions.get(PulsarOptions.CHUNKING) ? CAPABILITIES : WITHOUT_CHUNKING;
     }
 
     private static Capabilities.Builder capabilities(boolean chunking) {
@@ -294,7 +292,7 @@ final class PulsarBroker extends AbstractBroker {
 
     @Override
     public BrokerAdmin admin() {
-        return admin;
+        return facets;
     }
 
     // ------------------------------------------------------------------ close

@@ -4,6 +4,7 @@ import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
 import io.courier.ConfigurationException;
+import io.courier.core.spi.BrokerUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 
@@ -30,13 +31,9 @@ public final class PulsarBrokers {
     }
 
     static Broker open(URI url, BrokerOptions options, PulsarOptions pulsarOptions) {
-        if (url.getRawAuthority() != null && url.getRawAuthority().contains("@")) {
-            // Pulsar has no user-info credentials: opening without authentication would hide the mistake
-            throw new ConfigurationException("Pulsar URL '" + Brokers.redact(url.toString()) + "' carries credentials "
-                    + "before the host, which Pulsar does not use; pass a token with the authToken property "
-                    + "(BrokerOptions.builder().property(\"authToken\", token)) or OAuth2 with oauth2IssuerUrl, "
-                    + "oauth2CredentialsUrl and oauth2Audience");
-        }
+        BrokerUrls.refuseCredentials(url, "Pulsar", "pass a token with the authToken property "
+                + "(BrokerOptions.builder().property(\"authToken\", token)) or OAuth2 with oauth2IssuerUrl, "
+                + "oauth2CredentialsUrl and oauth2Audience");
         if (url.getHost() == null) {
             throw new ConfigurationException("Pulsar URL '" + Brokers.redact(url.toString())
                     + "' needs a host, e.g. pulsar://localhost:6650");

@@ -1,57 +1,36 @@
 package io.courier.pulsar;
 
-import io.courier.BacklogQuotaExceededException;
-import io.courier.CourierException;
-import io.courier.PayloadTooLargeException;
-import io.courier.PublishException;
-import io.courier.PublishTimeoutException;
-import io.courier.PublisherClosedException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import io.courier.core.spi.BrokerErrors;
 import org.apache.pulsar.client.api.PulsarClientException;
 
-/** Maps Pulsar client failures onto Courier's exception hierarchy, keeping secrets out of the messages. */
+/** What the Pulsar client's failures mean to Courier; {@link BrokerErrors} maps, unwraps and scrubs them. */
 final class PulsarErrors {
     private PulsarErrors() {
     }
 
-    static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+    /** The errors of a broker at {@code url} with {@code options} (the token among its secrets). */
+    static BrokerErrors of(String url, PulsarOptions options) {
+        return new BrokerErrors(url, options.secrets(), PulsarErrors::kind);
     }
 
-    static CourierException publish(Throwable failure, String topic, String url, String secret) {
-        Throwable t = unwrap(failure);
-        if (t instanceof CourierException c) {
-            return c;
+    private static BrokerErrors.Kind kind(Throwable t) {
+        if (t instanceof PulsarClientException.AuthenticationException
+                || t instanceof PulsarClientException.AuthorizationException) {
+            return BrokerErrors.Kind.REFUSED;
         }
-        String reason = clean(t.getMessage(), secret);
-        String where = "publish to '" + topic + "' on " + url;
-        if (t instanceof PulsarClientException.ProducerBlockedQuotaExceededException
-                || t instanceof PulsarClientException.ProducerBlockedQuotaExceededError) {
-            return new BacklogQuotaExceededException(where + " rejected: backlog quota of topic '" + topic
-                    + "' exceeded; retry when consumers catch up (" + reason + ")", t);
+        if (QuotaBlocks.isQuota(t)) {
+            return BrokerErrors.Kind.QUOTA;
         }
-        if (t instanceof PulsarClientException.InvalidMessageException && reason.toLowerCase(java.util.Locale.ROOT).contains("size")) {
-            return new PayloadTooLargeException(where + " rejected: " + reason, -1, -1);
+        if (t instanceof PulsarClientException.InvalidMessageException
+                && String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("size")) {
+            return BrokerErrors.Kind.TOO_LARGE;
         }
         if (t instanceof PulsarClientException.AlreadyClosedException) {
-            return new PublisherClosedException(where + " failed: the producer or client is closed");
+            return BrokerErrors.Kind.CLOSED;
         }
-        if (t instanceof PulsarClientException.TimeoutException) {
-            return new PublishTimeoutException(where + " timed out: " + reason, t);
+        if (t instanceof PulsarClientException.TimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+            return BrokerErrors.Kind.TIMEOUT;
         }
-        return new PublishException(where + " failed: " + t.getClass().getSimpleName() + ": " + reason, t);
-    }
-
-    /** The message with the secret (if any) replaced, never null. */
-    static String clean(String message, String secret) {
-        String m = message == null ? "" : message;
-        if (secret != null && !secret.isEmpty()) {
-            m = m.replace(secret, "****");
-        }
-        return m;
+        return BrokerErrors.Kind.OTHER;
     }
 }

@@ -32,7 +32,7 @@ final class PulsarNative {
             throw new ConfigurationException("the Pulsar client rejects the native settings under '" + prefix + "' "
                     + settings.keySet().stream().map(k -> prefix + k).toList() + ": "
                     + root.getClass().getSimpleName() + (root.getMessage() == null || secretNamed ? ""
-                    : ": " + PulsarErrors.clean(root.getMessage(), options.authToken())));
+                    : ": " + PulsarErrors.of("", options).scrub(root.getMessage())));
         }
     }
 }

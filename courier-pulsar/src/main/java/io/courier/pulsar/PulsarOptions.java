@@ -1,6 +1,7 @@
 package io.courier.pulsar;
 
 import io.courier.ConfigurationException;
+import io.courier.core.spi.CommonOptions;
 import io.courier.core.spi.Option;
 import io.courier.core.spi.OptionSet;
 import io.courier.core.spi.OptionValues;
@@ -25,38 +26,37 @@ import org.apache.pulsar.client.api.ProducerBuilder;
  * (immutable; the customizers you pass must be thread-safe too).
  */
 public final class PulsarOptions {
-    static final Option<String> AUTH_TOKEN = Option.text("authToken", "JWT token authentication.").secret();
-    static final Option<String> ADMIN_URL = Option.text("adminUrl",
+    public static final Option<String> AUTH_TOKEN = Option.text("authToken", "JWT token authentication.").secret();
+    public static final Option<String> ADMIN_URL = Option.text("adminUrl",
             "Admin REST URL; derived from the service URL when absent (port 8080, or 8443 for `pulsar+ssl`).");
-    static final Option<String> TLS_TRUST_CERTS = Option.text("tlsTrustCertsFilePath",
+    public static final Option<String> TLS_TRUST_CERTS = Option.text("tlsTrustCertsFilePath",
             "PEM file of trusted CA certificates for `pulsar+ssl://` (else the JVM's).");
-    static final Option<Boolean> TLS_ALLOW_INSECURE = Option.flag("tlsAllowInsecureConnection", false,
+    public static final Option<Boolean> TLS_ALLOW_INSECURE = Option.flag("tlsAllowInsecureConnection", false,
             "Accept any server certificate (development only).");
-    static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = Option.flag("tlsHostnameVerification", true,
-            "Check the server's host name against its certificate.");
-    static final Option<String> OAUTH2_ISSUER_URL = Option.text("oauth2IssuerUrl",
+    public static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = CommonOptions.TLS_HOSTNAME_VERIFICATION;
+    public static final Option<String> OAUTH2_ISSUER_URL = Option.text("oauth2IssuerUrl",
             "OAuth2 client-credentials flow: the issuer URL.");
-    static final Option<String> OAUTH2_CREDENTIALS_URL = Option.text("oauth2CredentialsUrl",
+    public static final Option<String> OAUTH2_CREDENTIALS_URL = Option.text("oauth2CredentialsUrl",
             "OAuth2: URL of the credentials (key) file, e.g. `file:///path/key.json`.").secret();
-    static final Option<String> OAUTH2_AUDIENCE = Option.text("oauth2Audience", "OAuth2 audience.");
-    static final Option<Duration> BATCHING_MAX_PUBLISH_DELAY = Option.millis("batchingMaxPublishDelayMs",
+    public static final Option<String> OAUTH2_AUDIENCE = Option.text("oauth2Audience", "OAuth2 audience.");
+    public static final Option<Duration> BATCHING_MAX_PUBLISH_DELAY = Option.millis("batchingMaxPublishDelayMs",
             Duration.ofMillis(1), Duration.ZERO, "Longest a message waits for its producer batch.");
-    static final Option<Long> BATCHING_MAX_MESSAGES = Option.number("batchingMaxMessages", 1000, 1, Integer.MAX_VALUE,
+    public static final Option<Long> BATCHING_MAX_MESSAGES = Option.number("batchingMaxMessages", 1000, 1, Integer.MAX_VALUE,
             "Most messages per producer batch; 1 turns batching off.");
-    static final Option<CompressionType> COMPRESSION = Option.choice("compression", CompressionType.class,
+    public static final Option<CompressionType> COMPRESSION = Option.choice("compression", CompressionType.class,
             CompressionType.NONE, "Payload compression.");
-    static final Option<Boolean> CHUNKING = Option.flag("chunking", true,
+    public static final Option<Boolean> CHUNKING = Option.flag("chunking", true,
             "Split payloads above the broker's 5 MiB message limit into chunks.");
-    static final Option<Duration> NACK_DELAY = Option.millis("nackDelayMs", Duration.ofMillis(100), Duration.ZERO,
-            "Delay before a message handed back (nack) is redelivered (the client's own default is 1 min).");
-    static final Option<Duration> OPERATION_TIMEOUT = Option.millis("operationTimeoutMs", Duration.ofSeconds(30),
+    /** The Pulsar client's own default is 1 min. */
+    public static final Option<Duration> NACK_DELAY = CommonOptions.NACK_DELAY;
+    public static final Option<Duration> OPERATION_TIMEOUT = Option.millis("operationTimeoutMs", Duration.ofSeconds(30),
             Duration.ofMillis(1), "Timeout of the client's operations (lookups, producer and consumer creation).");
-    static final Option<Duration> CONNECTION_TIMEOUT = Option.millis("connectionTimeoutMs", Duration.ofSeconds(10),
+    public static final Option<Duration> CONNECTION_TIMEOUT = Option.millis("connectionTimeoutMs", Duration.ofSeconds(10),
             Duration.ofMillis(1), "Timeout of a TCP connection to the broker.");
 
-    static final String CLIENT = "client.";
-    static final String PRODUCER = "producer.";
-    static final String CONSUMER = "consumer.";
+    public static final String CLIENT = "client.";
+    public static final String PRODUCER = "producer.";
+    public static final String CONSUMER = "consumer.";
 
     /** Every Pulsar setting, declared once. */
     public static final OptionSet DECLARED = OptionSet.builder("pulsar")
@@ -105,64 +105,14 @@ public final class PulsarOptions {
         return problems;
     }
 
-    public String authToken() {
-        return values.get(AUTH_TOKEN);
+    /** The values no message may show: the token, and native settings named like secrets. */
+    java.util.List<String> secrets() {
+        return values.secrets();
     }
 
-    public String adminUrl() {
-        return values.get(ADMIN_URL);
-    }
-
-    public String tlsTrustCertsFilePath() {
-        return values.get(TLS_TRUST_CERTS);
-    }
-
-    public boolean tlsAllowInsecureConnection() {
-        return values.get(TLS_ALLOW_INSECURE);
-    }
-
-    public boolean tlsHostnameVerification() {
-        return values.get(TLS_HOSTNAME_VERIFICATION);
-    }
-
-    public String oauth2IssuerUrl() {
-        return values.get(OAUTH2_ISSUER_URL);
-    }
-
-    public String oauth2CredentialsUrl() {
-        return values.get(OAUTH2_CREDENTIALS_URL);
-    }
-
-    public String oauth2Audience() {
-        return values.get(OAUTH2_AUDIENCE);
-    }
-
-    public Duration batchingMaxPublishDelay() {
-        return values.get(BATCHING_MAX_PUBLISH_DELAY);
-    }
-
-    public int batchingMaxMessages() {
-        return values.get(BATCHING_MAX_MESSAGES).intValue();
-    }
-
-    public CompressionType compression() {
-        return values.get(COMPRESSION);
-    }
-
-    public boolean chunking() {
-        return values.get(CHUNKING);
-    }
-
-    public Duration nackDelay() {
-        return values.get(NACK_DELAY);
-    }
-
-    public Duration operationTimeout() {
-        return values.get(OPERATION_TIMEOUT);
-    }
-
-    public Duration connectionTimeout() {
-        return values.get(CONNECTION_TIMEOUT);
+    /** The value of {@code option} (one of {@link #DECLARED}), or its default when it was not given. */
+    public <T> T get(Option<T> option) {
+        return values.get(option);
     }
 
     /** Native settings given under {@code client.}, {@code producer.} or {@code consumer.}, prefix removed. */
@@ -207,92 +157,12 @@ public final class PulsarOptions {
         private Builder() {
         }
 
-        /** JWT token authentication. The token never appears in logs, messages or toString(). */
-        public Builder authToken(String token) {
-            values.set(AUTH_TOKEN, token);
-            return this;
-        }
-
-        /** Admin REST URL (default derived from the service URL: port 8080, or 8443 for TLS). */
-        public Builder adminUrl(String url) {
-            values.set(ADMIN_URL, url);
-            return this;
-        }
-
-        /** PEM file of trusted CA certificates for {@code pulsar+ssl://}. */
-        public Builder tlsTrustCertsFilePath(String path) {
-            values.set(TLS_TRUST_CERTS, path);
-            return this;
-        }
-
-        /** Accept any server certificate (default false; for development only). */
-        public Builder tlsAllowInsecureConnection(boolean allow) {
-            values.set(TLS_ALLOW_INSECURE, allow);
-            return this;
-        }
-
-        /** Check the server's host name against its certificate (default true). */
-        public Builder tlsHostnameVerification(boolean verify) {
-            values.set(TLS_HOSTNAME_VERIFICATION, verify);
-            return this;
-        }
-
-        /** OAuth2 client-credentials flow: the issuer URL. */
-        public Builder oauth2IssuerUrl(String url) {
-            values.set(OAUTH2_ISSUER_URL, url);
-            return this;
-        }
-
-        /** OAuth2: URL of the credentials (key) file, e.g. {@code file:///path/key.json}. Treated as a secret. */
-        public Builder oauth2CredentialsUrl(String url) {
-            values.set(OAUTH2_CREDENTIALS_URL, url);
-            return this;
-        }
-
-        public Builder oauth2Audience(String audience) {
-            values.set(OAUTH2_AUDIENCE, audience);
-            return this;
-        }
-
-        /** Longest a message waits for its batch (default 1 ms). */
-        public Builder batchingMaxPublishDelay(Duration delay) {
-            values.set(BATCHING_MAX_PUBLISH_DELAY, Objects.requireNonNull(delay, "delay"));
-            return this;
-        }
-
-        /** Most messages per producer batch (default 1,000); 1 turns batching off. */
-        public Builder batchingMaxMessages(int max) {
-            values.set(BATCHING_MAX_MESSAGES, (long) max);
-            return this;
-        }
-
-        /** Payload compression (default NONE). */
-        public Builder compression(CompressionType type) {
-            values.set(COMPRESSION, Objects.requireNonNull(type, "compression (use NONE)"));
-            return this;
-        }
-
-        /** Split payloads above the broker's 5 MiB message limit into chunks (default true). */
-        public Builder chunking(boolean enabled) {
-            values.set(CHUNKING, enabled);
-            return this;
-        }
-
-        /** Delay before a message handed back (nack) is redelivered (default 100 ms; the client's own is 1 min). */
-        public Builder nackDelay(Duration delay) {
-            values.set(NACK_DELAY, Objects.requireNonNull(delay, "delay"));
-            return this;
-        }
-
-        /** Default 30 s; positive. */
-        public Builder operationTimeout(Duration timeout) {
-            values.set(OPERATION_TIMEOUT, Objects.requireNonNull(timeout, "timeout"));
-            return this;
-        }
-
-        /** Default 10 s; positive. */
-        public Builder connectionTimeout(Duration timeout) {
-            values.set(CONNECTION_TIMEOUT, Objects.requireNonNull(timeout, "timeout"));
+        /**
+         * Sets {@code option} (one of {@link #DECLARED}: {@code PulsarOptions.COMPRESSION},
+         * {@code PulsarOptions.AUTH_TOKEN}...); null returns it to its default. Checked by {@link #build()}.
+         */
+        public <T> Builder set(Option<T> option, T value) {
+            values.set(option, value);
             return this;
         }
 

@@ -83,7 +83,7 @@ final class QuotaBlocks {
                 Block b = blocked.remove(topic);
                 LOG.log(Level.INFO, "topic ''{0}'' on {1} accepts publishes again after {2}", topic, url,
                         b == null ? Duration.ZERO : Duration.between(b.since, clock.instant()));
-            } else if (!closed && isQuota(PulsarErrors.unwrap(error))) {
+            } else if (!closed && isQuota(io.courier.core.spi.BrokerErrors.unwrap(error))) {
                 probe(topic);   // the client retried with backoff until its operation timeout: keep trying
             } else {
                 // anything else (broker down, closed): the ordinary publish path reports it from now on

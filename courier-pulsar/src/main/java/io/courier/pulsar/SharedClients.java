@@ -92,30 +92,30 @@ final class SharedClients {
             // native settings first: Courier's own, set after, win where both speak
             ClientBuilder raw = PulsarClient.builder();
             ClientBuilder b = PulsarNative.load(raw, raw::loadConf, o, PulsarOptions.CLIENT).serviceUrl(serviceUrl)
-                    .operationTimeout((int) o.operationTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .connectionTimeout((int) o.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .operationTimeout((int) o.get(PulsarOptions.OPERATION_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS)
+                    .connectionTimeout((int) o.get(PulsarOptions.CONNECTION_TIMEOUT).toMillis(), TimeUnit.MILLISECONDS)
                     .enableTcpNoDelay(true)
                     // reconnect (and retry a producer the broker refused for the backlog quota) at least every
                     // second, not after up to a minute: a topic refused for its quota takes publishes again within
                     // about a second of its consumers catching up, and a restarted broker is found as soon
                     .maxBackoffInterval(1, TimeUnit.SECONDS);
-            if (o.authToken() != null) {
-                b.authentication(AuthenticationFactory.token(o.authToken()));
-            } else if (o.oauth2IssuerUrl() != null) {
-                b.authentication(AuthenticationFactoryOAuth2.clientCredentials(new java.net.URL(o.oauth2IssuerUrl()),
-                        new java.net.URL(o.oauth2CredentialsUrl()), o.oauth2Audience()));
+            if (o.get(PulsarOptions.AUTH_TOKEN) != null) {
+                b.authentication(AuthenticationFactory.token(o.get(PulsarOptions.AUTH_TOKEN)));
+            } else if (o.get(PulsarOptions.OAUTH2_ISSUER_URL) != null) {
+                b.authentication(AuthenticationFactoryOAuth2.clientCredentials(new java.net.URL(o.get(PulsarOptions.OAUTH2_ISSUER_URL)),
+                        new java.net.URL(o.get(PulsarOptions.OAUTH2_CREDENTIALS_URL)), o.get(PulsarOptions.OAUTH2_AUDIENCE)));
             }
-            if (o.tlsTrustCertsFilePath() != null) {
-                b.tlsTrustCertsFilePath(o.tlsTrustCertsFilePath());
+            if (o.get(PulsarOptions.TLS_TRUST_CERTS) != null) {
+                b.tlsTrustCertsFilePath(o.get(PulsarOptions.TLS_TRUST_CERTS));
             }
-            b.allowTlsInsecureConnection(o.tlsAllowInsecureConnection());
-            b.enableTlsHostnameVerification(o.tlsHostnameVerification());
+            b.allowTlsInsecureConnection(o.get(PulsarOptions.TLS_ALLOW_INSECURE));
+            b.enableTlsHostnameVerification(o.get(PulsarOptions.TLS_HOSTNAME_VERIFICATION));
             return b.build();
         } catch (java.net.MalformedURLException e) {
             throw new ConfigurationException("OAuth2 URLs must be valid URLs: " + e.getMessage());
         } catch (PulsarClientException e) {
             throw new ConnectException("cannot create a Pulsar client for " + serviceUrl + ": "
-                    + PulsarErrors.clean(e.getMessage(), o.authToken()));
+                    + PulsarErrors.of(serviceUrl, o).reason(e));
         }
     }
 }

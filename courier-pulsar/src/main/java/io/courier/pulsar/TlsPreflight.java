@@ -30,7 +30,7 @@ final class TlsPreflight {
 
     /** @throws ConnectException when the handshake is refused; a broker that does not answer is left to the client */
     static void check(String serviceUrl, PulsarOptions options) {
-        if (!serviceUrl.startsWith("pulsar+ssl://") || options.tlsAllowInsecureConnection()) {
+        if (!serviceUrl.startsWith("pulsar+ssl://") || options.get(PulsarOptions.TLS_ALLOW_INSECURE)) {
             return;
         }
         URI first = URI.create(serviceUrl.split(",")[0]);
@@ -38,15 +38,15 @@ final class TlsPreflight {
         int port = first.getPort() > 0 ? first.getPort() : 6651;
         SSLContext context;
         try {
-            context = context(options.tlsTrustCertsFilePath());
+            context = context(options.get(PulsarOptions.TLS_TRUST_CERTS));
         } catch (IOException | GeneralSecurityException e) {
             throw new ConnectException("Pulsar at " + serviceUrl + ": cannot read the trusted certificates in '"
-                    + options.tlsTrustCertsFilePath() + "' (tlsTrustCertsFilePath): " + e.getMessage());
+                    + options.get(PulsarOptions.TLS_TRUST_CERTS) + "' (tlsTrustCertsFilePath): " + e.getMessage());
         }
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
             socket.connect(new InetSocketAddress(host, port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
-            if (options.tlsHostnameVerification()) {
+            if (options.get(PulsarOptions.TLS_HOSTNAME_VERIFICATION)) {
                 SSLParameters parameters = socket.getSSLParameters();
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
                 socket.setSSLParameters(parameters);
@@ -54,7 +54,7 @@ final class TlsPreflight {
             socket.startHandshake();
         } catch (SSLException e) {
             throw new ConnectException("Pulsar at " + serviceUrl + ": TLS handshake failed: " + e.getMessage()
-                    + (options.tlsTrustCertsFilePath() == null
+                    + (options.get(PulsarOptions.TLS_TRUST_CERTS) == null
                     ? "; the JVM's default trust store does not trust the broker's certificate: set tlsTrustCertsFilePath"
                     : "; check that tlsTrustCertsFilePath holds the certificate (or its CA) the broker presents for '"
                     + host + "'"));

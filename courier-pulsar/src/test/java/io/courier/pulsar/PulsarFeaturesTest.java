@@ -109,7 +109,7 @@ class PulsarFeaturesTest {
     @Test
     void producerCustomizerRunsOncePerTopicAndKeepsTheCache(EmbeddedPulsar pulsar) {
         AtomicInteger producersMade = new AtomicInteger();
-        PulsarOptions options = PulsarOptions.builder().adminUrl(pulsar.httpUrl())
+        PulsarOptions options = PulsarOptions.builder().set(PulsarOptions.ADMIN_URL, pulsar.httpUrl())
                 .producerCustomizer(b -> {
                     producersMade.incrementAndGet();
                     b.topic("persistent://public/default/not-the-one");   // the real topic is set after this
@@ -130,7 +130,8 @@ class PulsarFeaturesTest {
     void badSettingsAreListedWithoutSecrets(EmbeddedPulsar pulsar) {
         assertThatThrownBy(() -> Brokers.open(pulsar.serviceUrl() + "?compression=BROTLI&colour=red&authToken=&nackDelayMs=soon"))
                 .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).hasSize(4));
-        assertThat(PulsarOptions.builder().authToken("very-secret").build().toString()).doesNotContain("very-secret");
+        assertThat(PulsarOptions.builder().set(PulsarOptions.AUTH_TOKEN, "very-secret").build().toString())
+                .doesNotContain("very-secret");
     }
 
     @Test

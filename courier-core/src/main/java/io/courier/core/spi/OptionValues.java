@@ -45,6 +45,26 @@ public final class OptionValues {
         return result;
     }
 
+    /**
+     * The values of every secret option given, and of native settings whose names look secret: what an error message
+     * must never show ({@link BrokerErrors} scrubs them).
+     */
+    public java.util.List<String> secrets() {
+        java.util.List<String> result = new java.util.ArrayList<>();
+        values.forEach((o, v) -> {
+            if (o.isSecret()) {
+                result.add(o.render(v));
+            }
+        });
+        passThrough.forEach((k, v) -> {
+            if (OptionSet.looksSecret(k)) {
+                result.add(v);
+            }
+        });
+        result.removeIf(String::isEmpty);
+        return java.util.List.copyOf(result);
+    }
+
     /** Every value given, rendered, secrets included: for a cache key, never for display. */
     String fingerprint() {
         StringBuilder b = new StringBuilder();
