@@ -94,7 +94,7 @@ final class LatencyBench {
         return table();
     }
 
-    /** Latencies in microseconds, in arrival order. */
+    /** Latencies in microseconds, in arrival order (where the slow ones fell is printed; percentiles by HdrHistogram). */
     private static final class Sink {
         final long[] micros;
         final AtomicInteger count = new AtomicInteger();
@@ -117,7 +117,8 @@ final class LatencyBench {
 
     private static final String RAW_BATCH_INDEX = "raw client + batch-index ack";
 
-    private static long[] raw(PulsarClient client, int rate, int seconds, boolean batchIndexAck) throws Exception {
+    private static org.HdrHistogram.Histogram raw(PulsarClient client, int rate, int seconds, boolean batchIndexAck)
+            throws Exception {
         String topic = "latency-" + UUID.randomUUID();
         int n = rate * seconds;
         Sink sink = new Sink(n);
@@ -144,7 +145,7 @@ final class LatencyBench {
         return done(sink, n);
     }
 
-    private static long[] courier(Broker broker, int rate, int seconds) {
+    private static org.HdrHistogram.Histogram courier(Broker broker, int rate, int seconds) {
         String topic = "latency-" + UUID.randomUUID();
         int n = rate * seconds;
         Sink sink = new Sink(n);
@@ -181,7 +182,7 @@ final class LatencyBench {
         }
     }
 
-    private static long[] done(Sink sink, int n) {
+    private static org.HdrHistogram.Histogram done(Sink sink, int n) {
         if (sink.count.get() < n) {
             throw new IllegalStateException("only " + sink.count.get() + " of " + n + " messages arrived");
         }
@@ -201,13 +202,16 @@ final class LatencyBench {
             System.out.printf(Locale.ROOT, "          %,d messages took 50 ms or more, arrivals %,d to %,d of %,d%n", slow, first,
                     last, n);
         }
-        long[] sorted = sink.micros.clone();
-        Arrays.sort(sorted);
-        return sorted;
+        org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+        for (long micros : sink.micros) {
+            h.recordValue(Math.max(0, Math.min(micros, h.getHighestTrackableValue())));
+        }
+        return h;
     }
 
-    private static double[] percentiles(long[] sorted) {
-        return new double[] {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+    private static double[] percentiles(org.HdrHistogram.Histogram h) {
+        return new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+                h.getValueAtPercentile(99.9) / 1000.0};
     }
 
     private void record(String who, int rate, int round, double[] p) {
@@ -216,9 +220,6 @@ final class LatencyBench {
                 who, p[0], p[1], p[2]);
     }
 
-    private static double pct(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
-    }
 
     /** The median p99 over the rounds of {@code who} at {@code rate}, with its range: {@code 3.10 ms (2.90–3.40)}. */
     String p99Summary(int rate, String who) {

@@ -39,7 +39,7 @@ class CourierCliTest {
         assertThat(run("standalone", "--help")).isZero();
         assertThat(out.toString()).contains("pulsar or kafka").contains("--data-dir").contains("--port");
         for (String command : new String[] {"publish", "consume", "topics", "subscriptions", "backlog", "peek", "cursor",
-                "console", "demo"}) {
+                "console"}) {
             out.getBuffer().setLength(0);
             assertThat(run(command, "--help")).as(command).isZero();
             assertThat(out.toString()).as(command).startsWith("Usage: courier " + command);
@@ -49,19 +49,16 @@ class CourierCliTest {
             assertThat(run("dlq", command, "--help")).as(command).isZero();
             assertThat(out.toString()).as(command).startsWith("Usage: courier dlq " + command);
         }
-        out.getBuffer().setLength(0);
-        assertThat(run("demo", "--help")).isZero();
-        assertThat(out.toString()).contains("--reports=N").contains("--broker=pulsar|kafka|memory").contains("--serve");
     }
 
     @Test
     void aWrongCommandLineIsOneLineNamingWhereTheUsageIs() {
-        assertThat(run("demo", "--broker", "rabbit")).isEqualTo(2);
-        assertThat(err.toString().strip().lines()).containsExactly("courier: Invalid value for option '--broker': "
-                + "expected one of [PULSAR, KAFKA, MEMORY] (case-insensitive) but was 'rabbit' (courier demo --help shows the usage)");
+        assertThat(run("standalone", "rabbit")).isEqualTo(2);
+        assertThat(err.toString().strip().lines()).hasSize(1).first().asString().startsWith("courier: Invalid value for "
+                + "positional parameter at index 0 (BROKER)").endsWith("(courier standalone --help shows the usage)");
         err.getBuffer().setLength(0);
-        assertThat(run("demo", "--savers", "0")).isEqualTo(2);
-        assertThat(err.toString().strip()).isEqualTo("courier: --savers must be between 1 and 16, got 0");
+        assertThat(run("consume", "memory://x", "t", "-s", "s", "--count", "0")).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("courier: --count must be at least 1, got 0");
         err.getBuffer().setLength(0);
         assertThat(run("dlq")).isEqualTo(2);
         assertThat(err.toString().strip().lines()).hasSize(1).first().asString().startsWith("courier: Missing required subcommand");

@@ -51,7 +51,7 @@ final class SharedClients {
      * Drops one reference; the last one closes the client on a background daemon thread, so that no broker's close
      * waits for it. By then the broker has closed its consumers (which flushes their acknowledgements) and flushed and
      * closed its producers, within its close timeout; what the client still does is wind down its threads, which takes
-     * at least Netty's two-second quiet period (every {@code Broker.close()} took 2 s for it), and, with the broker
+     * at least Netty's two-second quiet period (which no {@code Broker.close()} should wait for), and, with the broker
      * down, a lookup or a publisher being created retries until the operation timeout (30 s by default). That thread
      * gives the orderly close {@code timeout}, then shuts the client down. Closed outside the lock, so a close holds up
      * no other broker opening or closing.

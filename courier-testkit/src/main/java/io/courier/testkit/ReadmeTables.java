@@ -18,20 +18,29 @@ public final class ReadmeTables {
 
     /** Asserts (or, with {@code -Dcourier.updateReadme=true}, writes) the README section {@code name}. */
     public static void assertSection(Path readme, String name, String expected) {
-        String open = "<!-- options:" + name + " -->\n";
-        String close = "<!-- /options:" + name + " -->";
+        assertBlock(readme, "options:" + name, expected);
+    }
+
+    /**
+     * Asserts (or, with {@code -Dcourier.updateReadme=true}, writes) the block of {@code document} between
+     * {@code <!-- NAME -->} and {@code <!-- /NAME -->}.
+     */
+    public static void assertBlock(Path document, String name, String expected) {
+        Path readme = document;
+        String open = "<!-- " + name + " -->\n";
+        String close = "<!-- /" + name + " -->";
         try {
             String text = Files.readString(readme);
             int start = text.indexOf(open);
             int end = text.indexOf(close);
-            assertThat(start).as("README section " + open.trim() + " exists").isGreaterThanOrEqualTo(0);
-            assertThat(end).as("README section " + close + " exists").isGreaterThan(start);
+            assertThat(start).as(document.getFileName() + " block " + open.trim() + " exists").isGreaterThanOrEqualTo(0);
+            assertThat(end).as(document.getFileName() + " block " + close + " exists").isGreaterThan(start);
             String actual = text.substring(start + open.length(), end);
             if (Boolean.getBoolean("courier.updateReadme")) {
                 Files.writeString(readme, text.substring(0, start + open.length()) + expected + text.substring(end));
                 return;
             }
-            assertThat(actual).as("README section '" + name + "' matches the declaration (rerun with "
+            assertThat(actual).as("block '" + name + "' of " + document.getFileName() + " matches the code (rerun with "
                     + "-Dcourier.updateReadme=true to rewrite it)").isEqualTo(expected);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -160,9 +160,12 @@ public class SpringPulsarBench {
         if (RECEIVED.sum() < n) {
             throw new IllegalStateException("received " + RECEIVED.sum() + " of " + n);
         }
-        long[] sorted = latencies.clone();
-        java.util.Arrays.sort(sorted);
-        return new double[] {pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999)};
+        org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+        for (long micros : latencies) {
+            h.recordValue(Math.max(0, Math.min(micros, h.getHighestTrackableValue())));
+        }
+        return new double[] {h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+                h.getValueAtPercentile(99.9) / 1000.0};
     }
 
     private static void paced(PulsarTemplate<byte[]> template, String topic, int rate, int n) throws Exception {
@@ -180,7 +183,4 @@ public class SpringPulsarBench {
         }
     }
 
-    private static double pct(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000.0;
-    }
 }

@@ -15,8 +15,8 @@ import java.util.Set;
 /**
  * A quick path for the common protobuf JSON payload: one flat object whose fields are singular strings, booleans and
  * 32/64-bit signed integers, read with Jackson's streaming parser straight into the message's builder. Protobuf's own
- * {@code JsonFormat} builds a Gson tree of the whole payload first, and in the example's saver it was 43 % of the
- * consumer's time (JFR). Everything else is left to {@code JsonFormat}: {@link #read} answers {@code null} for any
+ * {@code JsonFormat} builds a Gson tree of the whole payload first, which for small flat messages costs more than the
+ * rest of consuming them. Everything else is left to {@code JsonFormat}: {@link #read} answers {@code null} for any
  * payload it does not fully understand (a nested, repeated, map, enum, floating, unsigned, bytes or oneof field, a
  * well-known type, a null, a field given twice, a value of another JSON type, a number that is not a plain integer,
  * trailing data, a byte-order mark, anything Jackson refuses), and the caller then parses it with {@code JsonFormat}, so
