@@ -18,7 +18,11 @@ public final class Brokers {
     private static final Map<String, String> KNOWN_MODULES = Map.of(
             "memory", "io.courier:courier-memory",
             "pulsar", "io.courier:courier-pulsar",
-            "pulsar+ssl", "io.courier:courier-pulsar");
+            "pulsar+ssl", "io.courier:courier-pulsar",
+            "kafka", "io.courier:courier-kafka",
+            "kafka+ssl", "io.courier:courier-kafka",
+            "amqp", "io.courier:courier-rabbitmq",
+            "amqps", "io.courier:courier-rabbitmq");
 
     private Brokers() {
     }

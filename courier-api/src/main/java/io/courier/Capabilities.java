@@ -23,6 +23,7 @@ public final class Capabilities {
     private final Set<SubscriptionType> subscriptionTypes;
     private final Map<Capability, String> missing;
     private final Map<Capability, String> notes;
+    private final Map<SubscriptionType, String> typesInstead;
     private final Set<SubscriptionType> delayedDeliveryTypes;
     private final long maxPayloadBytes;
     private final boolean exactBacklogQuota;
@@ -33,6 +34,7 @@ public final class Capabilities {
         this.subscriptionTypes = Collections.unmodifiableSet(EnumSet.copyOf(b.subscriptionTypes));
         this.missing = Collections.unmodifiableMap(new EnumMap<>(b.missing));
         this.notes = Collections.unmodifiableMap(new LinkedHashMap<>(b.notes));
+        this.typesInstead = Collections.unmodifiableMap(new EnumMap<>(b.typesInstead));
         this.delayedDeliveryTypes = b.delayedDeliveryTypes.isEmpty() ? Set.of()
                 : Collections.unmodifiableSet(EnumSet.copyOf(b.delayedDeliveryTypes));
         this.maxPayloadBytes = b.maxPayloadBytes;
@@ -65,6 +67,11 @@ public final class Capabilities {
     /** The missing capabilities, each with what to use instead. */
     public Map<Capability, String> missing() {
         return missing;
+    }
+
+    /** The subscription types this backend leaves out on purpose, each with what to use instead. */
+    public Map<SubscriptionType, String> missingTypes() {
+        return typesInstead;
     }
 
     /** Remarks on how a present capability works on this backend (its limits), by capability. */
@@ -113,7 +120,7 @@ public final class Capabilities {
     public void require(SubscriptionType type, String use) {
         if (!subscriptionTypes.contains(type)) {
             throw new UnsupportedFeatureException(backend, type + " subscriptions", use,
-                    "use one of " + subscriptionTypes);
+                    typesInstead.getOrDefault(type, "use one of " + subscriptionTypes));
         }
     }
 
@@ -129,6 +136,7 @@ public final class Capabilities {
         private final Set<SubscriptionType> subscriptionTypes = EnumSet.allOf(SubscriptionType.class);
         private final Map<Capability, String> missing = new EnumMap<>(Capability.class);
         private final Map<Capability, String> notes = new EnumMap<>(Capability.class);
+        private final Map<SubscriptionType, String> typesInstead = new EnumMap<>(SubscriptionType.class);
         private final Set<SubscriptionType> delayedDeliveryTypes = EnumSet.allOf(SubscriptionType.class);
         private long maxPayloadBytes = 5L * 1024 * 1024;
         private boolean exactBacklogQuota = true;
@@ -142,6 +150,13 @@ public final class Capabilities {
         public Builder subscriptionTypes(SubscriptionType... types) {
             subscriptionTypes.clear();
             subscriptionTypes.addAll(List.of(types));
+            return this;
+        }
+
+        /** Leaves subscriptions of {@code type} out; {@code instead} tells the user what to use instead. */
+        public Builder without(SubscriptionType type, String instead) {
+            subscriptionTypes.remove(type);
+            typesInstead.put(type, Objects.requireNonNull(instead, "instead"));
             return this;
         }
 

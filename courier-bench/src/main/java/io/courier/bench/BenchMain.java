@@ -11,13 +11,9 @@ import io.courier.SubscribeOptions;
 import io.courier.SubscriptionType;
 import io.courier.core.MessageServer;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
@@ -34,10 +30,10 @@ import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionInitialPosition;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * Courier against its baselines in one run: the raw Pulsar client and Spring for Apache Pulsar on one embedded
@@ -56,6 +52,7 @@ import picocli.CommandLine.Parameters;
  *   <li>{@code alloc}: bytes allocated per message on {@code memory://} ({@link AllocationBench});</li>
  *   <li>{@code kafka}: Courier on an embedded Kafka against the raw {@code kafka-clients} and Spring for Apache Kafka
  *       ({@link KafkaBench});</li>
+ *   <li>{@code rabbitmq}: Courier on a private RabbitMQ node against the raw {@code amqp-client} ({@link RabbitBench});</li>
  *   <li>{@code pipeline}: the example pipeline, HTTP accept to database commit, per saver batch size
  *       ({@link PipelineBench});</li>
  *   <li>{@code gateway}: the example's gateway under wrk and at a fixed rate, on PostgreSQL ({@link GatewayBench}).</li>
@@ -71,14 +68,15 @@ public final class BenchMain {
     }
 
     /** The workloads, by the name given on the command line. */
-    enum Mode { ALL, THROUGHPUT, SPRING, LATENCY, MEMORY, ALLOC, KAFKA, PIPELINE, GATEWAY }
+    enum Mode { ALL, THROUGHPUT, SPRING, LATENCY, MEMORY, ALLOC, KAFKA, RABBITMQ, PIPELINE, GATEWAY }
 
     /** The command line: a mode and its sizes. */
     @Command(name = "courier-bench", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Courier against its baselines, alternating in one run (see the class comment of BenchMain).")
     static final class Cli implements Callable<Integer> {
         @Parameters(index = "0", defaultValue = "throughput", paramLabel = "MODE",
-                description = "all, throughput, spring, latency, memory, alloc or kafka (default ${DEFAULT-VALUE}).")
+                description = "all, throughput, spring, latency, memory, alloc, kafka, rabbitmq, pipeline or gateway "
+                        + "(default ${DEFAULT-VALUE}).")
         Mode mode;
 
         @Option(names = "--messages", paramLabel = "N",
@@ -149,6 +147,7 @@ public final class BenchMain {
                 case MEMORY -> new BenchMain().memoryOnly(big, rounds);
                 case ALLOC -> AllocationBench.run(small, rounds);
                 case KAFKA -> KafkaBench.run(small, rounds);
+                case RABBITMQ -> RabbitBench.run(small, rounds);
                 case PIPELINE -> {
                     if (reports < 100 || batchSizes.stream().anyMatch(b -> b < 1 || b > 2_000)) {
                         throw new CommandLine.ParameterException(new CommandLine(this), "--reports must be at least 100 "

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Puts the figures of one {@code ./bench.sh} run into the documents: every block between
@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
         description = "Writes one ./bench.sh run's tables into BENCHMARKS.md and README.md.")
 final class BenchReport implements Callable<Integer> {
     /** The order of the README's figure rows. */
-    private static final List<String> FIGURE_SECTIONS = List.of("pulsar", "kafka", "latency", "memory", "gateway");
+    private static final List<String> FIGURE_SECTIONS = List.of("pulsar", "kafka", "rabbitmq", "latency", "memory",
+            "gateway");
     private static final Pattern BLOCK = Pattern.compile("(<!-- bench:([a-z-]+) -->\\n)(.*?)(<!-- /bench:\\2 -->)",
             Pattern.DOTALL);
 

@@ -2,6 +2,7 @@ package io.courier.cli;
 
 import io.courier.kafka.embedded.EmbeddedKafka;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.rabbitmq.embedded.EmbeddedRabbitMq;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -10,28 +11,29 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code courier standalone pulsar|kafka}: the article's {@code docker run ... standalone}, without Docker. A real
+ * {@code courier standalone pulsar|kafka|rabbitmq}: the article's {@code docker run ... standalone}, without Docker. A real
  * broker in a child JVM, its data kept between runs, its URL printed; Ctrl-C or SIGTERM stops it cleanly, and it
  * never outlives this command (SIGKILL included).
  */
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = {"Run a real broker on this machine until Ctrl-C (data kept between runs).",
                 "  pulsar: pulsar://127.0.0.1:6650?adminUrl=http://127.0.0.1:8080",
-                "  kafka:  kafka://127.0.0.1:9092 (KRaft)"})
+                "  kafka:  kafka://127.0.0.1:9092 (KRaft)",
+                "  rabbitmq: amqp://127.0.0.1:5672?managementUrl=http://127.0.0.1:15672 (the rabbitmq-server package)"})
 final class StandaloneCommand implements Callable<Integer> {
 
-    enum Kind { PULSAR, KAFKA }
+    enum Kind { PULSAR, KAFKA, RABBITMQ }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "BROKER", description = "pulsar or kafka")
+    @Parameters(index = "0", paramLabel = "BROKER", description = "pulsar, kafka or rabbitmq")
     Kind kind;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -39,18 +41,24 @@ final class StandaloneCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--port", paramLabel = "PORT",
-            description = "The broker's port (default 6650 for pulsar, 9092 for kafka; 0 picks a free one).")
+            description = "The broker's port (default 6650 for pulsar, 9092 for kafka, 5672 for rabbitmq; 0 picks a "
+                    + "free one).")
     Integer port;
 
     @Option(names = "--admin-port", paramLabel = "PORT",
-            description = "Pulsar's admin HTTP port (default 8080; 0 picks a free one).")
+            description = "Pulsar's admin HTTP port (default 8080), RabbitMQ's management port (default 15672); 0 picks "
+                    + "a free one.")
     Integer adminPort;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".courier", kind.name().toLowerCase());
-        int brokerPort = port != null ? port : kind == Kind.PULSAR ? 6650 : 9092;
+        int brokerPort = port != null ? port : switch (kind) {
+            case PULSAR -> 6650;
+            case KAFKA -> 9092;
+            case RABBITMQ -> 5672;
+        };
         checkFree(brokerPort, "--port");
         AutoCloseable broker;
         if (kind == Kind.PULSAR) {
@@ -71,6 +79,25 @@ final class StandaloneCommand implements Callable<Integer> {
             // the admin URL travels in the query: every courier command and Courier client finds the admin API there
             out.println(pulsar.serviceUrl() + "?adminUrl=" + pulsar.httpUrl());
             out.println("admin " + pulsar.httpUrl() + "   broker pid " + pulsar.pid() + "   log " + pulsar.logFile());
+        } else if (kind == Kind.RABBITMQ) {
+            EmbeddedRabbitMq.scripts();   // a missing package is said in one line before anything starts
+            int managementPort = adminPort != null ? adminPort : 15672;
+            checkFree(managementPort, "--admin-port");
+            EmbeddedRabbitMq.Builder b = EmbeddedRabbitMq.builder().dataDir(dir);
+            if (brokerPort > 0) {
+                b.port(brokerPort);
+            }
+            if (managementPort > 0) {
+                b.managementPort(managementPort);
+            }
+            out.println("starting RabbitMQ " + EmbeddedRabbitMq.version() + " (data in " + dir + ") ...");
+            EmbeddedRabbitMq rabbit = b.build();
+            broker = rabbit;
+            stopOnExit(rabbit, out);
+            rabbit.start();
+            out.println(rabbit.url() + "?managementUrl=" + rabbit.managementUrl());
+            out.println("user guest, password guest   management " + rabbit.managementUrl() + "   node "
+                    + rabbit.nodeName() + "   log " + rabbit.logFile());
         } else {
             EmbeddedKafka.Builder b = EmbeddedKafka.builder().dataDir(dir);
             if (brokerPort > 0) {

@@ -14,12 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.Test;
 
 /** The command line as a user meets it: help, wrong input in one line, and a standalone broker stopped by a signal. */
@@ -37,7 +34,7 @@ class CourierCliTest {
         assertThat(out.toString()).contains("standalone").contains("--verbose");
         out.getBuffer().setLength(0);
         assertThat(run("standalone", "--help")).isZero();
-        assertThat(out.toString()).contains("pulsar or kafka").contains("--data-dir").contains("--port");
+        assertThat(out.toString()).contains("pulsar, kafka or rabbitmq").contains("--data-dir").contains("--port");
         for (String command : new String[] {"publish", "consume", "topics", "subscriptions", "backlog", "peek", "cursor",
                 "console"}) {
             out.getBuffer().setLength(0);
@@ -67,8 +64,9 @@ class CourierCliTest {
 
     @Test
     void wrongInputIsOneLineWithoutAStackTrace() throws Exception {
-        assertThat(run("standalone", "rabbitmq")).isEqualTo(2);
-        assertThat(err.toString()).contains("rabbitmq").contains("PULSAR").contains("KAFKA").doesNotContain("Exception");
+        assertThat(run("standalone", "activemq")).isEqualTo(2);
+        assertThat(err.toString()).contains("activemq").contains("PULSAR").contains("KAFKA").contains("RABBITMQ")
+                .doesNotContain("Exception");
         err.getBuffer().setLength(0);
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
@@ -140,7 +138,7 @@ class CourierCliTest {
         for (String signal : new String[] {"INT", "TERM"}) {
             try (Standalone cli = new Standalone(false, "kafka", "--port", "0", "--data-dir", dataDir.toString())) {
                 String url = cli.awaitLine("kafka://");
-                assertThat(cli.lines).contains("Ctrl-C stops it");
+                assertThat(cli.awaitLine("Ctrl-C")).isEqualTo("Ctrl-C stops it");   // printed after the URL
                 try (io.courier.Broker broker = io.courier.Brokers.open(url)) {
                     if (signal.equals("INT")) {
                         broker.publish(io.courier.Envelope.builder(topic, "written before Ctrl-C").codec("text").build());
@@ -179,6 +177,39 @@ class CourierCliTest {
             assertThat(cli.lines).contains("stopping ...", "stopped");
             assertThat(children).as("nothing left running").noneMatch(ProcessHandle::isAlive);
             System.out.println("[courier-cli] standalone pulsar: " + cli.lines);
+        }
+    }
+
+    @Test
+    void standaloneRabbitMqKeepsASubscriptionsMessagesAcrossCtrlCAndStopsOnSigterm() throws Exception {
+        Path dataDir = Files.createTempDirectory(Path.of("target"), "standalone-rabbitmq-");
+        String topic = "kept-" + System.nanoTime();
+        for (String signal : new String[] {"INT", "TERM"}) {
+            try (Standalone cli = new Standalone(false, "rabbitmq", "--port", "0", "--admin-port", "0", "--data-dir",
+                    dataDir.toString())) {
+                String url = cli.awaitLine("amqp://");
+                assertThat(url).matches("amqp://127\\.0\\.0\\.1:\\d+\\?managementUrl=http://127\\.0\\.0\\.1:\\d+");
+                assertThat(cli.awaitLine("Ctrl-C")).isEqualTo("Ctrl-C stops it");   // printed after the URL
+                if (signal.equals("INT")) {
+                    // a subscription keeps what is published to its topic while nobody reads
+                    try (io.courier.Broker broker = io.courier.Brokers.open(url)) {
+                        broker.subscribe(io.courier.SubscribeOptions.builder(topic, "reader").build(), String.class,
+                                m -> { }).close(Duration.ofSeconds(5));
+                    }
+                    assertThat(run("publish", url, topic, "written before Ctrl-C", "--format", "text")).as(err.toString()).isZero();
+                    out.getBuffer().setLength(0);
+                    assertThat(run("subscriptions", url, topic)).as(err.toString()).isZero();
+                    assertThat(out.toString()).contains("reader");
+                } else {
+                    out.getBuffer().setLength(0);
+                    assertThat(run("consume", url, topic, "-s", "reader", "-n", "1", "-w", "30")).as(err.toString()).isZero();
+                    assertThat(out.toString()).contains("written before Ctrl-C");
+                }
+                List<ProcessHandle> children = cli.signalAndAwaitEnd(signal);
+                assertThat(cli.lines).as("output after SIG" + signal).contains("stopping ...", "stopped");
+                assertThat(children).as("nothing left running after SIG" + signal).noneMatch(ProcessHandle::isAlive);
+                System.out.println("[courier-cli] standalone rabbitmq on SIG" + signal + ": " + cli.lines);
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -62,6 +63,27 @@ public final class ChildJvm implements AutoCloseable {
             return new ChildJvm(p, output, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start a JVM for " + mainClass, e);
+        }
+    }
+
+    /**
+     * Starts a broker that is not a JVM ({@code command}, e.g. {@code rabbitmq-server} or {@code nats-server}) under a
+     * {@link NativeWatch}, so that it never outlives this JVM either; its output is appended to {@code output} and it
+     * gets {@code environment} on top of this JVM's. {@link #stop} gives it SIGTERM (its orderly stop), {@link #kill}
+     * SIGKILLs it and everything it started.
+     */
+    public static ChildJvm startNative(List<String> command, Map<String, String> environment, Path output) {
+        List<String> args = new ArrayList<>();
+        args.add(output.toString());
+        args.addAll(command);
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command(List.of("-Xmx32m", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1"), ownLocation(), NativeWatch.class.getName(), args))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+            builder.environment().putAll(environment);
+            return new ChildJvm(builder.start(), output, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command.get(0), e);
         }
     }
 
@@ -187,10 +209,27 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** SIGKILL: no shutdown hooks, as a crashed machine; returns when the JVM has ended. */
+    /**
+     * SIGKILL, of the JVM and every process it started (a native broker under its {@link NativeWatch}): no shutdown
+     * hooks, as a crashed machine; returns when the JVM has ended.
+     */
     public void kill() {
+        List<ProcessHandle> started = process.toHandle().descendants().toList();
+        started.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         awaitExit(Duration.ofSeconds(30));
+        for (ProcessHandle p : started) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // gone already, or not ours to wait for
+            }
+        }
+    }
+
+    /** The processes this JVM started and that still run (a native broker's tree). */
+    public List<ProcessHandle> descendants() {
+        return process.toHandle().descendants().toList();
     }
 
     /** Kills the JVM if it is still running. */

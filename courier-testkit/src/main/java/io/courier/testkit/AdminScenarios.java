@@ -2,6 +2,7 @@ package io.courier.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.courier.Capability;
 import io.courier.DeadLetter;
 import io.courier.Envelope;
 import io.courier.Headers;
@@ -10,7 +11,6 @@ import io.courier.MessageId;
 import io.courier.NonRetryableException;
 import io.courier.StoredMessage;
 import io.courier.SubscriptionInfo;
-import io.courier.SubscriptionType;
 import io.courier.TopicInfo;
 import io.courier.core.DeadLetters;
 import java.time.Duration;
@@ -35,8 +35,10 @@ public abstract class AdminScenarios extends ConformanceContext {
         String topic = topic("t");
         String idle = subscriptionName("idle");
         String live = subscriptionName("live");
-        broker.admin().ensureTopic(topic, 2);
+        int partitions = capabilities().supports(Capability.PARTITIONS) ? 2 : 0;
+        broker.admin().ensureTopic(topic, partitions);
         createSubscription(topic, idle, competingType());
+        createSubscription(topic, live, competingType());
         publishTextsOneByOne(topic, 3, "m");
 
         Await.until(WAIT, () -> find(topic).map(t -> t.published().isEmpty() || t.published().getAsLong() == 3)
@@ -44,7 +46,7 @@ public abstract class AdminScenarios extends ConformanceContext {
                 () -> "topic " + topic + " listed with 3 messages published; listed: " + broker.admin().topics());
         List<TopicInfo> named = broker.admin().topics().stream().filter(t -> t.name().equals(topic)).toList();
         assertThat(named).hasSize(1);
-        assertThat(named.get(0).partitions()).isEqualTo(2);
+        assertThat(named.get(0).partitions()).isEqualTo(partitions);
         assertThat(named.get(0).isDeadLetterTopic()).isFalse();
 
         Recorder<String> handled = new Recorder<>();
@@ -123,13 +125,40 @@ public abstract class AdminScenarios extends ConformanceContext {
     }
 
     @Test
-    @DisplayName("T3 with no consumer connected: peek shows the latest messages oldest first and settles none; skip(1) "
-            + "settles the oldest, skipAll the rest; resetCursor(t) makes exactly the messages published from t on "
-            + "pending again, and a subscriber then receives exactly those")
-    void t3_cursorAndPeek() {
+    @DisplayName("T3 with no consumer connected: skip(n) settles the n oldest, so that a subscriber then receives exactly "
+            + "the rest; skipAll settles the whole backlog")
+    void t3_skip() {
         String topic = topic("t");
-        String sub = subscriptionName("t3");
+        String skipping = subscriptionName("t3-skip");
+        String emptied = subscriptionName("t3-all");
         broker.admin().ensureTopic(topic, 0);   // one log: Kafka skips N only where there is one partition
+        createSubscription(topic, skipping, competingType());
+        createSubscription(topic, emptied, competingType());
+        publishTextsOneByOne(topic, 2, "early-");
+        List<MessageId> late = publishTextsOneByOne(topic, 3, "late-");
+        awaitBacklog(topic, skipping, 5);
+        awaitBacklog(topic, emptied, 5);
+
+        broker.admin().skip(topic, skipping, 2);
+        awaitBacklog(topic, skipping, 3);
+        broker.admin().skipAll(topic, emptied);
+        awaitBacklog(topic, emptied, 0);
+
+        Recorder<String> got = new Recorder<>();
+        subscribe(options(topic, skipping).type(competingType()).build(), String.class, got);
+        got.awaitIds(Set.copyOf(late), WAIT);
+        assertThat(got.payloads()).containsExactlyInAnyOrder("late-0", "late-1", "late-2");
+    }
+
+    @Test
+    @DisplayName("T4 with a log (RETENTION) and no consumer connected: peek shows the latest messages oldest first and "
+            + "settles none; resetCursor(t) makes exactly the messages published from t on pending again, and a "
+            + "subscriber then receives exactly those")
+    void t4_peekAndResetCursor() {
+        requireCapability(Capability.RETENTION);
+        String topic = topic("t");
+        String sub = subscriptionName("t4");
+        broker.admin().ensureTopic(topic, 0);
         createSubscription(topic, sub, competingType());
         publishTextsOneByOne(topic, 2, "early-");
         Instant mid = clockPast(Instant.now());
@@ -143,8 +172,6 @@ public abstract class AdminScenarios extends ConformanceContext {
         assertThat(all.get(0).headers().get(Headers.CONTENT_TYPE)).startsWith("text/plain");
         assertThat(broker.admin().backlog(topic, sub)).isEqualTo(5);
 
-        broker.admin().skip(topic, sub, 1);
-        awaitBacklog(topic, sub, 4);
         broker.admin().skipAll(topic, sub);
         awaitBacklog(topic, sub, 0);
         broker.admin().resetCursor(topic, sub, mid);

@@ -23,6 +23,7 @@ public final class FacetedAdmin implements BrokerAdmin {
     private final AdminFacets.Cursors cursors;
     private final AdminFacets.Peek peek;
     private final String quotasInstead;
+    private final String peekInstead;
 
     private FacetedAdmin(Builder b) {
         this.backend = b.backend;
@@ -31,6 +32,7 @@ public final class FacetedAdmin implements BrokerAdmin {
         this.cursors = b.cursors;
         this.peek = b.peek;
         this.quotasInstead = b.quotasInstead;
+        this.peekInstead = b.peekInstead;
     }
 
     /** An admin of the backend named {@code backend} (its URL scheme); every facet missing until given. */
@@ -109,8 +111,8 @@ public final class FacetedAdmin implements BrokerAdmin {
 
     @Override
     public List<StoredMessage> peek(String topic, int max) {
-        return need(peek, "reading messages without a subscription", "peek at '" + topic + "'",
-                "subscribe with a new subscription from EARLIEST and leave it unacknowledged").peek(topic, max);
+        return need(peek, "reading messages without a subscription", "peek at '" + topic + "'", peekInstead)
+                .peek(topic, max);
     }
 
     /** Names the facets a backend has; not thread-safe. */
@@ -121,6 +123,7 @@ public final class FacetedAdmin implements BrokerAdmin {
         private AdminFacets.Cursors cursors;
         private AdminFacets.Peek peek;
         private String quotasInstead = "bound the topic by the broker's retention instead";
+        private String peekInstead = "subscribe with a new subscription from EARLIEST and leave it unacknowledged";
 
         private Builder(String backend) {
             this.backend = backend;
@@ -149,6 +152,12 @@ public final class FacetedAdmin implements BrokerAdmin {
 
         public Builder peek(AdminFacets.Peek facet) {
             this.peek = facet;
+            return this;
+        }
+
+        /** No peeking on this backend; {@code instead} tells the user what to use. */
+        public Builder withoutPeek(String instead) {
+            this.peekInstead = instead;
             return this;
         }
 

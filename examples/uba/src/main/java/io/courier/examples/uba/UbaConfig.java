@@ -25,6 +25,8 @@ public record UbaConfig(Server server, Data data) {
     public static final String EMBEDDED_PULSAR = "embedded";
     /** The broker value that starts an embedded Kafka (KRaft, one node). */
     public static final String EMBEDDED_KAFKA = "embedded-kafka";
+    /** The broker value that starts a private RabbitMQ node (the machine's rabbitmq-server package). */
+    public static final String EMBEDDED_RABBITMQ = "embedded-rabbitmq";
 
 
     public record Server(Http http) {
@@ -190,10 +192,13 @@ public record UbaConfig(Server server, Data data) {
         }
         if (data == null || data.pulsar == null || data.pulsar.url == null
                 || !(data.pulsar.url.equals(EMBEDDED_PULSAR) || data.pulsar.url.equals(EMBEDDED_KAFKA)
-                || List.of("pulsar://", "pulsar+ssl://", "kafka://", "kafka+ssl://", "memory://").stream()
+                || data.pulsar.url.equals(EMBEDDED_RABBITMQ)
+                || List.of("pulsar://", "pulsar+ssl://", "kafka://", "kafka+ssl://", "amqp://", "amqps://", "memory://")
+                        .stream()
                         .anyMatch(data.pulsar.url::startsWith))) {
-            problems.add("data.pulsar.url (the broker) must be 'embedded' (Pulsar), 'embedded-kafka', pulsar://host:port, "
-                    + "pulsar+ssl://host:port, kafka://host:port[,host:port], kafka+ssl://... or memory://, got "
+            problems.add("data.pulsar.url (the broker) must be 'embedded' (Pulsar), 'embedded-kafka', 'embedded-rabbitmq', "
+                    + "pulsar://host:port, pulsar+ssl://host:port, kafka://host:port[,host:port], kafka+ssl://..., "
+                    + "amqp://host:port[/vhost], amqps://... or memory://, got "
                     + (data == null || data.pulsar == null ? null : data.pulsar.url));
         }
         if (data != null && data.pulsar != null && !List.of("json", "proto").contains(data.pulsar.codec)) {

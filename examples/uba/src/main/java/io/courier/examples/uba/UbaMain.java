@@ -21,14 +21,14 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
- * The main job: starts an embedded Pulsar (or Kafka with {@code --broker kafka}, or uses {@code --broker-url}), the
- * saver and the report gateway, sends N synthetic reports over real HTTP, waits until all N rows are in the database
- * and prints a summary. {@code ./run.sh} and {@code ./courier demo} run it; {@code --help} lists the options.
+ * The main job: starts an embedded Pulsar (Kafka with {@code --broker kafka}, RabbitMQ with {@code --broker rabbitmq};
+ * or uses {@code --broker-url}), the saver and the report gateway, sends N synthetic reports over real HTTP, waits
+ * until all N rows are in the database and prints a summary. {@code ./run.sh} and {@code ./courier demo} run it; {@code --help} lists the options.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The article's pipeline: report gateway (HTTP) -> broker -> saver -> database.",
@@ -38,7 +38,8 @@ public final class UbaMain implements Callable<Integer> {
 
     /** The embedded brokers {@code --broker} starts. */
     enum EmbeddedBroker {
-        PULSAR(UbaConfig.EMBEDDED_PULSAR), KAFKA(UbaConfig.EMBEDDED_KAFKA), MEMORY("memory://uba");
+        PULSAR(UbaConfig.EMBEDDED_PULSAR), KAFKA(UbaConfig.EMBEDDED_KAFKA), RABBITMQ(UbaConfig.EMBEDDED_RABBITMQ),
+        MEMORY("memory://uba");
 
         final String url;
 
@@ -66,12 +67,13 @@ public final class UbaMain implements Callable<Integer> {
             description = "Saver instances sharing the subscription, as more saver processes would (default ${DEFAULT-VALUE}).")
     int savers;
 
-    @Option(names = "--broker", paramLabel = "pulsar|kafka|memory",
-            description = "The embedded broker to start (default pulsar).")
+    @Option(names = "--broker", paramLabel = "pulsar|kafka|rabbitmq|memory",
+            description = "The embedded broker to start (default pulsar; rabbitmq needs the rabbitmq-server package).")
     EmbeddedBroker broker;
 
     @Option(names = {"--broker-url", "--pulsar-url"}, paramLabel = "URL",
-            description = "A running broker instead: pulsar://host:6650, kafka://host:9092, memory://name.")
+            description = "A running broker instead: pulsar://host:6650, kafka://host:9092, amqp://host:5672, "
+                    + "memory://name.")
     String brokerUrl;
 
     @Option(names = "--database-url", paramLabel = "JDBC",

@@ -8,6 +8,7 @@ import io.courier.core.MessageServer;
 import io.courier.embedded.EmbeddedBroker;
 import io.courier.kafka.embedded.EmbeddedKafka;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.rabbitmq.embedded.EmbeddedRabbitMq;
 import java.net.URI;
 import java.time.Duration;
 
@@ -45,7 +46,8 @@ public final class UbaServices implements AutoCloseable {
 
     /**
      * Starts an embedded Pulsar when the config's broker is {@code embedded}, an embedded Kafka when it is
-     * {@code embedded-kafka}, and opens and migrates the database.
+     * {@code embedded-kafka}, a private RabbitMQ node when it is {@code embedded-rabbitmq}, and opens and migrates the
+     * database.
      */
     public static UbaServices prepare(UbaConfig config) {
         String broker = config.data().pulsar().url();
@@ -61,6 +63,10 @@ public final class UbaServices implements AutoCloseable {
             EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
             embedded = kafka;
             brokerUrl = "kafka://" + kafka.bootstrapServers();
+        } else if (broker.equals(UbaConfig.EMBEDDED_RABBITMQ)) {
+            EmbeddedRabbitMq rabbit = EmbeddedRabbitMq.builder().build().start();
+            embedded = rabbit;
+            brokerUrl = rabbit.url() + "?managementUrl=" + rabbit.managementUrl();
         }
         try {
             Database database = Database.open(config.data().database());
@@ -100,7 +106,7 @@ public final class UbaServices implements AutoCloseable {
         return this;
     }
 
-    /** The broker this process started (Pulsar or Kafka), or null when it uses one that was running. */
+    /** The broker this process started (Pulsar, Kafka or RabbitMQ), or null when it uses one that was running. */
     public EmbeddedBroker embeddedBroker() {
         return embedded;
     }
@@ -109,6 +115,9 @@ public final class UbaServices implements AutoCloseable {
     public String embeddedBrokerName() {
         if (embedded instanceof EmbeddedKafka) {
             return "Kafka " + EmbeddedKafka.version();
+        }
+        if (embedded instanceof EmbeddedRabbitMq) {
+            return "RabbitMQ " + EmbeddedRabbitMq.version();
         }
         return embedded == null ? null : "Pulsar " + EmbeddedPulsar.version();
     }

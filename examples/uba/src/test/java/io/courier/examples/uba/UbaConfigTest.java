@@ -28,7 +28,7 @@ class UbaConfigTest {
     void everyProblemIsListed(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.yaml");
         Files.writeString(file, "server:\n  http:\n    addr: nowhere\n    max_body_bytes: 10\n"
-                + "data:\n  pulsar:\n    url: amqp://x\n    codec: avro\n  database:\n    url: postgres://x\n");
+                + "data:\n  pulsar:\n    url: mqtt://x\n    codec: avro\n  database:\n    url: postgres://x\n");
         assertThatThrownBy(() -> UbaConfig.load(file, Map.of()))
                 .isInstanceOfSatisfying(ConfigurationException.class, e -> assertThat(e.problems()).hasSize(5));
     }
@@ -47,7 +47,7 @@ class UbaConfigTest {
         Map<String, List<String>> invalid = new LinkedHashMap<>();
         invalid.put("server.http.addr", List.of("nowhere", "host:port", "1.2.3.4:", ":99999999", "a b:80", "[]", "{}"));
         invalid.put("server.http.max_body_bytes", List.of("-1", "0", "255", "16777217", "lots", "[]", "1.5e99"));
-        invalid.put("data.pulsar.url", List.of("amqp://x:5672", "localhost:6650", "", "http://x", "[]"));
+        invalid.put("data.pulsar.url", List.of("mqtt://x:1883", "localhost:6650", "", "http://x", "[]"));
         invalid.put("data.pulsar.codec", List.of("avro", "", "JSON ", "[]"));
         invalid.put("data.pulsar.admin_url", List.of("ftp://x", "localhost:8080", "http://", "http://a b"));
         invalid.put("data.pulsar.tls_trust_certs_file", List.of(dir.resolve("missing.pem").toString(), dir.toString() + "/no/such"));

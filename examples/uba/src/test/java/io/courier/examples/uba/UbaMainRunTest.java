@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UbaMainRunTest {
 
     @ParameterizedTest(name = "--broker {0}")
-    @ValueSource(strings = {"memory", "kafka", "pulsar"})
+    @ValueSource(strings = {"memory", "kafka", "pulsar", "rabbitmq"})
     void theMainJobStoresEveryReportOnceAndExitsCleanly(String broker) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
