@@ -4,7 +4,7 @@
 #     matched settings), throughput, allocation, GC and live heap; fixed-rate end-to-end latency; memory:// against an
 #     ArrayBlockingQueue hand-off
 #   - Kafka (embedded KRaft node): Courier against the raw kafka-clients and Spring for Apache Kafka (both ways)
-#   - RabbitMQ (a private node of the rabbitmq-server package): Courier against the raw amqp-client
+#   - RabbitMQ (a private node of the rabbitmq-server package): Courier against the raw amqp-client and Spring AMQP
 #   - the example pipeline on H2 and PostgreSQL per saver batch size, and its gateway under wrk and at a fixed rate
 #
 #   ./bench.sh            # the full run; the documents' figure blocks are rewritten from it (the tables in target/benchmarks)
@@ -28,7 +28,7 @@ began=$(date +%s)
 # touching its pages (the Spring contenders' matched runs get the same in their own JVMs)
 export MAVEN_OPTS="${MAVEN_OPTS:--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 # only what the benchmarks run, with what they depend on
-mvn -q -B -DskipTests install -pl courier-bench,courier-bench-spring,courier-bench-spring-kafka -am
+mvn -q -B -DskipTests install -pl courier-bench,courier-bench-spring,courier-bench-spring-kafka,courier-bench-spring-rabbit -am
 bench() {
     mvn -q -B -pl courier-bench exec:java -Dcourier.bench.out="$out" -Dexec.args="$*"
 }

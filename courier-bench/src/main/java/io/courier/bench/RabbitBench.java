@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Courier on RabbitMQ against the raw {@code amqp-client} in the same JVM, on one private RabbitMQ node, in alternating
- * rounds on fresh topics (the order turns every round).
+ * Courier on RabbitMQ against the raw {@code amqp-client} in the same JVM and against Spring AMQP
+ * ({@code courier-bench-spring-rabbit}, its own JVM), on one private RabbitMQ node, in alternating rounds on fresh
+ * topics (the order of Courier and the raw client turns every round).
  *
  * <p>Kept alike: a topic is a durable fanout exchange with one durable quorum queue bound to it, as Courier makes
  * them. Publish: 100-byte persistent messages on one channel in confirm mode, sent asynchronously with no bound on
@@ -56,6 +57,13 @@ final class RabbitBench {
         List<Double> courierPublish = new ArrayList<>();
         List<Double> rawConsume = new ArrayList<>();
         List<Double> courierConsume = new ArrayList<>();
+        List<Double> springPublish = new ArrayList<>();
+        List<Double> springConsume = new ArrayList<>();
+        List<Double> springPublishMatched = new ArrayList<>();
+        List<Double> springConsumeMatched = new ArrayList<>();
+        SpringContender spring = SpringContender.locateRabbit();
+        String address = "127.0.0.1:" + rabbit.port();
+        int warmUp = Math.min(n, 50_000);
         ConnectionFactory f = new ConnectionFactory();
         f.setHost("127.0.0.1");
         f.setPort(rabbit.port());
@@ -90,23 +98,38 @@ final class RabbitBench {
                         cc = courierConsume(broker, courierTopic, n);
                     }
                 }
+                double sp = springPublish(spring, raw, address, n, warmUp, false);
+                double spm = springPublish(spring, raw, address, n, n, true);
+                double sc = springConsume(spring, raw, address, n, warmUp, false);
+                double scm = springConsume(spring, raw, address, n, n, true);
                 rawPublish.add(rp);
                 courierPublish.add(cp);
                 rawConsume.add(rc);
                 courierConsume.add(cc);
-                System.out.printf("round %d: publish raw %,.0f/s, Courier %,.0f/s (%.2f); consume raw %,.0f/s, Courier "
-                        + "%,.0f/s (%.2f)%n", r, rp, cp, cp / rp, rc, cc, cc / rc);
+                springPublish.add(sp);
+                springPublishMatched.add(spm);
+                springConsume.add(sc);
+                springConsumeMatched.add(scm);
+                System.out.printf("round %d: publish raw %,.0f/s, Courier %,.0f/s (%.2f), Spring defaults %,.0f/s, matched "
+                        + "%,.0f/s; consume raw %,.0f/s, Courier %,.0f/s (%.2f), Spring defaults %,.0f/s, matched %,.0f/s%n",
+                        r, rp, cp, cp / rp, sp, spm, rc, cc, cc / rc, sc, scm);
             }
         }
         StringBuilder t = new StringBuilder();
         t.append(String.format("RabbitMQ %s, one private node, quorum queues; %,d messages of 100 B per run, %d rounds, "
                 + "medians and per-round ranges of the ratios.%n%n", EmbeddedRabbitMq.version(), n, rounds));
-        t.append("| workload | raw amqp-client | Courier | Courier / raw |\n|---|---|---|---|\n");
-        row(t, "publish (async, persistent, publisher confirms)", rawPublish, courierPublish);
-        row(t, "consume (prefetch 1,000, one ack per message, concurrency 1)", rawConsume, courierConsume);
-        t.append("\nBoth in the benchmark's JVM (4 GiB, pre-touched), on one connection each; Courier with the `bytes` "
-                + "codec and no content-type header, so that both send the same message bodies; Courier adds its "
-                + "message id and publish time to each message.\n");
+        t.append("| workload | raw amqp-client | Courier | Courier / raw | Spring AMQP, Boot defaults | Courier / Spring "
+                + "(defaults) | Spring AMQP, matched | Courier / Spring (matched) |\n|---|---|---|---|---|---|---|---|\n");
+        row(t, "publish (async, persistent, publisher confirms)", rawPublish, courierPublish, springPublish,
+                springPublishMatched);
+        row(t, "consume (one ack per message, concurrency 1)", rawConsume, courierConsume, springConsume,
+                springConsumeMatched);
+        t.append("\nRaw and Courier in the benchmark's JVM (4 GiB, pre-touched), on one connection each, prefetch 1,000; "
+                + "Courier with the `bytes` codec and no content-type header, so that both send the same message bodies "
+                + "(Courier adds its message id and publish time to each). Spring AMQP (`RabbitTemplate` with correlated "
+                + "confirms, `@RabbitListener`), Boot defaults: a new 1 GiB JVM per run, prefetch 250, 50,000 messages "
+                + "of warm-up; matched: prefetch 1,000, a new 4 GiB pre-touched JVM warmed with as many messages as it "
+                + "measures.\n");
         System.out.print(t);
         Fragments.section("rabbitmq", t.toString());
         String runs = String.format("%,d messages of 100 B per run, %d rounds", n, rounds);
@@ -114,7 +137,11 @@ final class RabbitBench {
                 Fragments.row("RabbitMQ publish, Courier / raw amqp-client", "**" + range(ratios(courierPublish,
                         rawPublish)) + "**", "confirms on one channel, no bound on outstanding confirms; " + runs),
                 Fragments.row("RabbitMQ consume, Courier concurrency 1 / raw consumer", "**" + range(ratios(courierConsume,
-                        rawConsume)) + "**", "prefetch 1,000, one acknowledgement per message")));
+                        rawConsume)) + "**", "prefetch 1,000, one acknowledgement per message"),
+                Fragments.row("RabbitMQ, Courier / Spring AMQP", "publish " + range(ratios(courierPublish, springPublish))
+                        + " Boot defaults, " + range(ratios(courierPublish, springPublishMatched)) + " matched; consume "
+                        + range(ratios(courierConsume, springConsume)) + " defaults, " + range(ratios(courierConsume,
+                        springConsumeMatched)) + " matched", "matched: prefetch 1,000, 4 GiB pre-touched heap, warmed")));
     }
 
     private static String range(List<Double> values) {
@@ -122,9 +149,28 @@ final class RabbitBench {
                 values.stream().mapToDouble(d -> d).min().orElse(0), values.stream().mapToDouble(d -> d).max().orElse(0));
     }
 
-    private static void row(StringBuilder t, String name, List<Double> raw, List<Double> courier) {
-        t.append(String.format("| %s | %,.0f msg/s | %,.0f msg/s | **%s** |%n", name, Results.median(raw),
-                Results.median(courier), range(ratios(courier, raw))));
+    private static void row(StringBuilder t, String name, List<Double> raw, List<Double> courier, List<Double> spring,
+                            List<Double> springMatched) {
+        t.append(String.format("| %s | %,.0f msg/s | %,.0f msg/s | **%s** | %,.0f msg/s | **%s** | %,.0f msg/s | **%s** |%n",
+                name, Results.median(raw), Results.median(courier), range(ratios(courier, raw)), Results.median(spring),
+                range(ratios(courier, spring)), Results.median(springMatched), range(ratios(courier, springMatched))));
+    }
+
+    /** Spring AMQP publishing to a new topic set up as Courier's, in its own JVM. */
+    private static double springPublish(SpringContender spring, Connection raw, String address, int n, int warmUp,
+                                        boolean matched) throws Exception {
+        String topic = topic("spring-pub");
+        declare(raw, topic);
+        return spring.run("publish", address, topic, n, warmUp, matched);
+    }
+
+    /** Spring AMQP consuming a queue filled beforehand (and a warm-up queue), in its own JVM. */
+    private static double springConsume(SpringContender spring, Connection raw, String address, int n, int warmUp,
+                                        boolean matched) throws Exception {
+        String topic = topic("spring-con");
+        rawPublish(raw, topic, n);
+        rawPublish(raw, topic + "-warm", warmUp);
+        return spring.run("consume", address, topic, n, warmUp, matched);
     }
 
     private static List<Double> ratios(List<Double> a, List<Double> b) {

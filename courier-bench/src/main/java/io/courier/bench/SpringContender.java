@@ -30,6 +30,10 @@ final class SpringContender {
         return locate("courier-bench-spring-kafka", "io.courier.bench.springkafka.SpringKafkaBench");
     }
 
+    static SpringContender locateRabbit() throws IOException {
+        return locate("courier-bench-spring-rabbit", "io.courier.bench.springrabbit.SpringRabbitBench");
+    }
+
     /** Finds the built {@code module} next to this one (run from the repository or the module). */
     private static SpringContender locate(String module, String mainClass) throws IOException {
         for (Path dir : List.of(Path.of(module), Path.of("..", module))) {
