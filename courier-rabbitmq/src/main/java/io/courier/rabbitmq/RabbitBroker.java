@@ -130,7 +130,8 @@ final class RabbitBroker extends AbstractBroker {
         String key = m.key();
         // the key travels as the routing key (the fanout exchange ignores it), in a header when too long for one
         boolean keyInHeader = key != null && key.getBytes(StandardCharsets.UTF_8).length > 255;
-        Map<String, Object> headers = new HashMap<>(m.headers().asMap());
+        Map<String, Object> headers = new HashMap<>((m.headers().size() + 3) * 2);
+        headers.putAll(m.headers().asMap());
         headers.put(RabbitConsumer.PUBLISH_TIME, System.currentTimeMillis());
         if (m.eventTime() != null) {
             headers.put(RabbitConsumer.EVENT_TIME, m.eventTime().toEpochMilli());

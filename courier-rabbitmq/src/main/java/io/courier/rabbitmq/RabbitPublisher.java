@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -70,7 +70,8 @@ final class RabbitPublisher {
     private final Consumer<String> declareExchange;
     private final Set<String> declared = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
-    private final NavigableMap<Long, Outgoing> unconfirmed = new TreeMap<>();   // guarded by lock
+    // a skip list, not a TreeMap: tens of thousands may be unconfirmed, and rebalancing a tree on every send showed
+    private final NavigableMap<Long, Outgoing> unconfirmed = new ConcurrentSkipListMap<>();   // guarded by lock
     private final ArrayDeque<Outgoing> waiting = new ArrayDeque<>();          // guarded by lock
     private Channel channel;                                                  // guarded by lock
     private boolean sweepScheduled;                                           // guarded by lock
