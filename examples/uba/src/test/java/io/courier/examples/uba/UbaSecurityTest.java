@@ -56,7 +56,7 @@ class UbaSecurityTest {
         String wrong = TokenAuth.generate().tokenFor("courier-admin");
         Run run = runMain(env(wrong, pulsar.tlsTrustCertsFile().toString()), "--reports", "10");
         System.out.printf("[reliability] security-wrong-token: exit %d in %d ms: %s%n", run.exit(), run.took().toMillis(),
-                firstLineWith(run.output(), "authentication"));
+                firstLineWith(run.output(), "refused the credentials"));
         assertThat(run.exit()).as(run.output()).isNotZero();
         assertThat(run.output()).contains("the broker refused the credentials");
         assertThat(run.output()).doesNotContain(wrong).doesNotContain(pulsar.superUserToken());
