@@ -81,7 +81,10 @@ final class KafkaBroker extends AbstractBroker {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw errors.connect(e instanceof java.util.concurrent.TimeoutException
+            // The admin client's own call timeout equals ours, so either may fire first: both mean the same to a user.
+            boolean noAnswer = e instanceof java.util.concurrent.TimeoutException
+                    || e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
+            throw errors.connect(noAnswer
                     ? new org.apache.kafka.common.errors.TimeoutException("no answer within "
                     + settings.get(KafkaSettings.API_TIMEOUT).toMillis() + " ms") : e);
         }
