@@ -22,7 +22,9 @@ public final class Brokers {
             "kafka", "io.courier:courier-kafka",
             "kafka+ssl", "io.courier:courier-kafka",
             "amqp", "io.courier:courier-rabbitmq",
-            "amqps", "io.courier:courier-rabbitmq");
+            "amqps", "io.courier:courier-rabbitmq",
+            "nats", "io.courier:courier-nats",
+            "tls", "io.courier:courier-nats");
 
     private Brokers() {
     }

@@ -1,6 +1,7 @@
 package io.courier.cli;
 
 import io.courier.kafka.embedded.EmbeddedKafka;
+import io.courier.nats.embedded.EmbeddedNats;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import io.courier.rabbitmq.embedded.EmbeddedRabbitMq;
 import java.io.IOException;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code courier standalone pulsar|kafka|rabbitmq}: the article's {@code docker run ... standalone}, without Docker. A real
+ * {@code courier standalone pulsar|kafka|rabbitmq|nats}: the article's {@code docker run ... standalone}, without Docker. A real
  * broker in a child JVM, its data kept between runs, its URL printed; Ctrl-C or SIGTERM stops it cleanly, and it
  * never outlives this command (SIGKILL included).
  */
@@ -25,15 +26,16 @@ import picocli.CommandLine.Spec;
         description = {"Run a real broker on this machine until Ctrl-C (data kept between runs).",
                 "  pulsar: pulsar://127.0.0.1:6650?adminUrl=http://127.0.0.1:8080",
                 "  kafka:  kafka://127.0.0.1:9092 (KRaft)",
-                "  rabbitmq: amqp://127.0.0.1:5672?managementUrl=http://127.0.0.1:15672 (the rabbitmq-server package)"})
+                "  rabbitmq: amqp://127.0.0.1:5672?managementUrl=http://127.0.0.1:15672 (the rabbitmq-server package)",
+                "  nats:   nats://127.0.0.1:4222 (JetStream; the nats-server package)"})
 final class StandaloneCommand implements Callable<Integer> {
 
-    enum Kind { PULSAR, KAFKA, RABBITMQ }
+    enum Kind { PULSAR, KAFKA, RABBITMQ, NATS }
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "BROKER", description = "pulsar, kafka or rabbitmq")
+    @Parameters(index = "0", paramLabel = "BROKER", description = "pulsar, kafka, rabbitmq or nats")
     Kind kind;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
@@ -41,8 +43,8 @@ final class StandaloneCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--port", paramLabel = "PORT",
-            description = "The broker's port (default 6650 for pulsar, 9092 for kafka, 5672 for rabbitmq; 0 picks a "
-                    + "free one).")
+            description = "The broker's port (default 6650 for pulsar, 9092 for kafka, 5672 for rabbitmq, 4222 for "
+                    + "nats; 0 picks a free one).")
     Integer port;
 
     @Option(names = "--admin-port", paramLabel = "PORT",
@@ -58,6 +60,7 @@ final class StandaloneCommand implements Callable<Integer> {
             case PULSAR -> 6650;
             case KAFKA -> 9092;
             case RABBITMQ -> 5672;
+            case NATS -> 4222;
         };
         checkFree(brokerPort, "--port");
         AutoCloseable broker;
@@ -98,6 +101,19 @@ final class StandaloneCommand implements Callable<Integer> {
             out.println(rabbit.url() + "?managementUrl=" + rabbit.managementUrl());
             out.println("user guest, password guest   management " + rabbit.managementUrl() + "   node "
                     + rabbit.nodeName() + "   log " + rabbit.logFile());
+        } else if (kind == Kind.NATS) {
+            EmbeddedNats.binary();   // a missing package is said in one line before anything starts
+            EmbeddedNats.Builder b = EmbeddedNats.builder().dataDir(dir);
+            if (brokerPort > 0) {
+                b.port(brokerPort);
+            }
+            out.println("starting NATS " + EmbeddedNats.version() + " with JetStream (data in " + dir + ") ...");
+            EmbeddedNats nats = b.build();
+            broker = nats;
+            stopOnExit(nats, out);
+            nats.start();
+            out.println(nats.url());
+            out.println("server " + nats.serverName() + "   pid " + nats.pid() + "   log " + nats.logFile());
         } else {
             EmbeddedKafka.Builder b = EmbeddedKafka.builder().dataDir(dir);
             if (brokerPort > 0) {

@@ -65,7 +65,7 @@ class CourierCliTest {
     @Test
     void wrongInputIsOneLineWithoutAStackTrace() throws Exception {
         assertThat(run("standalone", "activemq")).isEqualTo(2);
-        assertThat(err.toString()).contains("activemq").contains("PULSAR").contains("KAFKA").contains("RABBITMQ")
+        assertThat(err.toString()).contains("activemq").contains("PULSAR").contains("KAFKA").contains("RABBITMQ").contains("NATS")
                 .doesNotContain("Exception");
         err.getBuffer().setLength(0);
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -177,6 +177,32 @@ class CourierCliTest {
             assertThat(cli.lines).contains("stopping ...", "stopped");
             assertThat(children).as("nothing left running").noneMatch(ProcessHandle::isAlive);
             System.out.println("[courier-cli] standalone pulsar: " + cli.lines);
+        }
+    }
+
+    @Test
+    void standaloneNatsIsTheSameServerAcrossCtrlCAndSigtermAndLeavesNothingRunning() throws Exception {
+        Path dataDir = Files.createTempDirectory(Path.of("target"), "standalone-nats-");
+        String first = null;
+        for (String signal : new String[] {"INT", "TERM"}) {
+            try (Standalone cli = new Standalone(false, "nats", "--port", "0", "--data-dir", dataDir.toString())) {
+                String url = cli.awaitLine("nats://");
+                assertThat(url).matches("nats://127\\.0\\.0\\.1:\\d+");
+                String server = cli.awaitLine("server ");
+                assertThat(cli.awaitLine("Ctrl-C")).isEqualTo("Ctrl-C stops it");   // printed after the URL
+                // the second run on the same data directory is the same server, with its JetStream store
+                String name = server.split("\\s+")[1];
+                if (first == null) {
+                    first = name;
+                } else {
+                    assertThat(name).isEqualTo(first);
+                }
+                assertThat(dataDir.resolve("jetstream")).isDirectory();
+                List<ProcessHandle> children = cli.signalAndAwaitEnd(signal);
+                assertThat(cli.lines).as("output after SIG" + signal).contains("stopping ...", "stopped");
+                assertThat(children).as("nothing left running after SIG" + signal).noneMatch(ProcessHandle::isAlive);
+                System.out.println("[courier-cli] standalone nats on SIG" + signal + ": " + cli.lines);
+            }
         }
     }
 

@@ -27,6 +27,8 @@ public record UbaConfig(Server server, Data data) {
     public static final String EMBEDDED_KAFKA = "embedded-kafka";
     /** The broker value that starts a private RabbitMQ node (the machine's rabbitmq-server package). */
     public static final String EMBEDDED_RABBITMQ = "embedded-rabbitmq";
+    /** The broker value that starts a private NATS server with JetStream (the machine's nats-server package). */
+    public static final String EMBEDDED_NATS = "embedded-nats";
 
 
     public record Server(Http http) {
@@ -192,13 +194,15 @@ public record UbaConfig(Server server, Data data) {
         }
         if (data == null || data.pulsar == null || data.pulsar.url == null
                 || !(data.pulsar.url.equals(EMBEDDED_PULSAR) || data.pulsar.url.equals(EMBEDDED_KAFKA)
-                || data.pulsar.url.equals(EMBEDDED_RABBITMQ)
-                || List.of("pulsar://", "pulsar+ssl://", "kafka://", "kafka+ssl://", "amqp://", "amqps://", "memory://")
+                || data.pulsar.url.equals(EMBEDDED_RABBITMQ) || data.pulsar.url.equals(EMBEDDED_NATS)
+                || List.of("pulsar://", "pulsar+ssl://", "kafka://", "kafka+ssl://", "amqp://", "amqps://", "nats://",
+                        "tls://", "memory://")
                         .stream()
                         .anyMatch(data.pulsar.url::startsWith))) {
             problems.add("data.pulsar.url (the broker) must be 'embedded' (Pulsar), 'embedded-kafka', 'embedded-rabbitmq', "
+                    + "'embedded-nats', "
                     + "pulsar://host:port, pulsar+ssl://host:port, kafka://host:port[,host:port], kafka+ssl://..., "
-                    + "amqp://host:port[/vhost], amqps://... or memory://, got "
+                    + "amqp://host:port[/vhost], amqps://..., nats://host:port, tls://... or memory://, got "
                     + (data == null || data.pulsar == null ? null : data.pulsar.url));
         }
         if (data != null && data.pulsar != null && !List.of("json", "proto").contains(data.pulsar.codec)) {

@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
- * The main job: starts an embedded Pulsar (Kafka with {@code --broker kafka}, RabbitMQ with {@code --broker rabbitmq};
+ * The main job: starts an embedded Pulsar (Kafka with {@code --broker kafka}, RabbitMQ with {@code --broker rabbitmq},
+ * NATS with {@code --broker nats};
  * or uses {@code --broker-url}), the saver and the report gateway, sends N synthetic reports over real HTTP, waits
  * until all N rows are in the database and prints a summary. {@code ./run.sh} and {@code ./courier demo} run it; {@code --help} lists the options.
  */
@@ -39,7 +40,7 @@ public final class UbaMain implements Callable<Integer> {
     /** The embedded brokers {@code --broker} starts. */
     enum EmbeddedBroker {
         PULSAR(UbaConfig.EMBEDDED_PULSAR), KAFKA(UbaConfig.EMBEDDED_KAFKA), RABBITMQ(UbaConfig.EMBEDDED_RABBITMQ),
-        MEMORY("memory://uba");
+        NATS(UbaConfig.EMBEDDED_NATS),         MEMORY("memory://uba");
 
         final String url;
 
@@ -67,13 +68,14 @@ public final class UbaMain implements Callable<Integer> {
             description = "Saver instances sharing the subscription, as more saver processes would (default ${DEFAULT-VALUE}).")
     int savers;
 
-    @Option(names = "--broker", paramLabel = "pulsar|kafka|rabbitmq|memory",
-            description = "The embedded broker to start (default pulsar; rabbitmq needs the rabbitmq-server package).")
+    @Option(names = "--broker", paramLabel = "pulsar|kafka|rabbitmq|nats|memory",
+            description = "The embedded broker to start (default pulsar; rabbitmq needs the rabbitmq-server package, nats "
+                    + "the nats-server package).")
     EmbeddedBroker broker;
 
     @Option(names = {"--broker-url", "--pulsar-url"}, paramLabel = "URL",
             description = "A running broker instead: pulsar://host:6650, kafka://host:9092, amqp://host:5672, "
-                    + "memory://name.")
+                    + "nats://host:4222, memory://name.")
     String brokerUrl;
 
     @Option(names = "--database-url", paramLabel = "JDBC",

@@ -8,6 +8,7 @@ import io.courier.core.MessageServer;
 import io.courier.embedded.EmbeddedBroker;
 import io.courier.kafka.embedded.EmbeddedKafka;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.nats.embedded.EmbeddedNats;
 import io.courier.rabbitmq.embedded.EmbeddedRabbitMq;
 import java.net.URI;
 import java.time.Duration;
@@ -46,8 +47,8 @@ public final class UbaServices implements AutoCloseable {
 
     /**
      * Starts an embedded Pulsar when the config's broker is {@code embedded}, an embedded Kafka when it is
-     * {@code embedded-kafka}, a private RabbitMQ node when it is {@code embedded-rabbitmq}, and opens and migrates the
-     * database.
+     * {@code embedded-kafka}, a private RabbitMQ node when it is {@code embedded-rabbitmq}, a private NATS server when it
+     * is {@code embedded-nats}, and opens and migrates the database.
      */
     public static UbaServices prepare(UbaConfig config) {
         String broker = config.data().pulsar().url();
@@ -67,6 +68,10 @@ public final class UbaServices implements AutoCloseable {
             EmbeddedRabbitMq rabbit = EmbeddedRabbitMq.builder().build().start();
             embedded = rabbit;
             brokerUrl = rabbit.url() + "?managementUrl=" + rabbit.managementUrl();
+        } else if (broker.equals(UbaConfig.EMBEDDED_NATS)) {
+            EmbeddedNats nats = EmbeddedNats.builder().build().start();
+            embedded = nats;
+            brokerUrl = nats.url();
         }
         try {
             Database database = Database.open(config.data().database());
@@ -106,7 +111,7 @@ public final class UbaServices implements AutoCloseable {
         return this;
     }
 
-    /** The broker this process started (Pulsar, Kafka or RabbitMQ), or null when it uses one that was running. */
+    /** The broker this process started (Pulsar, Kafka, RabbitMQ or NATS), or null when it uses one that was running. */
     public EmbeddedBroker embeddedBroker() {
         return embedded;
     }
@@ -118,6 +123,9 @@ public final class UbaServices implements AutoCloseable {
         }
         if (embedded instanceof EmbeddedRabbitMq) {
             return "RabbitMQ " + EmbeddedRabbitMq.version();
+        }
+        if (embedded instanceof EmbeddedNats) {
+            return "NATS " + EmbeddedNats.version();
         }
         return embedded == null ? null : "Pulsar " + EmbeddedPulsar.version();
     }
