@@ -5,12 +5,13 @@
 #     ArrayBlockingQueue hand-off
 #   - Kafka (embedded KRaft node): Courier against the raw kafka-clients and Spring for Apache Kafka (both ways)
 #   - RabbitMQ (a private node of the rabbitmq-server package): Courier against the raw amqp-client and Spring AMQP
+#   - NATS JetStream (a private server of the nats-server package): Courier against the raw jnats client
 #   - the example pipeline on H2 and PostgreSQL per saver batch size, and its gateway under wrk and at a fixed rate
 #
 #   ./bench.sh            # the full run; the documents' figure blocks are rewritten from it (the tables in target/benchmarks)
 #   ./bench.sh --quick    # a few minutes' look at small sizes; documents untouched
 #
-# Needs: wrk (Debian: apt-get install wrk), rabbitmq-server (Debian's package; only its node scripts are used) and PostgreSQL on 127.0.0.1:5432 (database test, user postgres, trust).
+# Needs: wrk (Debian: apt-get install wrk), rabbitmq-server (Debian's package; only its node scripts are used), nats-server and PostgreSQL on 127.0.0.1:5432 (database test, user postgres, trust).
 set -euo pipefail
 cd "$(dirname "$0")"
 quick=false
@@ -37,6 +38,7 @@ if $quick; then
     bench alloc --messages 50000 --rounds 1 | tee "$out/alloc.log"
     bench kafka --messages 50000 --rounds 1 | tee "$out/kafka.log"
     bench rabbitmq --messages 20000 --rounds 1 | tee "$out/rabbitmq.log"
+    bench nats --messages 20000 --rounds 1 | tee "$out/nats.log"
     bench pipeline --reports 2000 --batch-sizes 500 --rounds 1 | tee "$out/pipeline.log"
     bench gateway --wrk-seconds 5 --rate 2000 --rate-seconds 5 | tee "$out/gateway.log"
     echo "tables in $out (a quick look: the documents are not changed)"
@@ -46,6 +48,7 @@ bench all --messages 1000000 --rounds 3 --latency-seconds 15 --latency-rounds 2 
 bench alloc --messages 200000 --rounds 3 | tee "$out/alloc.log"
 bench kafka --messages 200000 --rounds 3 | tee "$out/kafka.log"
 bench rabbitmq --messages 100000 --rounds 3 | tee "$out/rabbitmq.log"
+bench nats --messages 100000 --rounds 3 | tee "$out/nats.log"
 bench pipeline --reports 5000 --batch-sizes 1,20,500 --rounds 3 | tee "$out/pipeline.log"
 bench gateway --wrk-seconds 20 --rate 5000 --rate-seconds 20 | tee "$out/gateway.log"
 minutes=$(( ($(date +%s) - began + 59) / 60 ))

@@ -34,7 +34,7 @@ class CourierCliTest {
         assertThat(out.toString()).contains("standalone").contains("--verbose");
         out.getBuffer().setLength(0);
         assertThat(run("standalone", "--help")).isZero();
-        assertThat(out.toString()).contains("pulsar, kafka or rabbitmq").contains("--data-dir").contains("--port");
+        assertThat(out.toString()).contains("pulsar, kafka, rabbitmq or nats").contains("--data-dir").contains("--port");
         for (String command : new String[] {"publish", "consume", "topics", "subscriptions", "backlog", "peek", "cursor",
                 "console"}) {
             out.getBuffer().setLength(0);

@@ -24,7 +24,6 @@ import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.PublishOptions;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
@@ -150,8 +149,7 @@ final class NatsBroker extends AbstractBroker {
 
     private void publish(String topic, Headers h, byte[] payload, CompletableFuture<MessageId> result) {
         try {
-            js.publishAsync(topic, h, payload, PublishOptions.builder().expectedStream(NatsTopicNaming.stream(topic))
-                    .build()).whenComplete((ack, failure) -> {
+            js.publishAsync(topic, h.isEmpty() ? null : h, payload).whenComplete((ack, failure) -> {
                         if (failure != null) {
                             result.completeExceptionally(errors.publish(failure, topic));
                         } else {
