@@ -132,6 +132,23 @@ final class NatsBroker extends AbstractBroker {
     @Override
     protected CompletableFuture<MessageId> send(OutboundMessage m) {
         String topic = m.topic();
+        Headers h = headers(m);
+        CompletableFuture<MessageId> result = newPublishResult();
+        deadlines.add(topic, result);
+        if (streams.isReady(topic)) {
+            publish(topic, h, m.payload(), result);
+        } else {
+            streams.whenReady(topic, () -> publish(topic, h, m.payload(), result),
+                    failure -> result.completeExceptionally(errors.publish(failure, topic)));
+        }
+        return result;
+    }
+
+    /** The message's headers as NATS carries them, or null when it has none (a plain publish, no header block). */
+    private static Headers headers(OutboundMessage m) {
+        if (m.headers().isEmpty() && m.key() == null && m.eventTime() == null) {
+            return null;
+        }
         Headers h = new Headers();
         m.headers().asMap().forEach(h::put);
         if (m.key() != null) {
@@ -140,16 +157,12 @@ final class NatsBroker extends AbstractBroker {
         if (m.eventTime() != null) {
             h.put(EVENT_TIME, Long.toString(m.eventTime().toEpochMilli()));
         }
-        CompletableFuture<MessageId> result = newPublishResult();
-        deadlines.add(topic, result);
-        streams.whenReady(topic, () -> publish(topic, h, m.payload(), result),
-                failure -> result.completeExceptionally(errors.publish(failure, topic)));
-        return result;
+        return h;
     }
 
     private void publish(String topic, Headers h, byte[] payload, CompletableFuture<MessageId> result) {
         try {
-            js.publishAsync(topic, h.isEmpty() ? null : h, payload).whenComplete((ack, failure) -> {
+            js.publishAsync(topic, h, payload).whenComplete((ack, failure) -> {
                         if (failure != null) {
                             result.completeExceptionally(errors.publish(failure, topic));
                         } else {

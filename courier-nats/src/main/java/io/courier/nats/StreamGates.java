@@ -32,6 +32,12 @@ final class StreamGates {
         this.topics = topics;
     }
 
+    /** True once {@code topic}'s stream is known: a publish may go out at once. */
+    boolean isReady(String topic) {
+        Gate gate = gates.get(topic);
+        return gate != null && gate.open;
+    }
+
     /** Runs {@code send} once {@code topic}'s stream exists, in call order, or {@code fail} if it cannot be made. */
     void whenReady(String topic, Runnable send, Consumer<Throwable> fail) {
         Gate gate = gates.get(topic);
