@@ -213,6 +213,10 @@ public final class MessageServer implements Server {
                 return;
             }
             toClose = new ArrayList<>(open.values());
+            // new messages stop now, not when each subscription's closing thread gets to run (on a loaded machine
+            // that took long enough for a second handler to begin): only a message a receiver took in this instant
+            // is still handled
+            toClose.forEach(Subscription::pause);
         }
         Closing.outsideOwnHandlers(toClose, "courier-stop-" + name, () -> closeAndFinish(toClose, grace));
     }
