@@ -2,10 +2,12 @@ package io.courier.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * What every embedded broker does the same way: a data directory (given and kept, or temporary and deleted on close),
@@ -49,6 +51,24 @@ public abstract class EmbeddedBroker implements AutoCloseable {
 
     /** Starts the broker (unless it runs) and waits until it answers. */
     public abstract EmbeddedBroker start();
+
+    /**
+     * A value kept in the data directory ({@code <name>.id}), made by {@code make} the first time: what a broker
+     * restarted on the same data must find again (a node name, a cookie).
+     */
+    protected final String kept(String name, Supplier<String> make) {
+        Path file = dataDir.resolve(name + ".id");
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.UTF_8).trim();
+            }
+            String value = make.get();
+            Files.writeString(file, value, StandardCharsets.UTF_8);
+            return value;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the broker's " + name + " in " + file, e);
+        }
+    }
 
     public Path dataDir() {
         return dataDir;

@@ -5,7 +5,6 @@ import io.courier.embedded.EmbeddedBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -181,20 +180,6 @@ public final class EmbeddedNats extends EmbeddedBroker {
     @Override
     public String tail() {
         return ChildJvm.tail(dataDir.resolve("server.out"), 20) + "\n" + ChildJvm.tail(logFile(), 40);
-    }
-
-    private String kept(String name, java.util.function.Supplier<String> make) {
-        Path file = dataDir.resolve(name + ".id");
-        try {
-            if (Files.exists(file)) {
-                return Files.readString(file, StandardCharsets.UTF_8).trim();
-            }
-            String value = make.get();
-            Files.writeString(file, value, StandardCharsets.UTF_8);
-            return value;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep the server's " + name + " in " + file, e);
-        }
     }
 
     @Override

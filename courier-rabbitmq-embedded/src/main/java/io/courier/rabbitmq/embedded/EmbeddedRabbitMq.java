@@ -275,21 +275,6 @@ public final class EmbeddedRabbitMq extends EmbeddedBroker {
         return ChildJvm.tail(dataDir.resolve("node.out"), 20) + "\n" + ChildJvm.tail(logFile(), 40);
     }
 
-    /** A value kept in the data directory ({@code <name>.id}), made by {@code make} the first time. */
-    private String kept(String name, java.util.function.Supplier<String> make) {
-        Path file = dataDir.resolve(name + ".id");
-        try {
-            if (Files.exists(file)) {
-                return Files.readString(file, StandardCharsets.UTF_8).trim();
-            }
-            String value = make.get();
-            Files.writeString(file, value, StandardCharsets.UTF_8);
-            return value;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep the node's " + name + " in " + file, e);
-        }
-    }
-
     @Override
     public String toString() {
         return "EmbeddedRabbitMq{" + url() + ", node=" + nodeName + ", data=" + dataDir + "}";
