@@ -20,5 +20,10 @@ public enum Capability {
     /** Payloads above the broker's frame size, sent in chunks and put together again for the consumer. */
     LARGE_PAYLOADS,
     /** Publishing several messages and acknowledging others atomically. */
-    TRANSACTIONS
+    TRANSACTIONS,
+    /**
+     * {@link Broker#request} and {@link Broker#respond}: a request answered by one responder, its reply delivered to
+     * the requester alone.
+     */
+    REQUEST_REPLY
 }

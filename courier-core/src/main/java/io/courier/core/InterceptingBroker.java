@@ -8,14 +8,16 @@ import io.courier.Capabilities;
 import io.courier.Envelope;
 import io.courier.Handler;
 import io.courier.ManualAckHandler;
+import io.courier.Responder;
 import io.courier.MessageId;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.core.internal.Publishing;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** A broker decorated with publish interceptors. */
+/** A broker decorated with publish interceptors; every other call goes to the broker as it is. */
 final class InterceptingBroker implements Broker {
     private final Broker delegate;
     private final List<PublishInterceptor> interceptors;
@@ -70,6 +72,17 @@ final class InterceptingBroker implements Broker {
     public <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType,
                                                ManualAckHandler<T> handler) {
         return delegate.subscribeManualAck(options, payloadType, handler);
+    }
+
+    /** Requests are not publishes: they reach the broker without the publish interceptors. */
+    @Override
+    public <R> CompletableFuture<R> requestAsync(Envelope request, Class<R> replyType, Duration timeout) {
+        return delegate.requestAsync(request, replyType, timeout);
+    }
+
+    @Override
+    public <T, R> Subscription respond(SubscribeOptions options, Class<T> requestType, Responder<T, R> responder) {
+        return delegate.respond(options, requestType, responder);
     }
 
     @Override

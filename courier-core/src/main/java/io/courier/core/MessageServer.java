@@ -10,6 +10,7 @@ import io.courier.FailureListener;
 import io.courier.Handler;
 import io.courier.LifecycleException;
 import io.courier.ManualAckHandler;
+import io.courier.Responder;
 import io.courier.SubscribeException;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
@@ -116,6 +117,19 @@ public final class MessageServer implements Server {
         return add(new Registration<>(options, payloadType, new HandlerKind.Manual<>(handler)));
     }
 
+    /**
+     * Registers a responder: the requests made on the options' topic (see {@link Broker#request}) are answered with
+     * what it returns, through the server's middleware. Opened and closed with the server like a subscription; see
+     * {@link Broker#respond} for the options that apply.
+     *
+     * @throws io.courier.UnsupportedFeatureException at start (or at once after start) when the backend has no
+     *                                                request/reply
+     */
+    public <T, R> MessageServer registerResponder(SubscribeOptions options, Class<T> requestType,
+                                                  Responder<T, R> responder) {
+        return add(new Registration<>(options, requestType, new HandlerKind.Reply<>(responder)));
+    }
+
     private MessageServer add(Registration<?> r) {
         Objects.requireNonNull(r.options(), "options");
         Objects.requireNonNull(r.payloadType(), "payloadType");
@@ -182,6 +196,9 @@ public final class MessageServer implements Server {
             HandlerKind<T> kind = chain.around(options, r.kind());
             if (kind instanceof HandlerKind.Batch<T> batch) {
                 return broker.subscribeBatch(options, r.payloadType(), batch.handler());
+            }
+            if (kind instanceof HandlerKind.Reply<T> reply) {
+                return broker.respond(options, r.payloadType(), reply.responder());
             }
             if (kind instanceof HandlerKind.Manual<T> manual) {
                 return broker.subscribeManualAck(options, r.payloadType(), manual.handler());

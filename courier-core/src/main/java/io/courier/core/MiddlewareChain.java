@@ -5,6 +5,7 @@ import io.courier.FailureListener;
 import io.courier.Handler;
 import io.courier.ManualAckHandler;
 import io.courier.Message;
+import io.courier.Responder;
 import io.courier.SubscribeOptions;
 import io.courier.core.internal.HandlerKind;
 import java.util.Collections;
@@ -46,6 +47,14 @@ final class MiddlewareChain {
         if (kind instanceof HandlerKind.Manual<T> manual) {
             ManualAckHandler<T> h = manual.handler();
             return new HandlerKind.Manual<>(m -> new Call(options, List.of(m), false, () -> h.handle(m)).proceed());
+        }
+        if (kind instanceof HandlerKind.Reply<T> reply) {
+            Responder<T, ?> h = reply.responder();
+            return new HandlerKind.Reply<>(m -> {
+                Object[] value = new Object[1];   // a middleware that skips proceed() leaves the reply null
+                new Call(options, List.of(m), false, () -> value[0] = h.respond(m)).proceed();
+                return value[0];
+            });
         }
         Handler<T> h = ((HandlerKind.Single<T>) kind).handler();
         return new HandlerKind.Single<>(m -> new Call(options, List.of(m), false, () -> h.handle(m)).proceed());

@@ -325,6 +325,8 @@ final class KafkaBroker extends AbstractBroker {
                 .maxPayloadBytes(maxPayload)
                 .without(Capability.LARGE_PAYLOADS, "raise the broker's message.max.bytes and maxMessageBytes "
                         + "together, or store the payload elsewhere and publish a reference")
+                .without(Capability.REQUEST_REPLY, "not on this backend yet: publish the request with a reply topic of "
+                        + "your own in a header, and subscribe to that topic for the reply")
                 .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; Kafka "
                         + "transactions are not mapped by Courier yet")
                 .note(Capability.TOPIC_PATTERNS, "topics created later join within 2 s (metadata.max.age.ms)")

@@ -22,7 +22,8 @@ class KafkaConformanceTest extends BrokerConformanceSuite {
     protected ExpectedCapabilities expectedCapabilities() {
         return ExpectedCapabilities.of("kafka")
                 .missing(Capability.DELAYED_DELIVERY, Capability.BACKLOG_QUOTA, Capability.LARGE_PAYLOADS,
-                        Capability.TRANSACTIONS)
+                        Capability.TRANSACTIONS,
+                        Capability.REQUEST_REPLY)
                 .delayedDeliveryOn()
                 .maxPayloadBytes(1024 * 1024)
                 .lazyAcks(true);

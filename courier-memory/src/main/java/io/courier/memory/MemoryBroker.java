@@ -18,6 +18,8 @@ import io.courier.core.kit.FacetedAdmin;
 import io.courier.core.spi.AdminFacets;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.RawReply;
+import io.courier.core.spi.RequestSink;
 import io.courier.core.spi.TenantNamespaceNaming;
 import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
@@ -55,6 +57,16 @@ final class MemoryBroker extends AbstractBroker {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    @Override
+    protected CompletableFuture<RawReply> exchange(OutboundMessage request, Duration timeout) {
+        return cluster.responders.exchange(request, url());
+    }
+
+    @Override
+    protected Runnable listen(String topic, String group, RequestSink sink) {
+        return cluster.responders.listen(topic, group, sink);
     }
 
     @Override

@@ -20,6 +20,7 @@ final class MemoryCluster {
 
     final MemorySettings settings;
     final ScheduledExecutorService timer;
+    final MemoryResponders responders = new MemoryResponders();
     private static final int MAX_GIVEN_NAMES = 10_000;
     private final Map<String, MemoryTopic> topics = new ConcurrentHashMap<>();
     /** Topics by the names publishers used ({@code orders}, {@code public/default/orders}); topics are never removed. */

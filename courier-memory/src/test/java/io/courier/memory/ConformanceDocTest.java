@@ -9,6 +9,7 @@ import io.courier.testkit.FailureScenarios;
 import io.courier.testkit.FlowControlScenarios;
 import io.courier.testkit.LifecycleScenarios;
 import io.courier.testkit.OrderingScenarios;
+import io.courier.testkit.RequestReplyScenarios;
 import io.courier.testkit.SubscriptionScenarios;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -27,7 +28,8 @@ class ConformanceDocTest {
         List<String> ids = new ArrayList<>();
         for (Class<?> group : List.of(DeliveryScenarios.class, SubscriptionScenarios.class, FailureScenarios.class,
                 FailurePolicyScenarios.class,
-                OrderingScenarios.class, LifecycleScenarios.class, FlowControlScenarios.class, AdminScenarios.class)) {
+                OrderingScenarios.class, LifecycleScenarios.class, FlowControlScenarios.class, RequestReplyScenarios.class,
+                AdminScenarios.class)) {
             for (Method m : group.getDeclaredMethods()) {
                 if (m.isAnnotationPresent(Test.class)) {
                     String id = m.getAnnotation(DisplayName.class).value().split(" ", 2)[0];

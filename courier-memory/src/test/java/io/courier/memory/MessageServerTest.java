@@ -43,6 +43,28 @@ class MessageServerTest {
     }
 
     @Test
+    void aRegisteredResponderAnswersThroughTheMiddlewareWhileTheServerRunsAndNotAfterItStops() {
+        List<String> calls = new CopyOnWriteArrayList<>();
+        MessageServer server = MessageServer.builder(broker)
+                .use(inv -> {
+                    calls.add("mw:" + inv.subscription() + ":" + inv.messages().get(0).payload());
+                    inv.proceed();
+                })
+                .build();
+        server.registerResponder(options("quotes").concurrency(2).build(), String.class, m -> m.payload().length());
+        assertThatThrownBy(() -> broker.request(topic, "before", Integer.class, WAIT))
+                .isInstanceOf(io.courier.NoResponderException.class);
+        server.start();
+        assertThat(broker.request(topic, "four", Integer.class, WAIT)).isEqualTo(4);
+        assertThat(calls).containsExactly("mw:quotes:four");
+        assertThat(server.health()).singleElement()
+                .satisfies(h -> assertThat(h.processed()).isEqualTo(1));
+        server.stop(WAIT);
+        assertThatThrownBy(() -> broker.request(topic, "after", Integer.class, WAIT))
+                .isInstanceOf(io.courier.NoResponderException.class);
+    }
+
+    @Test
     void middlewareWrapsEveryAttemptOutermostFirst() {
         List<String> calls = new CopyOnWriteArrayList<>();
         MessageServer server = MessageServer.builder(broker)

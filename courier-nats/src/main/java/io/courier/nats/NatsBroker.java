@@ -16,6 +16,8 @@ import io.courier.core.kit.FacetedAdmin;
 import io.courier.core.spi.BrokerErrors;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.RawReply;
+import io.courier.core.spi.RequestSink;
 import io.courier.core.spi.TopicNaming;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -42,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * NATS JetStream as a Courier broker. A topic is a subject held by a stream of its own ({@link NatsTopics}); a
  * subscription is a durable pull consumer on it, which keeps its place while no member is connected. SHARED members
  * pull from one durable; EXCLUSIVE and FAILOVER members take turns by a lease ({@link NatsMembers}). Publishes
- * complete on the stream's acknowledgement. One connection per broker, reconnecting by itself. Thread-safe.
+ * complete on the stream's acknowledgement. Requests and replies are core NATS messages ({@link NatsRequests}). One
+ * connection per broker, reconnecting by itself. Thread-safe.
  */
 final class NatsBroker extends AbstractBroker {
     /** Headers Courier sets on a publish to carry what NATS has no field for; taken off on delivery. */
@@ -63,6 +66,7 @@ final class NatsBroker extends AbstractBroker {
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final PublishDeadlines deadlines;
     private final StreamGates streams;
+    private final NatsRequests requests;
 
     NatsBroker(String redactedUrl, BrokerOptions options, NatsSettings settings) {
         super(redactedUrl, options);
@@ -89,6 +93,7 @@ final class NatsBroker extends AbstractBroker {
         long serverMax = connection.getServerInfo().getMaxPayload();
         this.deadlines = new PublishDeadlines(options.publishTimeout(), redactedUrl);
         this.streams = new StreamGates(topics);
+        this.requests = new NatsRequests(connection, errors, redactedUrl, options.closeTimeout());
         this.capabilities = capabilitiesOf(Math.min(settings.get(NatsSettings.MAX_MESSAGE_BYTES), serverMax - HEADER_ROOM));
     }
 
@@ -145,7 +150,7 @@ final class NatsBroker extends AbstractBroker {
     }
 
     /** The message's headers as NATS carries them, or null when it has none (a plain publish, no header block). */
-    private static Headers headers(OutboundMessage m) {
+    static Headers headers(OutboundMessage m) {
         if (m.headers().isEmpty() && m.key() == null && m.eventTime() == null) {
             return null;
         }
@@ -172,6 +177,20 @@ final class NatsBroker extends AbstractBroker {
         } catch (RuntimeException e) {
             result.completeExceptionally(errors.publish(e, topic));
         }
+    }
+
+    @Override
+    protected CompletableFuture<RawReply> exchange(OutboundMessage request, Duration timeout) {
+        return requests.exchange(request, timeout);
+    }
+
+    @Override
+    protected Runnable listen(String topic, String group, RequestSink sink) {
+        String problem = NatsTopicNaming.subscriptionProblem(group);
+        if (problem != null) {
+            throw new ConfigurationException("cannot respond on '" + topic + "' on " + url() + ": " + problem);
+        }
+        return requests.listen(topic, group, sink);
     }
 
     @Override
@@ -284,6 +303,8 @@ final class NatsBroker extends AbstractBroker {
                 .without(Capability.LARGE_PAYLOADS, "raise the server's max_payload and maxMessageBytes together, or "
                         + "store the payload elsewhere (NATS's object store) and publish a reference")
                 .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead")
+                .note(Capability.REQUEST_REPLY, "native: core NATS requests to reply inboxes, not stored; with nobody "
+                        + "listening the server says so at once (NoResponderException)")
                 .lazyAcks(false)
                 .build();
     }

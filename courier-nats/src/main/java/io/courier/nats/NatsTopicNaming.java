@@ -8,11 +8,14 @@ import io.courier.core.spi.ValidTopicNames;
  * NATS topic names. A topic is a subject, held by a stream of its own named after it with each {@code .} written as
  * {@code _} (stream names have no dots). So that both are valid, a topic is made of letters, digits, {@code -} and
  * {@code _}, in tokens separated by single dots; at most 200 characters. Two topics whose names differ only by a dot
- * and an underscore would share a stream name: the second is refused when its stream is made. Thread-safe.
+ * and an underscore would share a stream name: the second is refused when its stream is made. Names starting with
+ * {@code _courier.} are Courier's own. Thread-safe.
  */
 final class NatsTopicNaming implements TopicNaming {
     static final NatsTopicNaming INSTANCE = new NatsTopicNaming();
     private static final int MAX_LENGTH = 200;
+    /** Subjects Courier uses beside the topics' own (requests: {@link NatsRequests#PREFIX}). */
+    private static final String RESERVED = "_courier.";
 
     private final ValidTopicNames recentlyValid = new ValidTopicNames(4_096);
 
@@ -32,6 +35,9 @@ final class NatsTopicNaming implements TopicNaming {
         if (topic.length() > MAX_LENGTH) {
             return "topic '" + topic.substring(0, 40) + "...' is " + topic.length() + " characters long; on NATS the "
                     + "limit is " + MAX_LENGTH;
+        }
+        if (topic.startsWith(RESERVED)) {
+            return "topic '" + topic + "' starts with '" + RESERVED + "', which Courier keeps for its own subjects on NATS";
         }
         if (topic.startsWith(".") || topic.endsWith(".") || topic.contains("..")) {
             return "topic '" + topic + "' has an empty token: on NATS a dot separates tokens of a subject";

@@ -275,6 +275,8 @@ final class PulsarBroker extends AbstractBroker {
                         + "delayed messages at once to EXCLUSIVE and FAILOVER subscriptions")
                 .exactBacklogQuota(false)
                 .note(Capability.BACKLOG_QUOTA, "the broker measures the backlog in storage bytes, about once a second")
+                .without(Capability.REQUEST_REPLY, "not on this backend yet: publish the request with a reply topic of "
+                        + "your own in a header, and subscribe to that topic for the reply")
                 .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; Pulsar "
                         + "transactions are not mapped by Courier yet");
         return chunking ? b.maxPayloadBytes(0).note(Capability.LARGE_PAYLOADS, "payloads above the broker's 5 MiB frame "

@@ -24,7 +24,8 @@ class PulsarConformanceTest extends BrokerConformanceSuite {
     @Override
     protected ExpectedCapabilities expectedCapabilities() {
         return ExpectedCapabilities.of("pulsar")
-                .missing(Capability.TRANSACTIONS)
+                .missing(Capability.TRANSACTIONS,
+                        Capability.REQUEST_REPLY)
                 .delayedDeliveryOn(SubscriptionType.SHARED, SubscriptionType.KEY_SHARED)
                 .maxPayloadBytes(0)
                 .exactBacklogQuota(false);

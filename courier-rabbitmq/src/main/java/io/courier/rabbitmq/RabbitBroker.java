@@ -313,6 +313,8 @@ final class RabbitBroker extends AbstractBroker {
                 .maxPayloadBytes(maxPayload)
                 .without(Capability.LARGE_PAYLOADS, "raise RabbitMQ's max_message_size and maxMessageBytes together, "
                         + "or store the payload elsewhere and publish a reference")
+                .without(Capability.REQUEST_REPLY, "not on this backend yet: publish the request with a reply topic of "
+                        + "your own in a header, and subscribe to that topic for the reply")
                 .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; AMQP "
                         + "transactions are not mapped by Courier")
                 .lazyAcks(false)

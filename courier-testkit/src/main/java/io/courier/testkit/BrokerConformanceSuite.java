@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The broker conformance suite: every scenario of {@code docs/CONFORMANCE.md}, grouped by concern (A delivery,
- * B subscriptions, C acknowledgement and failure, D ordering and flow, E lifecycle, F delay and backlog). A backend
+ * B subscriptions, C acknowledgement and failure, D ordering and flow, E lifecycle, F delay and backlog, R request/reply, T tools). A backend
  * subclasses it once and says how to open a broker; what it can do comes from {@link Broker#capabilities()}, and a
  * scenario that needs a missing capability is skipped with the reason printed. Every scenario uses fresh topics and
  * subscriptions, asserts exact sets of message ids (duplicates tolerated and reported, losses never), waits by
@@ -100,6 +100,16 @@ public abstract class BrokerConformanceSuite {
     @DisplayName("F. Delay and backlog")
     @Tag("flow")
     class FlowControl extends FlowControlScenarios {
+        @Override
+        protected Broker openBroker() {
+            return BrokerConformanceSuite.this.openBroker();
+        }
+    }
+
+    @Nested
+    @DisplayName("R. Request/reply")
+    @Tag("request")
+    class RequestReply extends RequestReplyScenarios {
         @Override
         protected Broker openBroker() {
             return BrokerConformanceSuite.this.openBroker();

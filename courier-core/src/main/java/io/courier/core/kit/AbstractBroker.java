@@ -17,6 +17,8 @@ import io.courier.ManualAckHandler;
 import io.courier.MessageId;
 import io.courier.PublishException;
 import io.courier.PublisherClosedException;
+import io.courier.RequestTimeoutException;
+import io.courier.Responder;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
 import io.courier.SubscriptionBusyException;
@@ -28,10 +30,15 @@ import io.courier.core.internal.Closing;
 import io.courier.core.internal.Dispatcher;
 import io.courier.core.internal.HandlerKind;
 import io.courier.core.internal.Publishing;
+import io.courier.core.internal.Replies;
+import io.courier.core.internal.Responding;
 import io.courier.core.internal.RetryTopicConsumer;
 import io.courier.core.spi.Deadline;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.RawReply;
+import io.courier.core.spi.RequestSink;
+import io.courier.core.spi.Timers;
 import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +46,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -168,6 +178,119 @@ public abstract class AbstractBroker implements Broker {
     public <T> Subscription subscribeManualAck(SubscribeOptions options, Class<T> payloadType,
                                                ManualAckHandler<T> handler) {
         return open(options, payloadType, new HandlerKind.Manual<>(handler));
+    }
+
+    /**
+     * Sends an encoded request to the responders of its topic; completes with the reply as sent, or exceptionally with
+     * a {@link io.courier.NoResponderException} or {@link PublishException}. Called only when {@link #capabilities()}
+     * has {@link Capability#REQUEST_REPLY}; the caller's future times out by itself after {@code timeout}, which the
+     * backend may hand to its client so that it forgets the request then too.
+     */
+    protected CompletableFuture<RawReply> exchange(OutboundMessage request, Duration timeout) {
+        throw new UnsupportedOperationException("a backend with REQUEST_REPLY implements exchange");
+    }
+
+    /**
+     * Starts handing the requests made on {@code topic} to {@code requests}, one listener among those of
+     * {@code group} receiving each; returns what stops the listening. Called only with
+     * {@link Capability#REQUEST_REPLY}.
+     *
+     * @throws io.courier.SubscribeException when the broker refuses
+     */
+    protected Runnable listen(String topic, String group, RequestSink requests) {
+        throw new UnsupportedOperationException("a backend with REQUEST_REPLY implements listen");
+    }
+
+    @Override
+    public <R> CompletableFuture<R> requestAsync(Envelope request, Class<R> replyType, Duration timeout) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(replyType, "replyType");
+        Objects.requireNonNull(timeout, "timeout");
+        String topic = request.topic();
+        if (!capabilities().supports(Capability.REQUEST_REPLY)) {
+            return Broker.super.requestAsync(request, replyType, timeout);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            return CompletableFuture.failedFuture(new ConfigurationException("request on '" + topic + "': the timeout "
+                    + "must be positive, got " + timeout));
+        }
+        if (request.deliverAt().isPresent() || request.deliverAfter().isPresent()) {
+            return CompletableFuture.failedFuture(new ConfigurationException("request on '" + topic + "': a request "
+                    + "is answered now or never, so it takes no delivery time"));
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new PublisherClosedException("cannot request on '" + topic
+                    + "': broker " + url + " is closed"));
+        }
+        OutboundMessage out;
+        try {
+            out = encoder.encode(request, naming(), capabilities());
+        } catch (CourierException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new CodecException("cannot encode the request on '" + topic + "': "
+                    + e, e));
+        }
+        CompletableFuture<R> result = new CompletableFuture<>();
+        ScheduledFuture<?> timer = Timers.shared().schedule(() -> result.completeExceptionally(
+                new RequestTimeoutException("no reply to a request on '" + topic + "' on " + url + " within "
+                        + timeout.toMillis() + " ms")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture<RawReply> raw;
+        try {
+            raw = exchange(out, timeout);
+        } catch (RuntimeException e) {
+            raw = CompletableFuture.failedFuture(e);
+        }
+        raw.whenComplete((reply, failure) -> {
+            timer.cancel(false);
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                result.completeExceptionally(cause instanceof CourierException ? cause
+                        : new PublishException("request on '" + topic + "' on " + url + " failed: " + cause, cause));
+                return;
+            }
+            try {
+                result.complete(Replies.decode(reply, replyType, codecs, options.defaultCodec(), topic, url));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    @Override
+    public <T, R> Subscription respond(SubscribeOptions respondOptions, Class<T> requestType,
+                                       Responder<T, R> responder) {
+        Objects.requireNonNull(respondOptions, "options");
+        Objects.requireNonNull(requestType, "requestType");
+        Objects.requireNonNull(responder, "responder");
+        if (!capabilities().supports(Capability.REQUEST_REPLY)) {
+            return Broker.super.respond(respondOptions, requestType, responder);
+        }
+        String use = "respond on '" + respondOptions.topicDescription() + "' as '" + respondOptions.subscription() + "'";
+        if (respondOptions.topicPattern().isPresent() || respondOptions.deadLetterTopic().isPresent()
+                || respondOptions.retry().retryTopicFrom().isPresent()) {
+            throw new ConfigurationException("cannot " + use + ": a request is answered once, by a responder to its "
+                    + "topic; a topic pattern, a dead-letter topic and a retry topic do not apply");
+        }
+        String topic = respondOptions.topic().orElseThrow();
+        String problem = naming().problem(topic);
+        if (problem != null) {
+            throw new InvalidTopicException(problem);
+        }
+        respondOptions.codec().ifPresent(codecs::byName);
+        synchronized (closeLock) {
+            if (closed) {
+                throw new LifecycleException("cannot " + use + ": broker " + url + " is closed");
+            }
+            Subscription[] self = new Subscription[1];
+            self[0] = new Responding<>(respondOptions, requestType, responder, codecs, options.defaultCodec(),
+                    sink -> listen(topic, respondOptions.subscription(), sink), options.closeTimeout(),
+                    () -> subscriptions.remove(self[0]));
+            subscriptions.add(self[0]);
+            return self[0];
+        }
     }
 
     private Dispatcher.Wiring wiring(SubscribeOptions subscribeOptions) {

@@ -1,0 +1,69 @@
+package io.courier.core.internal;
+
+import io.courier.Codec;
+import io.courier.CodecException;
+import io.courier.Headers;
+import io.courier.MessageId;
+import io.courier.ResponderFailedException;
+import io.courier.core.codec.Codecs;
+import io.courier.core.spi.RawMessage;
+import io.courier.core.spi.RawReply;
+import java.time.Instant;
+
+/**
+ * The reply's form on the wire, the same on every backend: the encoded value with its {@code content-type}, or an
+ * empty payload marked by {@value #EMPTY} (the responder returned null) or by {@value #ERROR} (it threw; the value is
+ * {@code ExceptionClass: message}). Thread-safe (stateless).
+ */
+public final class Replies {
+    static final String EMPTY = "courier-reply-empty";
+    static final String ERROR = "courier-reply-error";
+    private static final byte[] NOTHING = new byte[0];
+    /** A responder's error message is cut here: a reply is no place for a whole stack of causes. */
+    private static final int MAX_ERROR_CHARS = 1_000;
+
+    private Replies() {
+    }
+
+    static RawReply of(Object value, Codec codec) {
+        if (value == null) {
+            return new RawReply(NOTHING, Headers.of(EMPTY, "true"));
+        }
+        byte[] bytes = codec.encode(value);
+        return new RawReply(bytes, Headers.of(Headers.CONTENT_TYPE, codec.contentType()));
+    }
+
+    static RawReply failure(Throwable error) {
+        String text = error.getClass().getName() + ": " + error.getMessage();
+        return new RawReply(NOTHING, Headers.of(ERROR, text.length() > MAX_ERROR_CHARS
+                ? text.substring(0, MAX_ERROR_CHARS) + "..." : text));
+    }
+
+    /**
+     * The reply's value.
+     *
+     * @throws ResponderFailedException when the responder threw
+     * @throws CodecException           when the reply is not an {@code R}
+     */
+    public static <R> R decode(RawReply reply, Class<R> replyType, Codecs codecs, String defaultCodec, String topic,
+                               String url) {
+        String error = reply.headers().get(ERROR);
+        if (error != null) {
+            throw new ResponderFailedException("the responder to a request on '" + topic + "' on " + url + " failed: "
+                    + error, error);
+        }
+        if (reply.headers().get(EMPTY) != null) {
+            return null;
+        }
+        RawMessage raw = new RawMessage(topic, MessageId.of("reply"), null, reply.headers(), reply.payload(),
+                Instant.EPOCH, null, 0, null);
+        try {
+            return new PayloadDecoder<>(replyType, codecs, null, defaultCodec).decode(raw);
+        } catch (CodecException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CodecException("the reply to a request on '" + topic + "' is not a " + replyType.getName() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}
