@@ -39,12 +39,15 @@ import java.util.concurrent.atomic.LongAdder;
  * acknowledgements (neither side has one), the clock stopped at the last. Consume: a pre-filled stream read by pulls of
  * 1,000 (Courier's default {@code maxInFlight}) with one ack per message; the raw side uses the client's own
  * {@code IterableConsumer}; the clock starts at the first message and stops at the last. Tables go to
- * {@link Fragments} section {@code nats}.
+ * {@link Fragments} section {@code nats}, with request/reply at a fixed rate ({@link NatsRequestBench}) first.
  */
 final class NatsBench {
     private static final byte[] PAYLOAD = new byte[100];
     private static final int BATCH = SubscribeOptions.DEFAULT_MAX_IN_FLIGHT;
     private static final long WAIT_MINUTES = 5;
+    /** Request/reply: a rate a single responder thread keeps up with on 2 cores, held for long enough for a p99.9. */
+    private static final int REQUEST_RATE = 2_000;
+    private static final int REQUEST_SECONDS = 10;
 
     private NatsBench() {
     }
@@ -57,7 +60,9 @@ final class NatsBench {
         }
     }
 
+
     private static void run(EmbeddedNats nats, int n, int rounds) throws Exception {
+        NatsRequestBench.Outcome requests = NatsRequestBench.run(nats.url(), REQUEST_RATE, REQUEST_SECONDS, rounds);
         List<Double> rawPublish = new ArrayList<>();
         List<Double> courierPublish = new ArrayList<>();
         List<Double> rawConsume = new ArrayList<>();
@@ -111,6 +116,7 @@ final class NatsBench {
                 + "codec and no content-type header, so that both send the same bodies (Courier adds no header to a "
                 + "message without key or event time). The raw consumer is jnats's `IterableConsumer` with batches of "
                 + "1,000.\n");
+        t.append(requests.table());
         System.out.print(t);
         Fragments.section("nats", t.toString());
         Fragments.figures("nats", List.of(
@@ -118,7 +124,8 @@ final class NatsBench {
                         + "**", "stream acknowledgements, no bound on outstanding ones; " + String.format(
                         "%,d messages of 100 B per run, %d rounds", n, rounds)),
                 Fragments.row("NATS consume, Courier concurrency 1 / raw consumer", "**" + range(ratios(courierConsume,
-                        rawConsume)) + "**", "pulls of 1,000, one ack per message")));
+                        rawConsume)) + "**", "pulls of 1,000, one ack per message"),
+                requests.figure()));
     }
 
     private static String range(List<Double> values) {
