@@ -44,6 +44,10 @@ public final class EmbeddedNats extends EmbeddedBroker {
     private final int port;
     private final String serverName;
     private final Path binary;
+    /** The cluster this server belongs to, or null for a server of its own. */
+    private final String clusterName;
+    private final int routePort;
+    private List<Integer> peerRoutePorts = List.of();
 
     private EmbeddedNats(Builder b) {
         super(b.dataDir, "courier-nats-");
@@ -54,6 +58,18 @@ public final class EmbeddedNats extends EmbeddedBroker {
         this.token = b.token;
         this.port = b.port > 0 ? b.port : ChildJvm.stablePort(dataDir, "client");
         this.serverName = kept("name", () -> "courier-" + UUID.randomUUID().toString().substring(0, 8));
+        this.clusterName = b.clusterName;
+        this.routePort = clusterName == null ? 0 : ChildJvm.stablePort(dataDir, "route");
+    }
+
+    /** The port other servers of its cluster connect to; 0 for a server of its own. */
+    int routePort() {
+        return routePort;
+    }
+
+    /** The route ports of the other servers of its cluster, set by {@link EmbeddedNatsCluster} before the start. */
+    synchronized void peers(List<Integer> routePorts) {
+        this.peerRoutePorts = List.copyOf(routePorts);
     }
 
     public static Builder builder() {
@@ -144,6 +160,15 @@ public final class EmbeddedNats extends EmbeddedBroker {
         c.append("jetstream {\n  store_dir: \"").append(dataDir.resolve("jetstream")).append("\"\n")
                 // a test machine's disk and memory are shared: bounded, still far above what a test stores
                 .append("  max_memory_store: 256MB\n  max_file_store: 4GB\n}\n");
+        if (clusterName != null) {
+            // JetStream in a cluster: streams with replicas placed on these servers, a leader elected per stream
+            c.append("cluster {\n  name: \"").append(quoted(clusterName)).append("\"\n  listen: \"127.0.0.1:")
+                    .append(routePort).append("\"\n  routes: [");
+            for (int peer : peerRoutePorts) {
+                c.append("\n    \"nats-route://127.0.0.1:").append(peer).append("\"");
+            }
+            c.append("\n  ]\n}\n");
+        }
         if (user != null) {
             c.append("authorization {\n  user: \"").append(quoted(user)).append("\"\n  password: \"")
                     .append(quoted(password)).append("\"\n}\n");
@@ -195,8 +220,15 @@ public final class EmbeddedNats extends EmbeddedBroker {
         private String user;
         private String password;
         private String token;
+        private String clusterName;
 
         private Builder() {
+        }
+
+        /** Makes the server one of the cluster {@code name} (see {@link EmbeddedNatsCluster}); default none. */
+        Builder cluster(String name) {
+            this.clusterName = Objects.requireNonNull(name, "name");
+            return this;
         }
 
         /** The client port ({@code 127.0.0.1:PORT}); default a free port, kept in the data directory. */
