@@ -41,10 +41,8 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
                     + "and `saslPassword`).");
     static final Option<String> SASL_USERNAME = Option.text("saslUsername", "SASL user name.");
     static final Option<String> SASL_PASSWORD = Option.text("saslPassword", "SASL password.").secret();
-    static final Option<String> TLS_TRUSTSTORE = Option.text("tlsTruststoreLocation",
-            "Trust store (PKCS12 or JKS) for `kafka+ssl://` (else the JVM's).");
-    static final Option<String> TLS_TRUSTSTORE_PASSWORD = Option.text("tlsTruststorePassword",
-            "Password of the trust store.").secret();
+    static final Option<String> TLS_TRUSTSTORE = CommonOptions.TLS_TRUSTSTORE;
+    static final Option<String> TLS_TRUSTSTORE_PASSWORD = CommonOptions.TLS_TRUSTSTORE_PASSWORD;
     static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = CommonOptions.TLS_HOSTNAME_VERIFICATION;
     static final Option<Duration> LINGER = Option.millis("lingerMs", Duration.ofMillis(5), Duration.ZERO,
             "Longest a record waits for its producer batch (the client's default).");
@@ -110,16 +108,7 @@ record KafkaSettings(String bootstrapServers, boolean tls, OptionValues values) 
         if (!sasl && (v.isSet(SASL_USERNAME) || v.isSet(SASL_PASSWORD))) {
             problems.add("saslUsername / saslPassword are given but saslMechanism is NONE");
         }
-        if (v.isSet(TLS_TRUSTSTORE_PASSWORD) && !v.isSet(TLS_TRUSTSTORE)) {
-            problems.add("tlsTruststorePassword is given but tlsTruststoreLocation is not (the JVM's trust store "
-                    + "needs no password here)");
-        }
-        if (v.isSet(TLS_TRUSTSTORE)) {
-            java.nio.file.Path store = java.nio.file.Path.of(v.get(TLS_TRUSTSTORE));
-            if (!java.nio.file.Files.isRegularFile(store) || !java.nio.file.Files.isReadable(store)) {
-                problems.add("tlsTruststoreLocation '" + store + "' is not a readable file");
-            }
-        }
+        problems.addAll(CommonOptions.trustStoreProblems(v));
         return problems;
     }
 

@@ -98,13 +98,21 @@ final class NatsBroker extends AbstractBroker {
     }
 
     private Connection connect(NatsSettings s, BrokerOptions options, String name) {
+        NatsConnectProblems connectProblems = new NatsConnectProblems();
         Options.Builder b = new Options.Builder().servers(s.servers().toArray(String[]::new)).connectionName(name)
                 .connectionTimeout(s.get(NatsSettings.CONNECT_TIMEOUT)).reconnectWait(s.get(NatsSettings.RECONNECT_WAIT))
                 .maxReconnects(-1)
                 // the client's own give-up on a publish's acknowledgement comes after Courier's (PublishDeadlines)
                 .requestCleanupInterval(options.publishTimeout()).useTimeoutException()
-                .errorListener(new io.nats.client.ErrorListener() {
-                });
+                .errorListener(connectProblems);
+        if (s.tls()) {
+            try {
+                b.sslContext(NatsTls.context(s));
+            } catch (java.security.GeneralSecurityException | IOException e) {
+                throw new ConfigurationException("cannot connect to " + url() + ": the trust store "
+                        + s.get(NatsSettings.TLS_TRUSTSTORE) + " cannot be read (" + errors.reason(e) + ")");
+            }
+        }
         if (s.isSet(NatsSettings.USERNAME)) {
             b.userInfo(s.get(NatsSettings.USERNAME), s.get(NatsSettings.PASSWORD));
         } else if (s.isSet(NatsSettings.TOKEN)) {
@@ -117,8 +125,7 @@ final class NatsBroker extends AbstractBroker {
         } catch (IOException e) {
             if (!(e instanceof io.nats.client.AuthenticationException)
                     && String.valueOf(e.getMessage()).startsWith("Unable to connect to NATS servers")) {
-                throw new io.courier.ConnectException("cannot open " + url() + ": no NATS server answered at "
-                        + s.servers() + "; is it running, and are host and port right?");
+                throw new io.courier.ConnectException("cannot open " + url() + ": " + connectProblems.explain(s));
             }
             throw errors.connect(e);
         } catch (InterruptedException e) {

@@ -63,10 +63,14 @@ record NatsSettings(List<String> servers, boolean tls, OptionValues values) {
     static final Option<Long> MAX_MESSAGE_BYTES = CommonOptions.maxMessageBytes(8 * 1024 * 1024, "The server's "
             + "`max_payload` (1 MiB unless configured) bounds it too; the smaller wins.");
     static final Option<Duration> NACK_DELAY = CommonOptions.NACK_DELAY;
+    static final Option<String> TLS_TRUSTSTORE = CommonOptions.TLS_TRUSTSTORE;
+    static final Option<String> TLS_TRUSTSTORE_PASSWORD = CommonOptions.TLS_TRUSTSTORE_PASSWORD;
+    static final Option<Boolean> TLS_HOSTNAME_VERIFICATION = CommonOptions.TLS_HOSTNAME_VERIFICATION;
 
     static final OptionSet DECLARED = OptionSet.builder("nats")
             .add(USERNAME, PASSWORD, TOKEN, CREDENTIALS_FILE, STORAGE, REPLICAS, MAX_AGE, MAX_BYTES,
-                    ACK_WAIT, MAX_DELIVER, MEMBER_TTL, CONNECT_TIMEOUT, RECONNECT_WAIT, MAX_MESSAGE_BYTES, NACK_DELAY)
+                    ACK_WAIT, MAX_DELIVER, MEMBER_TTL, CONNECT_TIMEOUT, RECONNECT_WAIT, MAX_MESSAGE_BYTES, NACK_DELAY,
+                    TLS_TRUSTSTORE, TLS_TRUSTSTORE_PASSWORD, TLS_HOSTNAME_VERIFICATION)
             .check(NatsSettings::crossCheck)
             .build();
 
@@ -111,6 +115,7 @@ record NatsSettings(List<String> servers, boolean tls, OptionValues values) {
         if (v.isSet(CREDENTIALS_FILE) && !Files.isReadable(Path.of(v.get(CREDENTIALS_FILE)))) {
             problems.add("credentialsFile '" + v.get(CREDENTIALS_FILE) + "' is not a readable file");
         }
+        problems.addAll(CommonOptions.trustStoreProblems(v));
         return problems;
     }
 

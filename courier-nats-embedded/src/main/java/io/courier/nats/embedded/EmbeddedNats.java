@@ -48,6 +48,8 @@ public final class EmbeddedNats extends EmbeddedBroker {
     private final String clusterName;
     private final int routePort;
     private List<Integer> peerRoutePorts = List.of();
+    private final Path certFile;
+    private final Path keyFile;
 
     private EmbeddedNats(Builder b) {
         super(b.dataDir, "courier-nats-");
@@ -59,6 +61,8 @@ public final class EmbeddedNats extends EmbeddedBroker {
         this.port = b.port > 0 ? b.port : ChildJvm.stablePort(dataDir, "client");
         this.serverName = kept("name", () -> "courier-" + UUID.randomUUID().toString().substring(0, 8));
         this.clusterName = b.clusterName;
+        this.certFile = b.certFile;
+        this.keyFile = b.keyFile;
         this.routePort = clusterName == null ? 0 : ChildJvm.stablePort(dataDir, "route");
     }
 
@@ -114,9 +118,12 @@ public final class EmbeddedNats extends EmbeddedBroker {
         }
     }
 
-    /** {@code nats://127.0.0.1:<port>}: the server's client listener, without credentials. */
+    /**
+     * {@code nats://127.0.0.1:<port>}, or {@code tls://127.0.0.1:<port>} for a server with a certificate: the server's
+     * client listener, without credentials.
+     */
     public String url() {
-        return "nats://127.0.0.1:" + port;
+        return (certFile != null ? "tls" : "nats") + "://127.0.0.1:" + port;
     }
 
     public int port() {
@@ -168,6 +175,10 @@ public final class EmbeddedNats extends EmbeddedBroker {
                 c.append("\n    \"nats-route://127.0.0.1:").append(peer).append("\"");
             }
             c.append("\n  ]\n}\n");
+        }
+        if (certFile != null) {
+            c.append("tls {\n  cert_file: \"").append(quoted(certFile.toString())).append("\"\n  key_file: \"")
+                    .append(quoted(keyFile.toString())).append("\"\n}\n");
         }
         if (user != null) {
             c.append("authorization {\n  user: \"").append(quoted(user)).append("\"\n  password: \"")
@@ -221,6 +232,8 @@ public final class EmbeddedNats extends EmbeddedBroker {
         private String password;
         private String token;
         private String clusterName;
+        private Path certFile;
+        private Path keyFile;
 
         private Builder() {
         }
@@ -259,6 +272,16 @@ public final class EmbeddedNats extends EmbeddedBroker {
             this.token = Objects.requireNonNull(token, "token");
             this.user = null;
             this.password = null;
+            return this;
+        }
+
+        /**
+         * Clients must connect with TLS ({@code tls://}); the server presents this certificate chain and key, both PEM
+         * files (default: no TLS).
+         */
+        public Builder tls(Path certFile, Path keyFile) {
+            this.certFile = Objects.requireNonNull(certFile, "certFile");
+            this.keyFile = Objects.requireNonNull(keyFile, "keyFile");
             return this;
         }
 
