@@ -27,6 +27,16 @@ import java.util.stream.Stream;
  * hooks run), kill is SIGKILL. Not thread-safe: its owner (an embedded broker, a test) calls it from one thread.
  */
 public final class ChildJvm implements AutoCloseable {
+    /**
+     * Ports for brokers are chosen below the kernel's ephemeral range, from here up: a port in that range (what
+     * binding port 0 gives) can be taken by any outgoing connection between the choice and the broker's bind, seconds
+     * later for a JVM broker, which ended a broker's start with "address in use".
+     */
+    private static final int FIRST_CHOSEN_PORT = 20_000;
+    private static final java.util.Random RANDOM = new java.util.Random();
+    /** Ports chosen by this JVM: never handed out twice, though not yet bound by the broker they were chosen for. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static final int TAIL_LINES = 40;
 
     private final Process process;
@@ -297,13 +307,41 @@ public final class ChildJvm implements AutoCloseable {
         return file;
     }
 
-    /** A TCP port free on this machine now. */
+    /** A TCP port free on this machine now, below the kernel's ephemeral range where the range leaves room. */
     public static int freePort() {
+        int[] ephemeral = ephemeralRange();
+        if (ephemeral[0] > FIRST_CHOSEN_PORT + 1_000) {
+            for (int attempt = 0; attempt < 200; attempt++) {
+                int port = FIRST_CHOSEN_PORT + RANDOM.nextInt(ephemeral[0] - FIRST_CHOSEN_PORT);
+                if (HANDED_OUT.add(port) && bindable(port)) {
+                    return port;
+                }
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The kernel's range for outgoing connections' local ports ({@code 32768 60999} on Linux by default). */
+    private static int[] ephemeralRange() {
+        try {
+            String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+            return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+        } catch (IOException | RuntimeException e) {
+            return new int[] {0, 0};
         }
     }
 
