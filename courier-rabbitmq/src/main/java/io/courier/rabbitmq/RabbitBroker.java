@@ -21,6 +21,8 @@ import io.courier.core.kit.FacetedAdmin;
 import io.courier.core.spi.BrokerErrors;
 import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
+import io.courier.core.spi.RawReply;
+import io.courier.core.spi.RequestSink;
 import io.courier.core.spi.Timers;
 import io.courier.core.spi.TopicNaming;
 import java.io.IOException;
@@ -61,6 +63,7 @@ final class RabbitBroker extends AbstractBroker {
     private final String idPrefix = UUID.randomUUID().toString().substring(0, 13) + "-";
     private final AtomicLong ids = new AtomicLong();
     private final Map<String, Set<RabbitConsumer>> consumersByQueue = new ConcurrentHashMap<>();
+    private final RabbitRequests requests;
 
     RabbitBroker(String redactedUrl, BrokerOptions options, RabbitSettings settings) {
         super(redactedUrl, options);
@@ -86,6 +89,7 @@ final class RabbitBroker extends AbstractBroker {
                         + "'Get messages'")
                 .build();
         this.capabilities = capabilitiesOf(settings.get(RabbitSettings.MAX_MESSAGE_BYTES));
+        this.requests = new RabbitRequests(connection, errors, redactedUrl, options.closeTimeout());
     }
 
     private Connection connect(RabbitSettings s, String name) {
@@ -146,6 +150,16 @@ final class RabbitBroker extends AbstractBroker {
         publisher.publish(new RabbitPublisher.Outgoing(m.topic(), key == null || keyInHeader ? "" : key, properties,
                 m.payload(), options().publishTimeout(), id, result));
         return result;
+    }
+
+    @Override
+    protected java.util.concurrent.CompletableFuture<RawReply> exchange(OutboundMessage request, Duration timeout) {
+        return requests.exchange(request, timeout);
+    }
+
+    @Override
+    protected Runnable listen(String topic, String group, RequestSink sink) {
+        return requests.listen(topic, group, sink);
     }
 
     @Override
@@ -273,6 +287,7 @@ final class RabbitBroker extends AbstractBroker {
     @Override
     protected void closeBackend(Duration timeout) {
         publisher.close();
+        requests.close();
         worker.shutdownNow();
         try {
             connection.close((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
@@ -313,8 +328,9 @@ final class RabbitBroker extends AbstractBroker {
                 .maxPayloadBytes(maxPayload)
                 .without(Capability.LARGE_PAYLOADS, "raise RabbitMQ's max_message_size and maxMessageBytes together, "
                         + "or store the payload elsewhere and publish a reference")
-                .without(Capability.REQUEST_REPLY, "not on this backend yet: publish the request with a reply topic of "
-                        + "your own in a header, and subscribe to that topic for the reply")
+                .note(Capability.REQUEST_REPLY, "native: requests through the direct exchange courier.requests to a "
+                        + "queue per responder group, replies by direct reply-to; nobody listening: the request is "
+                        + "returned at once (NoResponderException)")
                 .without(Capability.TRANSACTIONS, "make handlers idempotent (at-least-once delivery) instead; AMQP "
                         + "transactions are not mapped by Courier")
                 .lazyAcks(false)

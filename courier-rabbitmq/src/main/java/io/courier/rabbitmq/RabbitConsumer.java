@@ -132,7 +132,7 @@ final class RabbitConsumer extends DefaultConsumer {
     }
 
     /** The message's headers as Courier sees them: without the ones Courier and RabbitMQ use underneath. */
-    private static Headers headers(Map<String, Object> raw) {
+    static Headers headers(Map<String, Object> raw) {
         Map<String, String> h = new TreeMap<>();   // sorted by name, as every backend delivers them
         raw.forEach((name, value) -> {
             if (!name.equals(EVENT_TIME) && !name.equals(PUBLISH_TIME) && !name.equals(KEY)
@@ -148,7 +148,7 @@ final class RabbitConsumer extends DefaultConsumer {
         return value == null ? null : value.toString();
     }
 
-    private static Instant millis(Object value) {
+    static Instant millis(Object value) {
         if (value instanceof Number n) {
             return Instant.ofEpochMilli(n.longValue());
         }

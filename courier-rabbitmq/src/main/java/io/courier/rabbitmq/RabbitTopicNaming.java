@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * RabbitMQ's topic names: exchange names, at most 255 bytes of UTF-8 and never starting with {@code amq.} (reserved
- * for the broker's own). A subscription's queue name, {@code <topic>::<subscription>}, must fit the same 255 bytes;
+ * for the broker's own), and not {@code courier.requests} (Courier's, for requests). A subscription's queue name, {@code <topic>::<subscription>}, must fit the same 255 bytes;
  * that is checked at subscribe. One name per topic: no tenant or namespace, no partitions. Thread-safe.
  */
 final class RabbitTopicNaming implements TopicNaming {
@@ -31,6 +31,9 @@ final class RabbitTopicNaming implements TopicNaming {
         }
         if (topic.startsWith("amq.")) {
             return "topic '" + topic + "' starts with 'amq.', which RabbitMQ keeps for its own exchanges";
+        }
+        if (topic.equals(RabbitRequests.EXCHANGE)) {
+            return "topic '" + topic + "' is the exchange Courier sends requests through";
         }
         int bytes = topic.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_BYTES) {

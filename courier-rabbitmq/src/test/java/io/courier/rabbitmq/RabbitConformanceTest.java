@@ -26,8 +26,7 @@ class RabbitConformanceTest extends BrokerConformanceSuite {
                 .types(SubscriptionType.EXCLUSIVE, SubscriptionType.SHARED, SubscriptionType.FAILOVER)
                 .missing(Capability.DELAYED_DELIVERY, Capability.BACKLOG_QUOTA, Capability.PARTITIONS,
                         Capability.RETENTION, Capability.TOPIC_PATTERNS, Capability.LARGE_PAYLOADS,
-                        Capability.TRANSACTIONS,
-                        Capability.REQUEST_REPLY)
+                        Capability.TRANSACTIONS)
                 .delayedDeliveryOn()
                 .maxPayloadBytes(16 * 1024 * 1024);
     }

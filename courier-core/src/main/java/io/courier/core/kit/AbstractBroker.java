@@ -232,9 +232,9 @@ public abstract class AbstractBroker implements Broker {
                     + e, e));
         }
         CompletableFuture<R> result = new CompletableFuture<>();
+        String late = "no reply to a request on '" + topic + "' on " + url + " within " + timeout.toMillis() + " ms";
         ScheduledFuture<?> timer = Timers.shared().schedule(() -> result.completeExceptionally(
-                new RequestTimeoutException("no reply to a request on '" + topic + "' on " + url + " within "
-                        + timeout.toMillis() + " ms")), timeout.toNanos(), TimeUnit.NANOSECONDS);
+                new RequestTimeoutException(late)), timeout.toNanos(), TimeUnit.NANOSECONDS);
         CompletableFuture<RawReply> raw;
         try {
             raw = exchange(out, timeout);
@@ -246,7 +246,9 @@ public abstract class AbstractBroker implements Broker {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
+                // a backend whose client gives up at the same timeout may be first: the same timeout either way
                 result.completeExceptionally(cause instanceof CourierException ? cause
+                        : cause instanceof java.util.concurrent.TimeoutException ? new RequestTimeoutException(late)
                         : new PublishException("request on '" + topic + "' on " + url + " failed: " + cause, cause));
                 return;
             }
