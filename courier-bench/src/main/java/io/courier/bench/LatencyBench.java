@@ -168,18 +168,11 @@ final class LatencyBench {
     }
 
     private static void paced(int rate, int n, java.util.function.Consumer<byte[]> send) {
-        long period = TimeUnit.SECONDS.toNanos(1) / rate;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            long due = start + i * period;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
+        FixedRate.run(rate, n, (i, due) -> {
             byte[] payload = new byte[100];
             ByteBuffer.wrap(payload).putLong(due);
             send.accept(payload);
-        }
+        });
     }
 
     private static org.HdrHistogram.Histogram done(Sink sink, int n) {

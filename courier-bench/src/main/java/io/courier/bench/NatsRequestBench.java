@@ -18,7 +18,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -121,22 +120,12 @@ final class NatsRequestBench {
         long[] micros = new long[n];
         AtomicInteger failed = new AtomicInteger();
         List<CompletableFuture<Void>> all = new ArrayList<>(n);
-        long period = TimeUnit.SECONDS.toNanos(1) / rate;
-        long start = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            long due = start + i * period;
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
+        FixedRate.run(rate, n, (index, due) -> all.add(send.apply(new byte[100]).whenComplete((ok, e) -> {
+            micros[index] = (System.nanoTime() - due) / 1_000;
+            if (e != null) {
+                failed.incrementAndGet();
             }
-            int index = i;
-            all.add(send.apply(new byte[100]).whenComplete((ok, e) -> {
-                micros[index] = (System.nanoTime() - due) / 1_000;
-                if (e != null) {
-                    failed.incrementAndGet();
-                }
-            }));
-        }
+        })));
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null)
                 .get(TIMEOUT.toSeconds() + 60, TimeUnit.SECONDS);
         if (failed.get() > 0) {

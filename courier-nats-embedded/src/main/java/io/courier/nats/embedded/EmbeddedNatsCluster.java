@@ -1,12 +1,10 @@
 package io.courier.nats.embedded;
 
-import java.time.Duration;
+import io.courier.embedded.EmbeddedCluster;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 /**
@@ -16,14 +14,10 @@ import java.util.stream.Collectors;
  * server failure. A server restarted on its data rejoins the cluster by itself. Every server ends with the JVM that
  * started it, or at {@link #close()}. Not thread-safe.
  */
-public final class EmbeddedNatsCluster implements AutoCloseable {
-    private final List<EmbeddedNats> servers = new ArrayList<>();
+public final class EmbeddedNatsCluster extends EmbeddedCluster<EmbeddedNats> {
 
-    private EmbeddedNatsCluster(int size) {
-        String name = "courier-" + UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < size; i++) {
-            servers.add(EmbeddedNats.builder().cluster(name).build());
-        }
+    private EmbeddedNatsCluster(List<EmbeddedNats> servers) {
+        super(servers);
         for (EmbeddedNats s : servers) {
             s.peers(servers.stream().filter(o -> o != s).map(EmbeddedNats::routePort).toList());
         }
@@ -31,10 +25,12 @@ public final class EmbeddedNatsCluster implements AutoCloseable {
 
     /** A cluster of {@code size} servers (at least 3, so that a JetStream quorum survives one failure), not started. */
     public static EmbeddedNatsCluster of(int size) {
-        if (size < 3) {
-            throw new IllegalArgumentException("a cluster here has at least 3 servers, got " + size);
+        String name = "courier-" + UUID.randomUUID().toString().substring(0, 8);
+        List<EmbeddedNats> servers = new ArrayList<>();
+        for (int i = 0; i < checkedSize(size); i++) {
+            servers.add(EmbeddedNats.builder().cluster(name).build());
         }
-        return new EmbeddedNatsCluster(size);
+        return new EmbeddedNatsCluster(servers);
     }
 
     /**
@@ -42,44 +38,22 @@ public final class EmbeddedNatsCluster implements AutoCloseable {
      * meta leader a moment later: a client's first JetStream call may have to wait for it.
      */
     public EmbeddedNatsCluster start() {
-        try {
-            servers.stream().map(s -> CompletableFuture.supplyAsync(s::start)).toList()
-                    .forEach(CompletableFuture::join);
-        } catch (CompletionException e) {
-            close();
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        startAll();
         return this;
     }
 
     /** Every server's address, {@code nats://127.0.0.1:p1,127.0.0.1:p2,...}, for Courier's {@code nats://} URL. */
     public String url() {
-        return "nats://" + servers.stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","));
+        return "nats://" + members().stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","));
     }
 
     /** Server {@code number}, 1 to size. */
     public EmbeddedNats server(int number) {
-        return servers.get(number - 1);
+        return member(number);
     }
 
     /** The server named {@code name} (as JetStream names a stream's leader). */
     public Optional<EmbeddedNats> serverNamed(String name) {
-        return servers.stream().filter(s -> s.serverName().equals(name)).findFirst();
-    }
-
-    public int size() {
-        return servers.size();
-    }
-
-    /** The longest start of one server in the last start. */
-    public Duration lastStartupTime() {
-        return servers.stream().map(EmbeddedNats::lastStartupTime).max(Duration::compareTo).orElse(Duration.ZERO);
-    }
-
-    /** Ends every server at once (SIGKILL) and deletes their data. */
-    @Override
-    public void close() {
-        servers.forEach(EmbeddedNats::kill);
-        servers.forEach(EmbeddedNats::close);
+        return members().stream().filter(s -> s.serverName().equals(name)).findFirst();
     }
 }
