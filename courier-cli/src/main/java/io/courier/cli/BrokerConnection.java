@@ -24,7 +24,7 @@ final class BrokerConnection {
     Map<String, String> options = new LinkedHashMap<>();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long to wait for the broker to confirm a publish (default ${DEFAULT-VALUE}).")
+            description = "How long to wait for the broker to confirm a publish, or for a reply (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
     Broker open() {

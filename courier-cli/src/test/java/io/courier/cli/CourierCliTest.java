@@ -2,6 +2,9 @@ package io.courier.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.courier.Broker;
+import io.courier.Brokers;
+import io.courier.SubscribeOptions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -35,8 +39,8 @@ class CourierCliTest {
         out.getBuffer().setLength(0);
         assertThat(run("standalone", "--help")).isZero();
         assertThat(out.toString()).contains("pulsar, kafka, rabbitmq or nats").contains("--data-dir").contains("--port");
-        for (String command : new String[] {"publish", "consume", "topics", "subscriptions", "backlog", "peek", "cursor",
-                "console"}) {
+        for (String command : new String[] {"publish", "request", "consume", "topics", "subscriptions", "backlog", "peek",
+                "cursor", "console"}) {
             out.getBuffer().setLength(0);
             assertThat(run(command, "--help")).as(command).isZero();
             assertThat(out.toString()).as(command).startsWith("Usage: courier " + command);
@@ -236,6 +240,34 @@ class CourierCliTest {
                 assertThat(children).as("nothing left running after SIG" + signal).noneMatch(ProcessHandle::isAlive);
                 System.out.println("[courier-cli] standalone rabbitmq on SIG" + signal + ": " + cli.lines);
             }
+        }
+    }
+
+    @Test
+    void requestPrintsTheReplyAndFailsInOneLineWhenNobodyListensOrTheResponderFails() {
+        String url = "memory://cli-request";
+        try (Broker service = Brokers.open(url)) {
+            service.respond(SubscribeOptions.builder("quotes", "pricing").build(), Map.class, m -> {
+                if ("NONE".equals(m.payload().get("symbol"))) {
+                    throw new IllegalArgumentException("no such symbol");
+                }
+                return Map.of("symbol", m.payload().get("symbol"), "price", 42);
+            });
+            assertThat(run("request", url, "quotes", "{\"symbol\":\"ACME\"}")).as(err.toString()).isZero();
+            assertThat(out.toString().trim()).isEqualTo("{\"symbol\":\"ACME\",\"price\":42}");
+
+            err.getBuffer().setLength(0);
+            assertThat(run("request", url, "quotes", "{\"symbol\":\"NONE\"}")).isEqualTo(1);
+            assertThat(err.toString()).contains("failed").contains("IllegalArgumentException: no such symbol")
+                    .hasLineCount(1);
+
+            err.getBuffer().setLength(0);
+            assertThat(run("request", url, "nobody.listens", "hello", "--format", "text")).isEqualTo(1);
+            assertThat(err.toString()).contains("no responder is listening").hasLineCount(1);
+
+            err.getBuffer().setLength(0);
+            assertThat(run("request", url, "quotes", "not json")).isEqualTo(2);   // a wrong command line
+            assertThat(err.toString()).contains("not JSON");
         }
     }
 }

@@ -5,22 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
-import io.courier.Envelope;
 import io.courier.InitialPosition;
 import io.courier.MessageId;
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
-import io.courier.Subscription;
 import io.courier.kafka.embedded.EmbeddedKafka;
 import io.courier.testkit.BrokerDownClose;
+import io.courier.testkit.BrokerFaults;
 import io.courier.testkit.FaultLoad;
-import io.courier.testkit.Recorder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,35 +61,8 @@ class KafkaFaultTest {
 
     @Test
     void publishesMadeWhileTheBrokerIsDownReturnAtOnceAndGoOutInOrderOnceItIsBack() throws Exception {
-        String topic = "down-order-" + System.nanoTime();
-        int whileDown = 200;
-        BrokerOptions options = BrokerOptions.builder().publishTimeout(Duration.ofSeconds(120)).build();
-        try (Broker broker = Brokers.open("kafka://" + kafka.bootstrapServers(), options)) {
-            Recorder<String> received = new Recorder<>();
-            broker.subscribe(SubscribeOptions.builder(topic, "down-order").initialPosition(InitialPosition.EARLIEST).build(),
-                    String.class, received);
-            broker.publish(Envelope.builder(topic, "m-0").key("k").build());
-            received.awaitCount(1, Duration.ofSeconds(60));
-            kafka.stop();
-
-            List<CompletableFuture<MessageId>> published = new ArrayList<>();
-            long begin = System.nanoTime();
-            for (int i = 1; i <= whileDown; i++) {
-                published.add(broker.publishAsync(Envelope.builder(topic, "m-" + i).key("k").build()));
-            }
-            long heldMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-            assertThat(heldMs).as("%d publishAsync calls with the broker down held their caller %d ms", whileDown, heldMs)
-                    .isLessThan(BrokerDownClose.ASYNC_BOUND.toMillis());
-            assertThat(published).noneMatch(CompletableFuture::isDone);
-
-            kafka.start();
-            CompletableFuture.allOf(published.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
-            received.awaitCount(whileDown + 1, Duration.ofSeconds(60));
-            List<String> expected = IntStream.rangeClosed(0, whileDown).mapToObj(i -> "m-" + i).toList();
-            assertThat(received.payloads()).containsExactlyElementsOf(expected);
-            System.out.printf("[fault] kafka: %d publishAsync calls with the broker down held their caller %d ms in all; "
-                    + "after the restart all %d were stored and received in publish order%n", whileDown, heldMs, whileDown);
-        }
+        BrokerFaults.publishesWhileDownGoOutInOrder("kafka", options -> Brokers.open("kafka://"
+                + kafka.bootstrapServers(), options), kafka::stop, kafka::start);
     }
 
     @Test
@@ -131,26 +101,18 @@ class KafkaFaultTest {
 
     private void runThroughRestart(boolean kill) throws Exception {
         String topic = "fault-" + (kill ? "kill" : "term") + "-" + System.nanoTime();
-        BrokerOptions options = BrokerOptions.builder().publishTimeout(Duration.ofSeconds(60)).build();
-        FaultLoad load = new FaultLoad(THREADS, PER_THREAD);
-        try (Broker broker = Brokers.open("kafka://" + kafka.bootstrapServers(), options)) {
-            Subscription sub = broker.subscribe(SubscribeOptions.builder(topic, "fault")
-                    .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(4).build(),
-                    String.class, load.handler());
-            load.publish(broker, topic, false, Duration.ofMillis(5));
-            load.awaitReceived(2_000, Duration.ofSeconds(60));
-            long begin = System.nanoTime();
-            kafka.restart(kill);
-            long downMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-            load.awaitPublished(Duration.ofMinutes(5));
-            load.assertNothingLost(Duration.ofMinutes(2));
-            load.assertDuplicatesAtMost(load.publishRetries() + 3 * SubscribeOptions.DEFAULT_MAX_IN_FLIGHT,
-                    "a publish sent again, and what the member held at the fault: up to maxInFlight in its handlers, as "
-                    + "many queued from its last fetch, and what it acknowledged since its last commit");
-            System.out.printf("[fault] kafka %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate "
-                    + "deliveries, %d publish retries%n", kill ? "SIGKILL" : "SIGTERM", downMs, load.messages(),
-                    load.duplicates(), load.publishRetries());
-            sub.close(Duration.ofSeconds(10));
-        }
+        BrokerFaults.Restart r = BrokerFaults.restartUnderLoad(options -> Brokers.open("kafka://"
+                        + kafka.bootstrapServers(), options),
+                BrokerOptions.builder().publishTimeout(Duration.ofSeconds(60)).build(),
+                SubscribeOptions.builder(topic, "fault").initialPosition(InitialPosition.EARLIEST)
+                        .ordering(Ordering.UNORDERED).concurrency(4).build(), () -> kafka.restart(kill), THREADS,
+                PER_THREAD);
+        FaultLoad load = r.load();
+        load.assertDuplicatesAtMost(load.publishRetries() + 3 * SubscribeOptions.DEFAULT_MAX_IN_FLIGHT,
+                "a publish sent again, and what the member held at the fault: up to maxInFlight in its handlers, as "
+                + "many queued from its last fetch, and what it acknowledged since its last commit");
+        System.out.printf("[fault] kafka %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate "
+                + "deliveries, %d publish retries%n", kill ? "SIGKILL" : "SIGTERM", r.downMs(), load.messages(),
+                load.duplicates(), load.publishRetries());
     }
 }

@@ -13,6 +13,7 @@ import io.courier.embedded.ChildJvm;
 import io.courier.nats.embedded.EmbeddedNats;
 import io.courier.nats.embedded.EmbeddedNatsExtension;
 import io.courier.testkit.Await;
+import io.courier.testkit.CrashingSubscriber;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

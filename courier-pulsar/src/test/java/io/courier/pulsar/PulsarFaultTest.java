@@ -1,18 +1,16 @@
 package io.courier.pulsar;
 
-import io.courier.Broker;
 import io.courier.BrokerOptions;
 import io.courier.Brokers;
 import io.courier.InitialPosition;
 import io.courier.Ordering;
 import io.courier.SubscribeOptions;
-import io.courier.Subscription;
 import io.courier.SubscriptionType;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import io.courier.testkit.BrokerDownClose;
+import io.courier.testkit.BrokerFaults;
 import io.courier.testkit.FaultLoad;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,24 +54,15 @@ class PulsarFaultTest {
 
     private void runThroughRestart(boolean kill) throws Exception {
         String topic = "fault-" + (kill ? "kill" : "term") + "-" + System.nanoTime();
-        BrokerOptions options = BrokerOptions.builder().property("adminUrl", pulsar.httpUrl())
-                .publishTimeout(Duration.ofSeconds(60)).build();
-        FaultLoad load = new FaultLoad(THREADS, PER_THREAD);
-        try (Broker broker = Brokers.open(pulsar.serviceUrl(), options)) {
-            Subscription sub = broker.subscribe(SubscribeOptions.builder(topic, "fault").type(SubscriptionType.SHARED)
-                    .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(4).build(),
-                    String.class, load.handler());
-            load.publish(broker, topic, false, Duration.ofMillis(5));
-            load.awaitReceived(2_000, Duration.ofSeconds(60));
-            long begin = System.nanoTime();
-            pulsar.restart(kill);
-            long downMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
-            load.awaitPublished(Duration.ofMinutes(5));
-            load.assertNothingLost(Duration.ofMinutes(2));
-            System.out.printf("[fault] %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate deliveries, "
-                    + "%d publish retries%n", kill ? "SIGKILL" : "SIGTERM", downMs, load.messages(), load.duplicates(),
-                    load.publishRetries());
-            sub.close(Duration.ofSeconds(10));
-        }
+        BrokerFaults.Restart r = BrokerFaults.restartUnderLoad(options -> Brokers.open(pulsar.serviceUrl(), options),
+                BrokerOptions.builder().property("adminUrl", pulsar.httpUrl()).publishTimeout(Duration.ofSeconds(60))
+                        .build(),
+                SubscribeOptions.builder(topic, "fault").type(SubscriptionType.SHARED)
+                        .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(4).build(),
+                () -> pulsar.restart(kill), THREADS, PER_THREAD);
+        FaultLoad load = r.load();
+        System.out.printf("[fault] %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate deliveries, "
+                + "%d publish retries%n", kill ? "SIGKILL" : "SIGTERM", r.downMs(), load.messages(), load.duplicates(),
+                load.publishRetries());
     }
 }

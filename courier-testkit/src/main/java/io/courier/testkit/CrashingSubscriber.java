@@ -1,4 +1,4 @@
-package io.courier.nats;
+package io.courier.testkit;
 
 import io.courier.Broker;
 import io.courier.Brokers;
@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The subscriber {@link NatsConsumerCrashTest} SIGKILLs, in a child JVM: a SHARED subscription that handles the first
+ * The subscriber a backend's consumer-crash test SIGKILLs, in a child JVM: a SHARED subscription that handles the first
  * {@code handleFirst} messages and then holds every handler for good. Arguments: {@code url topic subscription
  * concurrency handleFirst}. Prints {@code READY}, {@code HANDLED <key>} as a handler returns, {@code HELD <key>} as
  * one blocks.
