@@ -3,17 +3,28 @@ package io.courier.core.internal;
 import io.courier.Codec;
 import io.courier.CodecException;
 import io.courier.Headers;
+import io.courier.CourierException;
 import io.courier.MessageId;
+import io.courier.PublishException;
+import io.courier.RequestTimeoutException;
 import io.courier.ResponderFailedException;
 import io.courier.core.codec.Codecs;
 import io.courier.core.spi.RawMessage;
 import io.courier.core.spi.RawReply;
+import io.courier.core.spi.Timers;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * The reply's form on the wire, the same on every backend: the encoded value with its {@code content-type}, or an
- * empty payload marked by {@value #EMPTY} (the responder returned null) or by {@value #ERROR} (it threw; the value is
- * {@code ExceptionClass: message}). Thread-safe (stateless).
+ * The reply: its form on the wire, the same on every backend (the encoded value with its {@code content-type}, or an
+ * empty payload marked by {@value #EMPTY} when the responder returned null, or by {@value #ERROR} when it threw, the
+ * value then {@code ExceptionClass: message}), and the requester's wait for it. Thread-safe (stateless).
  */
 public final class Replies {
     static final String EMPTY = "courier-reply-empty";
@@ -40,12 +51,50 @@ public final class Replies {
     }
 
     /**
+     * The decoded reply to the request {@code exchange} sends, completing never later than {@code timeout}: with a
+     * {@link RequestTimeoutException} then, or with the failure the backend reported (its own {@link CourierException},
+     * or a {@link PublishException} for anything else).
+     */
+    public static <R> CompletableFuture<R> awaited(Supplier<CompletableFuture<RawReply>> exchange, Duration timeout,
+                                                   Class<R> replyType, Codecs codecs, String defaultCodec,
+                                                   String topic, String url) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        String late = "no reply to a request on '" + topic + "' on " + url + " within " + timeout.toMillis() + " ms";
+        ScheduledFuture<?> timer = Timers.shared().schedule(() -> result.completeExceptionally(
+                new RequestTimeoutException(late)), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        CompletableFuture<RawReply> raw;
+        try {
+            raw = exchange.get();
+        } catch (RuntimeException e) {
+            raw = CompletableFuture.failedFuture(e);
+        }
+        raw.whenComplete((reply, failure) -> {
+            timer.cancel(false);
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                // a backend whose client gives up at the same timeout may be first: the same timeout either way
+                result.completeExceptionally(cause instanceof CourierException ? cause
+                        : cause instanceof TimeoutException ? new RequestTimeoutException(late)
+                        : new PublishException("request on '" + topic + "' on " + url + " failed: " + cause, cause));
+                return;
+            }
+            try {
+                result.complete(decode(reply, replyType, codecs, defaultCodec, topic, url));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /**
      * The reply's value.
      *
      * @throws ResponderFailedException when the responder threw
      * @throws CodecException           when the reply is not an {@code R}
      */
-    public static <R> R decode(RawReply reply, Class<R> replyType, Codecs codecs, String defaultCodec, String topic,
+    static <R> R decode(RawReply reply, Class<R> replyType, Codecs codecs, String defaultCodec, String topic,
                                String url) {
         String error = reply.headers().get(ERROR);
         if (error != null) {

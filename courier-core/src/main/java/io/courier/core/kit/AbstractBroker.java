@@ -17,7 +17,6 @@ import io.courier.ManualAckHandler;
 import io.courier.MessageId;
 import io.courier.PublishException;
 import io.courier.PublisherClosedException;
-import io.courier.RequestTimeoutException;
 import io.courier.Responder;
 import io.courier.SubscribeOptions;
 import io.courier.Subscription;
@@ -38,7 +37,6 @@ import io.courier.core.spi.OutboundMessage;
 import io.courier.core.spi.RawConsumer;
 import io.courier.core.spi.RawReply;
 import io.courier.core.spi.RequestSink;
-import io.courier.core.spi.Timers;
 import io.courier.core.spi.TopicNaming;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,10 +44,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -231,34 +226,8 @@ public abstract class AbstractBroker implements Broker {
             return CompletableFuture.failedFuture(new CodecException("cannot encode the request on '" + topic + "': "
                     + e, e));
         }
-        CompletableFuture<R> result = new CompletableFuture<>();
-        String late = "no reply to a request on '" + topic + "' on " + url + " within " + timeout.toMillis() + " ms";
-        ScheduledFuture<?> timer = Timers.shared().schedule(() -> result.completeExceptionally(
-                new RequestTimeoutException(late)), timeout.toNanos(), TimeUnit.NANOSECONDS);
-        CompletableFuture<RawReply> raw;
-        try {
-            raw = exchange(out, timeout);
-        } catch (RuntimeException e) {
-            raw = CompletableFuture.failedFuture(e);
-        }
-        raw.whenComplete((reply, failure) -> {
-            timer.cancel(false);
-            if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
-                // a backend whose client gives up at the same timeout may be first: the same timeout either way
-                result.completeExceptionally(cause instanceof CourierException ? cause
-                        : cause instanceof java.util.concurrent.TimeoutException ? new RequestTimeoutException(late)
-                        : new PublishException("request on '" + topic + "' on " + url + " failed: " + cause, cause));
-                return;
-            }
-            try {
-                result.complete(Replies.decode(reply, replyType, codecs, options.defaultCodec(), topic, url));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
-        return result;
+        return Replies.awaited(() -> exchange(out, timeout), timeout, replyType, codecs, options.defaultCodec(), topic,
+                url);
     }
 
     @Override
