@@ -243,6 +243,10 @@ class CourierCliTest {
         }
     }
 
+    /** A reply with its fields in a fixed order (a Map's order is not). */
+    record Quote(String symbol, int price) {
+    }
+
     @Test
     void requestPrintsTheReplyAndFailsInOneLineWhenNobodyListensOrTheResponderFails() {
         String url = "memory://cli-request";
@@ -251,7 +255,7 @@ class CourierCliTest {
                 if ("NONE".equals(m.payload().get("symbol"))) {
                     throw new IllegalArgumentException("no such symbol");
                 }
-                return Map.of("symbol", m.payload().get("symbol"), "price", 42);
+                return new Quote((String) m.payload().get("symbol"), 42);
             });
             assertThat(run("request", url, "quotes", "{\"symbol\":\"ACME\"}")).as(err.toString()).isZero();
             assertThat(out.toString().trim()).isEqualTo("{\"symbol\":\"ACME\",\"price\":42}");
