@@ -111,8 +111,6 @@ class KafkaFaultTest {
         load.assertDuplicatesAtMost(load.publishRetries() + 3 * SubscribeOptions.DEFAULT_MAX_IN_FLIGHT,
                 "a publish sent again, and what the member held at the fault: up to maxInFlight in its handlers, as "
                 + "many queued from its last fetch, and what it acknowledged since its last commit");
-        System.out.printf("[fault] kafka %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate "
-                + "deliveries, %d publish retries%n", kill ? "SIGKILL" : "SIGTERM", r.downMs(), load.messages(),
-                load.duplicates(), load.publishRetries());
+        System.out.println(r.summary("kafka broker " + (kill ? "SIGKILL" : "SIGTERM")));
     }
 }

@@ -10,6 +10,7 @@ import io.courier.Subscription;
 import io.courier.SubscriptionType;
 import io.courier.nats.embedded.EmbeddedNats;
 import io.courier.nats.embedded.EmbeddedNatsCluster;
+import io.courier.testkit.Await;
 import io.courier.testkit.FaultLoad;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -67,17 +68,18 @@ class NatsClusterTest {
     }
 
     /** A broker on the cluster, once JetStream has elected its meta leader (a moment after the servers are up). */
-    private static Broker openWhenJetStreamIsUp(String url, BrokerOptions options) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
+    private static Broker openWhenJetStreamIsUp(String url, BrokerOptions options) {
+        Broker[] opened = new Broker[1];
+        String[] last = {"no attempt yet"};
+        Await.until(Duration.ofSeconds(60), () -> {
             try {
-                return Brokers.open(url, options);
+                opened[0] = Brokers.open(url, options);
+                return true;
             } catch (ConnectException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(200);   // polling with a deadline: JetStream gives no signal to wait on
+                last[0] = e.getMessage();
+                return false;
             }
-        }
+        }, () -> "JetStream of the cluster not answering: " + last[0]);
+        return opened[0];
     }
 }

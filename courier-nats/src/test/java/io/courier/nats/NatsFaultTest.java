@@ -75,8 +75,6 @@ class NatsFaultTest {
         load.assertDuplicatesAtMost(load.publishRetries() + 2 * SubscribeOptions.DEFAULT_MAX_IN_FLIGHT,
                 "a publish sent again after a failure (its first try may have been stored), and what the member "
                 + "had pulled or held unacknowledged at the fault (a batch of maxInFlight, and as many in handlers)");
-        System.out.printf("[fault] nats %s: server down and back in %d ms; %d messages, 0 lost, %d duplicate "
-                + "deliveries, %d publish retries%n", kill ? "SIGKILL" : "SIGTERM", r.downMs(), load.messages(),
-                load.duplicates(), load.publishRetries());
+        System.out.println(r.summary("nats server " + (kill ? "SIGKILL" : "SIGTERM")));
     }
 }

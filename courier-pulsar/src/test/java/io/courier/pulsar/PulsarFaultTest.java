@@ -9,7 +9,6 @@ import io.courier.SubscriptionType;
 import io.courier.pulsar.embedded.EmbeddedPulsar;
 import io.courier.testkit.BrokerDownClose;
 import io.courier.testkit.BrokerFaults;
-import io.courier.testkit.FaultLoad;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,9 +59,6 @@ class PulsarFaultTest {
                 SubscribeOptions.builder(topic, "fault").type(SubscriptionType.SHARED)
                         .initialPosition(InitialPosition.EARLIEST).ordering(Ordering.UNORDERED).concurrency(4).build(),
                 () -> pulsar.restart(kill), THREADS, PER_THREAD);
-        FaultLoad load = r.load();
-        System.out.printf("[fault] %s: broker down and back in %d ms; %d messages, 0 lost, %d duplicate deliveries, "
-                + "%d publish retries%n", kill ? "SIGKILL" : "SIGTERM", r.downMs(), load.messages(), load.duplicates(),
-                load.publishRetries());
+        System.out.println(r.summary("pulsar broker " + (kill ? "SIGKILL" : "SIGTERM")));
     }
 }

