@@ -1,0 +1,80 @@
+package io.courier.outbox;
+
+import io.courier.Broker;
+import io.courier.Brokers;
+import io.courier.Envelope;
+import io.courier.testkit.Await;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import javax.sql.DataSource;
+
+/**
+ * The service {@link OutboxCrashTest} SIGKILLs, in a child JVM: it runs an {@link OutboxRelay} and, in {@code write}
+ * mode, one operation after another, each a transaction that inserts an order and writes its message through the
+ * {@link Outbox} (every seventh one rolled back instead of committed), until the table holds {@code target} orders.
+ * In {@code drain} mode it only relays, and exits once the outbox is empty. Arguments:
+ * {@code brokerUrl jdbcUrl topic target write|drain}. Prints {@code READY} once the relay is active.
+ */
+public final class OutboxService {
+    private OutboxService() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String topic = args[2];
+        long target = Long.parseLong(args[3]);
+        boolean write = args[4].equals("write");
+        DataSource dataSource = PostgresSchema.dataSource(args[1]);
+        Outbox outbox = Outbox.builder().build();
+        try (Broker broker = Brokers.open(args[0]);
+             OutboxRelay relay = OutboxRelay.builder(dataSource, broker).retryBackoff(Duration.ofMillis(100)).build().start();
+             Connection c = dataSource.getConnection()) {
+            // the killed predecessor's lock goes when PostgreSQL sees its connection end
+            Await.until(Duration.ofSeconds(60), relay::isActive, () -> "relay not active: " + relay.lastError());
+            System.out.println("READY");
+            if (!write) {
+                Await.until(Duration.ofSeconds(60), () -> pending(relay) == 0, () -> "outbox not drained");
+                System.out.println("DRAINED " + relay.published());
+                return;
+            }
+            c.setAutoCommit(false);
+            for (long op = 0; ; op++) {
+                if (op % 100 == 0 && count(c) >= target) {
+                    break;
+                }
+                long id;
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("INSERT INTO orders DEFAULT VALUES RETURNING id")) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+                outbox.publish(c, Envelope.builder(topic, id).key("customer-" + (id % 16)).build());
+                if (op % 7 == 6) {
+                    c.rollback();
+                } else {
+                    c.commit();
+                }
+            }
+            System.out.println("WRITTEN");
+            Await.until(Duration.ofSeconds(60), () -> pending(relay) == 0, () -> "outbox not drained");
+            System.out.println("DRAINED " + relay.published());
+        }
+    }
+
+    private static long pending(OutboxRelay relay) {
+        try {
+            return relay.lag().pending();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long count(Connection c) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            long n = rs.getLong(1);
+            c.commit();
+            return n;
+        }
+    }
+}
