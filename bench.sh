@@ -6,6 +6,7 @@
 #   - Kafka (embedded KRaft node): Courier against the raw kafka-clients and Spring for Apache Kafka (both ways)
 #   - RabbitMQ (a private node of the rabbitmq-server package): Courier against the raw amqp-client and Spring AMQP
 #   - NATS JetStream (a private server of the nats-server package): Courier against the raw jnats client
+#   - the outbox relay against direct publishing and the idempotent consumer against a keyed insert (PostgreSQL, NATS)
 #   - the example pipeline on H2 and PostgreSQL per saver batch size, and its gateway under wrk and at a fixed rate
 #
 #   ./bench.sh            # the full run; the documents' figure blocks are rewritten from it (the tables in target/benchmarks)
@@ -39,6 +40,7 @@ if $quick; then
     bench kafka --messages 50000 --rounds 1 | tee "$out/kafka.log"
     bench rabbitmq --messages 20000 --rounds 1 | tee "$out/rabbitmq.log"
     bench nats --messages 20000 --rounds 1 | tee "$out/nats.log"
+    bench outbox --messages 20000 --rounds 1 | tee "$out/outbox.log"
     bench pipeline --reports 2000 --batch-sizes 500 --rounds 1 | tee "$out/pipeline.log"
     bench gateway --wrk-seconds 5 --rate 2000 --rate-seconds 5 | tee "$out/gateway.log"
     echo "tables in $out (a quick look: the documents are not changed)"
@@ -49,6 +51,7 @@ bench alloc --messages 200000 --rounds 3 | tee "$out/alloc.log"
 bench kafka --messages 200000 --rounds 3 | tee "$out/kafka.log"
 bench rabbitmq --messages 100000 --rounds 3 | tee "$out/rabbitmq.log"
 bench nats --messages 100000 --rounds 3 | tee "$out/nats.log"
+bench outbox --messages 100000 --rounds 3 | tee "$out/outbox.log"
 bench pipeline --reports 5000 --batch-sizes 1,20,500 --rounds 3 | tee "$out/pipeline.log"
 bench gateway --wrk-seconds 20 --rate 5000 --rate-seconds 20 | tee "$out/gateway.log"
 minutes=$(( ($(date +%s) - began + 59) / 60 ))

@@ -54,6 +54,8 @@ import picocli.CommandLine;
  *       ({@link KafkaBench});</li>
  *   <li>{@code rabbitmq}: Courier on a private RabbitMQ node against the raw {@code amqp-client} ({@link RabbitBench});</li>
  *   <li>{@code nats}: Courier on a private NATS server against the raw {@code jnats} JetStream client ({@link NatsBench});</li>
+ *   <li>{@code outbox}: the outbox relay against direct publishing, and the idempotent consumer against the example
+ *   saver's keyed insert, on PostgreSQL and NATS ({@link OutboxBench});</li>
  *   <li>{@code pipeline}: the example pipeline, HTTP accept to database commit, per saver batch size
  *       ({@link PipelineBench});</li>
  *   <li>{@code gateway}: the example's gateway under wrk and at a fixed rate, on PostgreSQL ({@link GatewayBench}).</li>
@@ -69,14 +71,15 @@ public final class BenchMain {
     }
 
     /** The workloads, by the name given on the command line. */
-    enum Mode { ALL, THROUGHPUT, SPRING, LATENCY, MEMORY, ALLOC, KAFKA, RABBITMQ, NATS, PIPELINE, GATEWAY }
+    enum Mode { ALL, THROUGHPUT, SPRING, LATENCY, MEMORY, ALLOC, KAFKA, RABBITMQ, NATS, OUTBOX, PIPELINE, GATEWAY }
 
     /** The command line: a mode and its sizes. */
     @Command(name = "courier-bench", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Courier against its baselines, alternating in one run (see the class comment of BenchMain).")
     static final class Cli implements Callable<Integer> {
         @Parameters(index = "0", defaultValue = "throughput", paramLabel = "MODE",
-                description = "all, throughput, spring, latency, memory, alloc, kafka, rabbitmq, nats, pipeline or gateway "
+                description = "all, throughput, spring, latency, memory, alloc, kafka, rabbitmq, nats, outbox, pipeline or "
+                        + "gateway "
                         + "(default ${DEFAULT-VALUE}).")
         Mode mode;
 
@@ -150,6 +153,7 @@ public final class BenchMain {
                 case KAFKA -> KafkaBench.run(small, rounds);
                 case RABBITMQ -> RabbitBench.run(small, rounds);
                 case NATS -> NatsBench.run(small, rounds);
+                case OUTBOX -> OutboxBench.run(small, rounds);
                 case PIPELINE -> {
                     if (reports < 100 || batchSizes.stream().anyMatch(b -> b < 1 || b > 2_000)) {
                         throw new CommandLine.ParameterException(new CommandLine(this), "--reports must be at least 100 "

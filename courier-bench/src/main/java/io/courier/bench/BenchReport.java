@@ -23,8 +23,8 @@ import picocli.CommandLine;
         description = "Writes one ./bench.sh run's tables into BENCHMARKS.md and README.md.")
 final class BenchReport implements Callable<Integer> {
     /** The order of the README's figure rows. */
-    private static final List<String> FIGURE_SECTIONS = List.of("pulsar", "kafka", "rabbitmq", "nats", "latency", "memory",
-            "gateway");
+    private static final List<String> FIGURE_SECTIONS = List.of("pulsar", "kafka", "rabbitmq", "nats", "outbox", "latency",
+            "memory", "gateway");
     private static final Pattern BLOCK = Pattern.compile("(<!-- bench:([a-z-]+) -->\\n)(.*?)(<!-- /bench:\\2 -->)",
             Pattern.DOTALL);
 

@@ -171,8 +171,9 @@ public final class Inbox implements AutoCloseable {
     }
 
     /**
-     * Deletes the records older than the retention and those beyond the newest {@code maxEntries}; runs on its own
-     * every purge interval, and may be called at any time.
+     * Deletes the records older than the retention and those beyond the newest {@code maxEntries} (records of one
+     * transaction share their time, so the count may go a batch below the bound); runs on its own every purge
+     * interval, and may be called at any time.
      *
      * @return the number of records deleted
      */
@@ -185,8 +186,8 @@ public final class Inbox implements AutoCloseable {
                 ps.setLong(1, retention.toMillis());
                 deleted = ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE seq <= (SELECT seq FROM "
-                    + table + " ORDER BY seq DESC OFFSET ? LIMIT 1)")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE handled_at <= (SELECT handled_at"
+                    + " FROM " + table + " ORDER BY handled_at DESC OFFSET ? LIMIT 1)")) {
                 ps.setLong(1, maxEntries);
                 deleted += ps.executeUpdate();
             }
@@ -199,10 +200,8 @@ public final class Inbox implements AutoCloseable {
         String local = TableName.local(table);
         return "CREATE TABLE IF NOT EXISTS " + table + " (\n"
                 + "  message_key text PRIMARY KEY,\n"
-                + "  seq bigserial NOT NULL,\n"
-                + "  handled_at timestamptz NOT NULL DEFAULT clock_timestamp()\n"
+                + "  handled_at timestamptz NOT NULL DEFAULT now()\n"
                 + ");\n"
-                + "CREATE INDEX IF NOT EXISTS " + local + "_seq ON " + table + " (seq);\n"
                 + "CREATE INDEX IF NOT EXISTS " + local + "_handled_at ON " + table + " (handled_at)";
     }
 

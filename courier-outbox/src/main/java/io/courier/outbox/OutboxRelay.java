@@ -30,9 +30,10 @@ import javax.sql.DataSource;
  * together), then deletes the rows the broker confirmed.
  *
  * <p><b>One active relay per table.</b> Any number of service instances may run a relay on the same table; the one
- * holding a PostgreSQL advisory lock (taken on its own connection) publishes, the others try again every
- * {@link Builder#pollInterval} and take over when it stops. PostgreSQL releases the lock when the holder's connection
- * ends, so a relay whose process is killed is replaced within a poll interval. One publisher in id order keeps the
+ * holding a PostgreSQL advisory lock (taken on a connection it keeps, and given up before that connection goes back to
+ * a pool) publishes, the others try again every {@link Builder#pollInterval} and take over when it stops. PostgreSQL
+ * releases the lock when the holder's connection ends, so a relay whose process is killed is replaced within a poll
+ * interval. One publisher in id order keeps the
  * messages of a key in the order their rows were written (for writes of one key serialized by the caller's
  * transactions, as updates of one entity are, that is commit order).
  *
@@ -64,6 +65,8 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile boolean active;
     private volatile String lastError;
     private Connection connection;
+    /** Whether this relay's session holds the table's lock; the relay thread's alone. */
+    private boolean locked;
 
     private OutboxRelay(Builder b) {
         this.dataSource = b.dataSource;
@@ -201,15 +204,47 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private boolean tryLock() throws SQLException {
+        return lockCall("pg_try_advisory_lock");
+    }
+
+    /**
+     * The lock is the session's, and a pooled connection's session outlives {@code close()}: it is given up before
+     * the connection goes back, or the connection is aborted (a pool then drops it, and PostgreSQL the lock with it).
+     */
+    private void closeConnection() {
+        if (connection == null) {
+            return;
+        }
+        try {
+            if (locked) {
+                lockCall("pg_advisory_unlock");
+            }
+            connection.close();
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.DEBUG, "giving up the outbox relay's connection: " + e.getMessage());
+            try {
+                connection.abort(Runnable::run);
+            } catch (SQLException | RuntimeException abortFailed) {
+                LOG.log(System.Logger.Level.DEBUG, "aborting the outbox relay's connection: " + abortFailed.getMessage());
+            }
+        } finally {
+            connection = null;
+            locked = false;
+        }
+    }
+
+    private boolean lockCall(String function) throws SQLException {
         // keyed by the schema-qualified table, so that outboxes of one name in two schemas do not exclude each other
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(hashtext('courier-outbox'), "
+        try (PreparedStatement ps = connection.prepareStatement("SELECT " + function + "(hashtext('courier-outbox'), "
                 + "hashtext(CASE WHEN strpos(?, '.') > 0 THEN ? ELSE current_schema() || '.' || ? END))")) {
             ps.setString(1, table);
             ps.setString(2, table);
             ps.setString(3, table);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getBoolean(1);
+                boolean result = rs.getBoolean(1);
+                locked = function.equals("pg_try_advisory_lock") && result;
+                return result;
             }
         }
     }
@@ -303,17 +338,6 @@ public final class OutboxRelay implements AutoCloseable {
                     running = false;
                 }
             }
-        }
-    }
-
-    private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing the outbox relay's connection: " + e.getMessage());
-            }
-            connection = null;
         }
     }
 

@@ -14,6 +14,7 @@ import io.courier.Message;
 import io.courier.SubscribeOptions;
 import io.courier.testkit.Await;
 import io.courier.testkit.Recorder;
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -146,6 +147,24 @@ class OutboxTest {
             got.awaitCount(2, WAIT);
             assertThat(got.payloads()).containsExactly("before", "after");
             Await.until(WAIT, () -> second.published() == 1, () -> "second published " + second.published());
+        }
+    }
+
+    @Test
+    void aRelayOnAPoolGivesTheLockUpWhenItStopsThoughItsConnectionLivesOnInThePool() throws Exception {
+        Recorder<String> got = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder("orders", "audit").build(), String.class, got);
+        try (HikariDataSource pool = PostgresSchema.pool(db.url(), 1)) {
+            try (OutboxRelay first = OutboxRelay.builder(pool, broker).build().start()) {
+                Await.until(WAIT, first::isActive, () -> "the first relay never became active: " + first.lastError());
+            }
+            // the pool's single connection is the one the first relay locked with
+            try (OutboxRelay second = OutboxRelay.builder(dataSource, broker).build().start()) {
+                Await.until(WAIT, second::isActive, () -> "the lock stayed with the pooled connection: " + second.lastError());
+                commit("after");
+                got.awaitCount(1, WAIT);
+                assertThat(got.payloads()).containsExactly("after");
+            }
         }
     }
 
