@@ -11,10 +11,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The consumer {@link InboxCrashTest} SIGKILLs, in a child JVM: a shared subscription whose handler inserts one row
+ * The consumer {@link OutboxFaultScenarios} SIGKILLs, in a child JVM: a subscription whose handler inserts one row
  * per message (no unique key: a second run shows) through an {@link Inbox}, and which, right after its
  * {@code killAfter}-th commit (0: never), SIGKILLs its own JVM before the message is acknowledged. Arguments:
- * {@code brokerUrl jdbcUrl topic subscription killAfter}. Prints {@code READY}, {@code KILLING <n>} just before
+ * {@code brokerUrl jdbcUrl topic subscription killAfter SHARED|EXCLUSIVE}. Prints {@code READY}, {@code KILLING <n>} just before
  * the kill, and {@code DUPLICATE <n>} for a delivery the inbox acknowledged without running the handler.
  */
 public final class InboxService {
@@ -34,7 +34,7 @@ public final class InboxService {
             ran.set(true);
         });
         Broker broker = Brokers.open(args[0]);
-        broker.subscribe(SubscribeOptions.builder(args[2], args[3]).type(SubscriptionType.SHARED)
+        broker.subscribe(SubscribeOptions.builder(args[2], args[3]).type(SubscriptionType.valueOf(args[5]))
                 .ordering(Ordering.UNORDERED).concurrency(4).build(), Long.class, m -> {
                     ran.set(false);
                     effect.handle(m);   // committed here: the effect and the inbox record

@@ -42,6 +42,8 @@ public final class EmbeddedKafka extends EmbeddedBroker {
     private final int controllerPort;
     /** Set for a member of an {@link EmbeddedKafkaCluster}: its node id, the cluster id and every controller. */
     private final ClusterMembership membership;
+    /** Null for Kafka's default. */
+    private final Duration groupSessionTimeout;
     /** The readiness probe's client, alive during a start. */
     private Admin probe;
 
@@ -53,6 +55,7 @@ public final class EmbeddedKafka extends EmbeddedBroker {
         this.startTimeout = b.startTimeout;
         this.brokerPort = b.port > 0 ? b.port : ChildJvm.freePort();
         this.membership = b.membership;
+        this.groupSessionTimeout = b.groupSessionTimeout;
         this.controllerPort = membership != null ? membership.controllerPort() : ChildJvm.stablePort(dataDir, "controller");
     }
 
@@ -204,6 +207,13 @@ public final class EmbeddedKafka extends EmbeddedBroker {
         line(c, "group.consumer.heartbeat.interval.ms", "1000");
         line(c, "group.share.min.heartbeat.interval.ms", "500");
         line(c, "group.share.heartbeat.interval.ms", "1000");
+        if (groupSessionTimeout != null) {
+            String ms = Long.toString(groupSessionTimeout.toMillis());
+            line(c, "group.consumer.min.session.timeout.ms", ms);
+            line(c, "group.consumer.session.timeout.ms", ms);
+            line(c, "group.share.min.session.timeout.ms", ms);
+            line(c, "group.share.session.timeout.ms", ms);
+        }
         // records up to 5 MiB, Pulsar's limit, rather than Kafka's 1 MiB: a 1 MiB payload plus headers fits
         line(c, "message.max.bytes", Integer.toString(5 * 1024 * 1024 + 64 * 1024));
         // one node restarting: the controller forgets the previous broker session in 3 s, not the default 9 s
@@ -249,8 +259,21 @@ public final class EmbeddedKafka extends EmbeddedBroker {
         private String saslUser;
         private String saslPassword;
         private ClusterMembership membership;
+        private Duration groupSessionTimeout;
 
         private Builder() {
+        }
+
+        /**
+         * How long the group coordinator waits for a member that stopped heartbeating (its process killed) before its
+         * partitions go to the others; default Kafka's 45 s. Between 2 s and 45 s.
+         */
+        public Builder groupSessionTimeout(Duration timeout) {
+            if (timeout == null || timeout.compareTo(Duration.ofSeconds(2)) < 0 || timeout.compareTo(Duration.ofSeconds(45)) > 0) {
+                throw new IllegalArgumentException("a group session timeout is between 2 s and 45 s, got " + timeout);
+            }
+            this.groupSessionTimeout = timeout;
+            return this;
         }
 
         /** The broker's port ({@code 127.0.0.1:PORT}); default a free port. */
