@@ -23,9 +23,11 @@ import java.util.concurrent.locks.LockSupport;
  * One member of a subscription: pulls from the subscription's durable consumer while it is active, which an EXCLUSIVE
  * or FAILOVER member is only while it holds the subscription's lease ({@link NatsMembers}). A pull asks for what the
  * engine has room for (its {@code maxInFlight} less what handlers hold) and lasts at most {@value #PULL_EXPIRES_MS} ms;
- * the next is sent when it has brought all it asked for or has ended. Pulls are explicit so that a close knows when the
- * last one is over: until then it hands back each message that pull still brings, and no message is left in flight to
- * a member that is gone. Every message is settled on its own: an ack, or a {@code nak} with the nack delay, so that the
+ * the next is sent when it has brought all it asked for or its time is up by this member's clock. The server ends it a
+ * moment later, so two pulls may briefly be open and bring a few messages more than asked; waiting for that moment
+ * instead would leave the member without a pull, and a message published then waiting, for the whole margin. Pulls are
+ * explicit so that a close knows when the last one is over: until then it hands back each message that pull still
+ * brings, and no message is left in flight to a member that is gone. Every message is settled on its own: an ack, or a {@code nak} with the nack delay, so that the
  * server holds it back, not Courier. Messages handed to the engine and not yet settled get an in-progress ack every
  * third of {@code ackWaitMs}, so that a handler that runs long keeps its message; on close what is still unsettled is
  * handed back at once. Receives on one thread, settles from any. Thread-safe.
@@ -48,6 +50,8 @@ final class NatsConsumer implements RawConsumer {
     /** Messages the current pull may still bring, and when it is over at the latest; guarded by {@code pulling}. */
     private int pullLeft;
     private long pullEndsNanos = System.nanoTime();
+    /** When the current pull's time is up by this member's clock, and the next one goes out; guarded by {@code pulling}. */
+    private long pullRenewNanos = System.nanoTime();
     private volatile boolean closed;
 
     NatsConsumer(String topic, JetStreamSubscription subscription, NatsMembers.Member member, int batch,
@@ -80,9 +84,10 @@ final class NatsConsumer implements RawConsumer {
                     return null;
                 }
                 long now = System.nanoTime();
-                if (pullLeft <= 0 || now - pullEndsNanos > 0) {
+                if (pullLeft <= 0 || now - pullRenewNanos > 0) {
                     pullLeft = Math.max(1, batch - held.size());
-                    pullEndsNanos = now + TimeUnit.MILLISECONDS.toNanos(PULL_EXPIRES_MS + PULL_MARGIN_MS);
+                    pullRenewNanos = now + TimeUnit.MILLISECONDS.toNanos(PULL_EXPIRES_MS);
+                    pullEndsNanos = pullRenewNanos + TimeUnit.MILLISECONDS.toNanos(PULL_MARGIN_MS);
                     subscription.pullExpiresIn(pullLeft, PULL_EXPIRES_MS);
                 }
                 Message m = subscription.nextMessage(Duration.ofMillis(Math.min(millis, PULL_EXPIRES_MS)));
