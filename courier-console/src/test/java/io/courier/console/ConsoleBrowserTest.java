@@ -8,6 +8,7 @@ import io.courier.InitialPosition;
 import io.courier.NonRetryableException;
 import io.courier.SubscribeOptions;
 import io.courier.core.MessageServer;
+import io.courier.embedded.ChildJvm;
 import io.courier.pulsar.embedded.EmbeddedPulsarExtension;
 import java.io.File;
 import java.nio.file.Files;
@@ -52,6 +53,7 @@ class ConsoleBrowserTest {
     private String base;
     private final AtomicBoolean fixed = new AtomicBoolean();
     private final List<String> stored = new CopyOnWriteArrayList<>();
+    private java.nio.file.Path profile;
     private final String topic = "console-orders-" + UUID.randomUUID().toString().substring(0, 8);
 
     @BeforeEach
@@ -71,11 +73,12 @@ class ConsoleBrowserTest {
         console.start();
         base = console.endpoint().orElseThrow().toString().replaceAll("/$", "");
 
+        profile = Files.createTempDirectory("courier-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
-                "--window-size=1400,1000", "--user-data-dir=" + Files.createTempDirectory("courier-chromium"));
+                "--window-size=1400,1000", "--user-data-dir=" + profile);
         ChromeDriverService driver = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
         browser = new ChromeDriver(driver, options);
@@ -85,6 +88,9 @@ class ConsoleBrowserTest {
     void stop() {
         if (browser != null) {
             browser.quit();
+        }
+        if (profile != null) {
+            ChildJvm.deleteRecursively(profile);   // the browser's profile: nothing of the run left behind
         }
         if (console != null) {
             console.stop(Duration.ofSeconds(1));

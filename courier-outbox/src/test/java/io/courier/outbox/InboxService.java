@@ -24,7 +24,7 @@ public final class InboxService {
     public static void main(String[] args) throws Exception {
         int killAfter = Integer.parseInt(args[4]);
         AtomicInteger commits = new AtomicInteger();
-        Inbox inbox = Inbox.builder(PostgresSchema.pool(args[1], 8)).build();
+        Inbox inbox = Inbox.builder(DataSources.pool(args[1], 8)).build();
         ThreadLocal<Boolean> ran = ThreadLocal.withInitial(() -> false);
         Handler<Long> effect = inbox.handler((c, m) -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO effects (n) VALUES (?)")) {

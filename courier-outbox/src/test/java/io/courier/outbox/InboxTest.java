@@ -11,6 +11,7 @@ import io.courier.Message;
 import io.courier.RetryPolicy;
 import io.courier.SubscribeOptions;
 import io.courier.testkit.Await;
+import io.courier.testkit.TestPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -28,15 +29,15 @@ import org.junit.jupiter.api.Test;
 class InboxTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private PostgresSchema db;
+    private TestPostgres db;
     private DataSource dataSource;
     private Inbox inbox;
     private Broker broker;
 
     @BeforeEach
     void setUp() throws SQLException {
-        db = PostgresSchema.create();
-        dataSource = db.dataSource();
+        db = TestPostgres.createSchema("outbox");
+        dataSource = DataSources.dataSource(db.url());
         inbox = Inbox.builder(dataSource).build();
         try (Connection c = db.connect()) {
             inbox.createTable(c);

@@ -10,6 +10,7 @@ import io.courier.Subscription;
 import io.courier.SubscriptionType;
 import io.courier.embedded.ChildJvm;
 import io.courier.testkit.Await;
+import io.courier.testkit.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -71,7 +72,7 @@ abstract class OutboxFaultScenarios {
         Random random = new Random(seed);
         ConcurrentHashMap<Long, Integer> received = new ConcurrentHashMap<>();
         List<Message<Long>> firstArrivals = new CopyOnWriteArrayList<>();
-        try (PostgresSchema db = PostgresSchema.create(); Broker broker = Brokers.open(url())) {
+        try (TestPostgres db = TestPostgres.createSchema("outbox"); Broker broker = Brokers.open(url())) {
             try (Connection c = db.connect()) {
                 Outbox.builder().build().createTable(c);
                 c.createStatement().execute("CREATE TABLE orders (id bigserial PRIMARY KEY)");
@@ -136,9 +137,9 @@ abstract class OutboxFaultScenarios {
         Random random = new Random(seed);
         Set<Long> killedOn = ConcurrentHashMap.newKeySet();
         Set<Long> dropped = ConcurrentHashMap.newKeySet();
-        try (PostgresSchema db = PostgresSchema.create(); Broker broker = Brokers.open(url())) {
+        try (TestPostgres db = TestPostgres.createSchema("outbox"); Broker broker = Brokers.open(url())) {
             try (Connection c = db.connect()) {
-                Inbox.builder(db.dataSource()).build().createTable(c);
+                Inbox.builder(DataSources.dataSource(db.url())).build().createTable(c);
                 c.createStatement().execute("CREATE TABLE effects (row_id bigserial PRIMARY KEY, n bigint NOT NULL)");
             }
             int kills = 0;
@@ -197,7 +198,7 @@ abstract class OutboxFaultScenarios {
         }
     }
 
-    private ChildJvm service(PostgresSchema db, String topic, String mode, Set<String> ready) {
+    private ChildJvm service(TestPostgres db, String topic, String mode, Set<String> ready) {
         return ChildJvm.startWithLines(OutboxService.class, List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
                 List.of(url(), db.url(), topic, Integer.toString(ORDERS), mode), line -> {
                     if (line.equals("READY")) {
@@ -206,7 +207,7 @@ abstract class OutboxFaultScenarios {
                 });
     }
 
-    private static Set<Long> ids(PostgresSchema db, String sql) throws Exception {
+    private static Set<Long> ids(TestPostgres db, String sql) throws Exception {
         Set<Long> ids = new HashSet<>();
         try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
@@ -216,7 +217,7 @@ abstract class OutboxFaultScenarios {
         return ids;
     }
 
-    private static long count(PostgresSchema db, String sql) {
+    private static long count(TestPostgres db, String sql) {
         try {
             return db.count(sql);
         } catch (Exception e) {

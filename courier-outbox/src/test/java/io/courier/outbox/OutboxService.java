@@ -32,7 +32,7 @@ public final class OutboxService {
         String topic = args[2];
         long target = Long.parseLong(args[3]);
         boolean write = args[4].equals("write");
-        DataSource dataSource = PostgresSchema.pool(args[1], WRITERS + 2);
+        DataSource dataSource = DataSources.pool(args[1], WRITERS + 2);
         Outbox outbox = Outbox.builder().build();
         try (Broker broker = Brokers.open(args[0]);
              OutboxRelay relay = OutboxRelay.builder(dataSource, broker).retryBackoff(Duration.ofMillis(100)).build().start()) {

@@ -13,6 +13,7 @@ import io.courier.LifecycleException;
 import io.courier.Message;
 import io.courier.SubscribeOptions;
 import io.courier.testkit.Await;
+import io.courier.testkit.TestPostgres;
 import io.courier.testkit.Recorder;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
@@ -35,15 +36,15 @@ class OutboxTest {
     record Order(String id, int amount) {
     }
 
-    private PostgresSchema db;
+    private TestPostgres db;
     private DataSource dataSource;
     private Outbox outbox;
     private Broker broker;
 
     @BeforeEach
     void setUp() throws SQLException {
-        db = PostgresSchema.create();
-        dataSource = db.dataSource();
+        db = TestPostgres.createSchema("outbox");
+        dataSource = DataSources.dataSource(db.url());
         outbox = Outbox.builder().build();
         try (Connection c = db.connect()) {
             outbox.createTable(c);
@@ -154,7 +155,7 @@ class OutboxTest {
     void aRelayOnAPoolGivesTheLockUpWhenItStopsThoughItsConnectionLivesOnInThePool() throws Exception {
         Recorder<String> got = new Recorder<>();
         broker.subscribe(SubscribeOptions.builder("orders", "audit").build(), String.class, got);
-        try (HikariDataSource pool = PostgresSchema.pool(db.url(), 1)) {
+        try (HikariDataSource pool = DataSources.pool(db.url(), 1)) {
             try (OutboxRelay first = OutboxRelay.builder(pool, broker).build().start()) {
                 Await.until(WAIT, first::isActive, () -> "the first relay never became active: " + first.lastError());
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.courier.embedded.ChildJvm;
 import io.courier.testkit.Await;
+import io.courier.testkit.TestPostgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +60,8 @@ final class PipelineChecks {
      * new saver finds those of them the killed one had committed already stored.
      */
     static void crashedSaverProcessStoresEveryReportOnce(String brokerUrl, String adminUrl, String label) throws Exception {
-        try (PostgresSchema schema = PostgresSchema.create()) {
-            UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", PostgresSchema.USER))
+        try (TestPostgres schema = TestPostgres.createSchema("uba")) {
+            UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", TestPostgres.USER))
                     .with(brokerUrl, schema.url(), "127.0.0.1:0");
             try (UbaServices gateway = UbaServices.on(config, brokerUrl, adminUrl, Database.open(config.data().database()))) {
                 gateway.startGateway();
@@ -112,7 +113,7 @@ final class PipelineChecks {
         }
     }
 
-    private static ChildJvm saver(String brokerUrl, String adminUrl, PostgresSchema schema, List<String> lines) {
+    private static ChildJvm saver(String brokerUrl, String adminUrl, TestPostgres schema, List<String> lines) {
         return ChildJvm.startWithLines(SaverProcess.class, List.of("-Xmx256m"),
                 List.of(brokerUrl, adminUrl == null ? "-" : adminUrl, schema.url()), lines::add);
     }

@@ -1,5 +1,6 @@
 package io.courier.examples.uba;
 
+import io.courier.testkit.TestPostgres;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -16,7 +17,7 @@ public final class SaverProcess {
     public static void main(String[] args) throws InterruptedException {
         String brokerUrl = args[0];
         String adminUrl = args[1].equals("-") ? null : args[1];
-        UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", PostgresSchema.USER))
+        UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", TestPostgres.USER))
                 .with(brokerUrl, args[2], "127.0.0.1:0");
         UbaServices services = UbaServices.on(config, brokerUrl, adminUrl, Database.open(config.data().database()));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -3,17 +3,18 @@ package io.courier.examples.uba;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.courier.pulsar.embedded.EmbeddedPulsar;
+import io.courier.testkit.TestPostgres;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The pipeline into the machine's PostgreSQL, in a schema of its own ({@link PostgresSchema}). */
+/** The pipeline into the machine's PostgreSQL, in a schema of its own ({@link TestPostgres}). */
 class UbaPostgresTest {
     private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
 
     @Test
     void everyReportIsStoredOnceInPostgres() throws Exception {
-        try (PostgresSchema schema = PostgresSchema.create()) {
-            UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", PostgresSchema.USER))
+        try (TestPostgres schema = TestPostgres.createSchema("uba")) {
+            UbaConfig config = UbaConfig.load(null, Map.of("UBA_DATA_DATABASE_USER", TestPostgres.USER))
                     .with(null, schema.url(), "127.0.0.1:0");
             try (EmbeddedPulsar pulsar = EmbeddedPulsar.builder().build().start();
                  UbaServices services = UbaServices.on(config, pulsar.serviceUrl(), pulsar.httpUrl(),
