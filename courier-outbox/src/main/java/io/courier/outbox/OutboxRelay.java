@@ -6,6 +6,9 @@ import io.courier.Envelope;
 import io.courier.Headers;
 import io.courier.LifecycleException;
 import io.courier.MessageId;
+import io.courier.core.Server;
+import io.courier.core.ServerState;
+import java.net.URI;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -99,6 +102,44 @@ public final class OutboxRelay implements AutoCloseable {
         running = true;
         thread.start();
         return this;
+    }
+
+    /**
+     * This relay as a {@link Server} named {@code outbox-relay}, for an {@link io.courier.core.App} to start with the
+     * service and close when it stops (its grace is not used: closing finishes the batch in progress, bounded by the
+     * publish timeout). Starting it starts the relay, and does nothing while it runs; a closed relay cannot start
+     * again ({@link LifecycleException}).
+     */
+    public Server asServer() {
+        return new Server() {
+            @Override
+            public String name() {
+                return "outbox-relay";
+            }
+
+            @Override
+            public void start() {
+                if (!running) {
+                    OutboxRelay.this.start();
+                }
+            }
+
+            @Override
+            public void stop(Duration grace) {
+                close();
+            }
+
+            @Override
+            public Optional<URI> endpoint() {
+                return Optional.empty();
+            }
+
+            @Override
+            public ServerState state() {
+                return thread.getState() == Thread.State.NEW ? ServerState.NEW
+                        : running ? ServerState.RUNNING : thread.isAlive() ? ServerState.STOPPING : ServerState.STOPPED;
+            }
+        };
     }
 
     /** True while this relay holds the table's lock and publishes; false while another one does or it has stopped. */

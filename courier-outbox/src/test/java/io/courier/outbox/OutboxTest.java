@@ -12,6 +12,8 @@ import io.courier.Headers;
 import io.courier.LifecycleException;
 import io.courier.Message;
 import io.courier.SubscribeOptions;
+import io.courier.core.App;
+import io.courier.core.ServerState;
 import io.courier.testkit.Await;
 import io.courier.testkit.TestPostgres;
 import io.courier.testkit.Recorder;
@@ -166,6 +168,29 @@ class OutboxTest {
                 got.awaitCount(1, WAIT);
                 assertThat(got.payloads()).containsExactly("after");
             }
+        }
+    }
+
+    @Test
+    void anAppStartsTheRelayWithTheServiceAndItsStopHandsTheTableToAStandby() throws Exception {
+        Recorder<String> got = new Recorder<>();
+        broker.subscribe(SubscribeOptions.builder("orders", "audit").build(), String.class, got);
+        OutboxRelay relay = OutboxRelay.builder(dataSource, broker).build();
+        App app = App.builder().name("orders").server(relay.asServer()).handleSignals(false).build();
+        app.start();
+        assertThat(relay.asServer().state()).isEqualTo(ServerState.RUNNING);
+        Await.until(WAIT, relay::isActive, () -> "the relay did not become active: " + relay.lastError());
+        commit("while the app runs");
+        got.awaitCount(1, WAIT);
+        app.stop();
+        assertThat(relay.isActive()).isFalse();
+        assertThat(relay.asServer().state()).isEqualTo(ServerState.STOPPED);
+        assertThatThrownBy(relay::start).isInstanceOf(LifecycleException.class);
+        try (OutboxRelay standby = OutboxRelay.builder(dataSource, broker).build().start()) {
+            Await.until(WAIT, standby::isActive, () -> "the lock stayed with the stopped app's relay: " + standby.lastError());
+            commit("after the app stopped");
+            got.awaitCount(2, WAIT);
+            assertThat(got.payloads()).containsExactly("while the app runs", "after the app stopped");
         }
     }
 
