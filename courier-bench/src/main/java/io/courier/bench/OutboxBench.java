@@ -106,29 +106,15 @@ final class OutboxBench {
             latency(false, RATE, 2);
             for (int r = 1; r <= rounds; r++) {
                 boolean outboxFirst = r % 2 == 1;
-                for (int i = 0; i < 2; i++) {
-                    if ((i == 0) == outboxFirst) {
-                        results.record("outbox relay (batches of 500)", r, relay(n));
-                    } else {
-                        results.record("direct publishAsync", r, direct(n));
-                    }
-                }
+                int round = r;
+                inTurn(outboxFirst, () -> results.record("outbox relay (batches of 500)", round, relay(n)),
+                        () -> results.record("direct publishAsync", round, direct(n)));
                 results.ratio(r, "outbox relay (batches of 500)", "direct publishAsync");
-                for (int i = 0; i < 2; i++) {
-                    if ((i == 0) == outboxFirst) {
-                        results.record("saver through an Inbox", r, saveThroughInbox(n));
-                    } else {
-                        results.record("saver keyed by message id (the example's)", r, saveKeyed(n));
-                    }
-                }
+                inTurn(outboxFirst, () -> results.record("saver through an Inbox", round, saveThroughInbox(n)),
+                        () -> results.record("saver keyed by message id (the example's)", round, saveKeyed(n)));
                 results.ratio(r, "saver through an Inbox", "saver keyed by message id (the example's)");
-                for (int i = 0; i < 2; i++) {
-                    if ((i == 0) == outboxFirst) {
-                        outboxLatency.add(latency(true, RATE, RATE_SECONDS));
-                    } else {
-                        directLatency.add(latency(false, RATE, RATE_SECONDS));
-                    }
-                }
+                inTurn(outboxFirst, () -> outboxLatency.add(latency(true, RATE, RATE_SECONDS)),
+                        () -> directLatency.add(latency(false, RATE, RATE_SECONDS)));
                 System.out.printf(Locale.ROOT, "round %d  commit -> arrival at %,d/s: outbox p50 %.2f ms p99 %.2f ms; "
                                 + "publish after commit p50 %.2f ms p99 %.2f ms%n", r, RATE, outboxLatency.get(r - 1)[0],
                         outboxLatency.get(r - 1)[1], directLatency.get(r - 1)[0], directLatency.get(r - 1)[1]);
@@ -159,6 +145,17 @@ final class OutboxBench {
                     Fragments.row("Saver through an `Inbox` / keyed by message id",
                             results.ratioSummary("saver through an Inbox", "saver keyed by message id (the example's)"),
                             "NATS, batches of 500, one transaction each, PostgreSQL")));
+        }
+
+        /** Runs the outbox side and its baseline, the outbox side first when {@code outboxFirst} (alternating rounds). */
+        private static void inTurn(boolean outboxFirst, Step outbox, Step baseline) throws Exception {
+            if (outboxFirst) {
+                outbox.run();
+                baseline.run();
+            } else {
+                baseline.run();
+                outbox.run();
+            }
         }
 
         /** Writes {@code n} rows, then times one relay publishing and deleting them all. */
@@ -320,6 +317,12 @@ final class OutboxBench {
                 return rs.getString(1).split(" ")[0];
             }
         }
+    }
+
+    /** One measured run. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws Exception;
     }
 
     private static String topic(String what) {
